@@ -1,0 +1,109 @@
+/** Helpers every EC2 operation shares: dry runs, filters, pagination, tags, zones, id checks. */
+import type { Filter, Tag, TagSpecification } from '@aws-sdk/client-ec2';
+import { CoreInputError } from '../../../core/errors.js';
+import { compileFilters, type FilterFields } from '../../../core/filters.js';
+import { paginate, type Page } from '../../../core/pagination.js';
+import type { ResourceRecord } from '../../../core/store.js';
+import { Ec2Errors } from '../shared/errors.js';
+import type { Ec2Context } from './context.js';
+import { T, type ZoneData } from './records.js';
+import { zoneIdPrefix } from './region-data.js';
+
+/** Call after validation: a dry run reports validation errors first, success as DryRunOperation. */
+export function checkDryRun(input: { DryRun?: boolean }): void {
+  if (input.DryRun) throw Ec2Errors.dryRun();
+}
+
+export function filterRecords<D>(records: ResourceRecord<D>[], filters: Filter[] | undefined, spec: FilterFields<D>): ResourceRecord<D>[] {
+  const specs = (filters ?? []).map((f) => {
+    if (!f.Name) throw Ec2Errors.invalidParameterValue('The filter name must not be empty');
+    return { name: f.Name, values: f.Values ?? [] };
+  });
+  try {
+    const pred = compileFilters(specs, spec);
+    return records.filter(pred);
+  } catch (e) {
+    if (e instanceof CoreInputError) throw Ec2Errors.invalidParameterValue(e.message);
+    throw e;
+  }
+}
+
+export interface PageOptions {
+  maxResults?: number;
+  nextToken?: string;
+  /** EC2's bounds for MaxResults on this call. */
+  min: number;
+  max: number;
+  /** MaxResults may not be combined with explicit ids (`VolumeId.N`, `InstanceId.N`). */
+  idsGiven: boolean;
+  idsParam: string;
+  query: unknown;
+}
+
+export function pageOf<T extends { seq: number }>(items: T[], o: PageOptions): Page<T> {
+  if (o.maxResults !== undefined) {
+    if (o.idsGiven)
+      throw Ec2Errors.invalidParameterCombination(`The parameter ${o.idsParam} cannot be used with the parameter maxResults`);
+    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || o.maxResults > o.max)
+      throw Ec2Errors.invalidParameterValue(`Value ( ${o.maxResults} ) for parameter maxResults is invalid. Parameter must be between ${o.min} and ${o.max}.`);
+  }
+  try {
+    return paginate(items, { maxResults: o.maxResults, token: o.nextToken, query: o.query });
+  } catch (e) {
+    if (e instanceof CoreInputError) throw Ec2Errors.invalidPaginationToken(o.nextToken ?? '');
+    throw e;
+  }
+}
+
+export function wireTags(tags: Readonly<Record<string, string>>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+export function validateTags(tags: readonly Tag[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tags) {
+    const key = t.Key;
+    if (key === undefined || key === '') throw Ec2Errors.invalidParameterValue('Tag key must not be empty');
+    if (key.length > 128) throw Ec2Errors.invalidParameterValue(`Tag key exceeds the maximum length of 128 characters`);
+    if ((t.Value ?? '').length > 256) throw Ec2Errors.invalidParameterValue(`Tag value exceeds the maximum length of 256 characters`);
+    if (key.toLowerCase().startsWith('aws:')) throw Ec2Errors.invalidParameterValue(`Tag keys starting with 'aws:' are reserved for internal use`);
+    out[key] = t.Value ?? '';
+  }
+  if (Object.keys(out).length > 50) throw Ec2Errors.invalidParameterValue('The number of tags exceeds the limit of 50');
+  return out;
+}
+
+/** Tags from `TagSpecification.N` for the resource types this call creates. */
+export function tagsFor(specs: TagSpecification[] | undefined, resourceType: string, allowed: readonly string[]): Record<string, string> {
+  let out: Record<string, string> = {};
+  for (const spec of specs ?? []) {
+    if (!spec.ResourceType) throw Ec2Errors.missingParameter('TagSpecification.ResourceType');
+    if (!allowed.includes(spec.ResourceType))
+      throw Ec2Errors.invalidParameterValue(`'${spec.ResourceType}' is not a valid taggable resource type for this operation.`);
+    if (spec.ResourceType === resourceType) out = { ...out, ...validateTags(spec.Tags ?? []) };
+  }
+  return out;
+}
+
+/** The region's zones: seeded ones, else the region's first three, as a new account sees them. */
+export function regionZones(ctx: Ec2Context): ZoneData[] {
+  const seeded = ctx.tenant.collection<ZoneData>(T.zone).list({ region: ctx.region });
+  if (seeded.length > 0) return seeded.map((r) => r.data);
+  const prefix = zoneIdPrefix(ctx.region);
+  return ['a', 'b', 'c'].map((l, i) => ({ zoneName: `${ctx.region}${l}`, zoneId: `${prefix}-az${i + 1}` }));
+}
+
+export function findZone(ctx: Ec2Context, name: string | undefined, id: string | undefined): ZoneData {
+  if (name !== undefined && id !== undefined)
+    throw Ec2Errors.invalidParameterCombination('The parameter AvailabilityZone cannot be used with the parameter AvailabilityZoneId');
+  const zones = regionZones(ctx);
+  const zone = name !== undefined ? zones.find((z) => z.zoneName === name) : zones.find((z) => z.zoneId === id);
+  if (!zone) throw Ec2Errors.zoneNotFound(name ?? id ?? '');
+  return zone;
+}
+
+/** Reject ids that cannot be of this type before looking them up, as EC2 does. */
+export function checkIdShape(ids: readonly string[], prefix: string, code: string): void {
+  const shape = new RegExp(`^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$`);
+  for (const id of ids) if (!shape.test(id)) throw Ec2Errors.malformed(code, id, prefix);
+}

@@ -1,0 +1,136 @@
+/** VPCs and subnets: DescribeVpcs, DescribeSubnets, private address allocation, the default VPC. */
+import type { DescribeSubnetsRequest, DescribeSubnetsResult, DescribeVpcsRequest, DescribeVpcsResult, Subnet, Vpc } from '@aws-sdk/client-ec2';
+import type { ResourceRecord } from '../../../core/store.js';
+import { Ec2Errors } from '../shared/errors.js';
+import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
+import { op, type Ec2Context } from './context.js';
+import { T, type SubnetData, type VpcData } from './records.js';
+
+export const vpcs = (ctx: Ec2Context) => ctx.tenant.collection<VpcData>(T.vpc);
+export const subnets = (ctx: Ec2Context) => ctx.tenant.collection<SubnetData>(T.subnet);
+
+export function createVpc(ctx: Ec2Context, cidrBlock: string, tags: Record<string, string>, isDefault = false): ResourceRecord<VpcData> {
+  return vpcs(ctx).insert({ id: ctx.newId('vpc'), region: ctx.region, tags, data: { cidrBlock, isDefault, dhcpOptionsId: ctx.newId('dopt') } });
+}
+
+export function createSubnet(
+  ctx: Ec2Context,
+  vpc: ResourceRecord<VpcData>,
+  zone: { zoneName: string; zoneId: string },
+  cidrBlock: string,
+  tags: Record<string, string>,
+): ResourceRecord<SubnetData> {
+  return subnets(ctx).insert({
+    id: ctx.newId('subnet'),
+    region: ctx.region,
+    parent: vpc.id,
+    tags,
+    data: { vpcId: vpc.id, zone: zone.zoneName, zoneId: zone.zoneId, cidrBlock, defaultForAz: vpc.data.isDefault, mapPublicIpOnLaunch: vpc.data.isDefault, nextHost: 4 },
+  });
+}
+
+/** Every region of a new account has a default VPC (172.31.0.0/16, one /20 per zone); made when first needed. */
+export function ensureDefaultVpc(ctx: Ec2Context): void {
+  if (vpcs(ctx).list({ region: ctx.region }).length > 0) return;
+  const vpc = createVpc(ctx, '172.31.0.0/16', {}, true);
+  regionZones(ctx).forEach((z, i) => createSubnet(ctx, vpc, z, `172.31.${i * 16}.0/20`, {}));
+}
+
+/** The next free private address of a subnet (AWS reserves the first four). */
+export function allocateAddress(subnet: ResourceRecord<SubnetData>): string {
+  const [base, bits] = subnet.data.cidrBlock.split('/');
+  const size = 2 ** (32 - Number(bits));
+  if (subnet.data.nextHost >= size - 1) throw Ec2Errors.invalidParameterValue(`There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
+  const n = ipToInt(base!) + subnet.data.nextHost++;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+function renderVpc(r: ResourceRecord<VpcData>, ctx: Ec2Context): Vpc {
+  return {
+    VpcId: r.id,
+    OwnerId: ctx.account,
+    State: 'available',
+    CidrBlock: r.data.cidrBlock,
+    CidrBlockAssociationSet: [{ AssociationId: `vpc-cidr-assoc-${r.id.slice(4)}`, CidrBlock: r.data.cidrBlock, CidrBlockState: { State: 'associated' } }],
+    DhcpOptionsId: r.data.dhcpOptionsId,
+    InstanceTenancy: 'default',
+    IsDefault: r.data.isDefault,
+    Tags: Object.keys(r.tags).length > 0 ? wireTags(r.tags) : undefined,
+  };
+}
+
+function renderSubnet(r: ResourceRecord<SubnetData>, ctx: Ec2Context): Subnet {
+  const bits = Number(r.data.cidrBlock.split('/')[1]);
+  return {
+    SubnetId: r.id,
+    SubnetArn: `arn:aws:ec2:${ctx.region}:${ctx.account}:subnet/${r.id}`,
+    VpcId: r.data.vpcId,
+    OwnerId: ctx.account,
+    State: 'available',
+    AvailabilityZone: r.data.zone,
+    AvailabilityZoneId: r.data.zoneId,
+    CidrBlock: r.data.cidrBlock,
+    AvailableIpAddressCount: 2 ** (32 - bits) - r.data.nextHost - 1,
+    DefaultForAz: r.data.defaultForAz,
+    MapPublicIpOnLaunch: r.data.mapPublicIpOnLaunch,
+    AssignIpv6AddressOnCreation: false,
+    Ipv6CidrBlockAssociationSet: [],
+    Tags: Object.keys(r.tags).length > 0 ? wireTags(r.tags) : undefined,
+  };
+}
+
+function describeVpcs(input: DescribeVpcsRequest, ctx: Ec2Context): DescribeVpcsResult {
+  checkDryRun(input);
+  ensureDefaultVpc(ctx);
+  const ids = input.VpcIds ?? [];
+  let found = vpcs(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
+  const missing = ids.find((id) => !found.some((r) => r.id === id));
+  if (missing) throw Ec2Errors.vpcNotFound(missing);
+  found = filterRecords(found, input.Filters, {
+    tags: true,
+    fields: {
+      'vpc-id': (r) => r.id,
+      'cidr-block': (r) => r.data.cidrBlock,
+      cidr: (r) => r.data.cidrBlock,
+      'is-default': (r) => r.data.isDefault,
+      state: () => 'available',
+      'owner-id': () => ctx.account,
+      'dhcp-options-id': (r) => r.data.dhcpOptionsId,
+    },
+  });
+  const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'vpcId', query: input.Filters ?? [] });
+  return { Vpcs: page.items.map((r) => renderVpc(r, ctx)), NextToken: page.nextToken };
+}
+
+function describeSubnets(input: DescribeSubnetsRequest, ctx: Ec2Context): DescribeSubnetsResult {
+  checkDryRun(input);
+  ensureDefaultVpc(ctx);
+  const ids = input.SubnetIds ?? [];
+  let found = subnets(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
+  const missing = ids.find((id) => !found.some((r) => r.id === id));
+  if (missing) throw Ec2Errors.subnetNotFound(missing);
+  found = filterRecords(found, input.Filters, {
+    tags: true,
+    fields: {
+      'subnet-id': (r) => r.id,
+      'vpc-id': (r) => r.data.vpcId,
+      'availability-zone': (r) => r.data.zone,
+      'availability-zone-id': (r) => r.data.zoneId,
+      'cidr-block': (r) => r.data.cidrBlock,
+      'default-for-az': (r) => r.data.defaultForAz,
+      state: () => 'available',
+      'owner-id': () => ctx.account,
+    },
+  });
+  const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'subnetId', query: input.Filters ?? [] });
+  return { Subnets: page.items.map((r) => renderSubnet(r, ctx)), NextToken: page.nextToken };
+}
+
+export const networkOperations = {
+  DescribeVpcs: op(describeVpcs),
+  DescribeSubnets: op(describeSubnets),
+};

@@ -1,0 +1,85 @@
+/**
+ * AWS as a fastify plugin: registers the `aws` CloudApi (identification by SigV4 scope, form
+ * `Action`/`Version` and `X-Amz-Target`), the EC2 state machines and the seed loader.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { CloudPluginOptions } from '../../core/app.js';
+import type { CloudApi, RoutedCall, WireRequest } from '../../core/cloud-api.js';
+import { CloudError } from '../../core/errors.js';
+import { serveEc2 } from './ec2/index.js';
+import { defineEc2Machines } from './ec2/machines.js';
+import { applyAwsSeed, validateAwsSeed } from './seed.js';
+import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
+import { AccountResolver, credentialScope, DEFAULT_REGION, formParams } from './shared/request.js';
+
+type Protocol = 'ec2' | 'query' | 'json';
+
+interface AwsCall extends RoutedCall {
+  tenant: string;
+  region: string;
+  protocol: Protocol;
+  params: URLSearchParams;
+}
+
+/** Query-protocol API versions → signing names, for unsigned requests. */
+const VERSIONS: Readonly<Record<string, string>> = {
+  '2016-11-15': 'ec2',
+  '2012-06-01': 'elasticloadbalancing',
+  '2015-12-01': 'elasticloadbalancing',
+  '2011-06-15': 'sts',
+};
+
+const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
+  const accounts = new AccountResolver();
+  defineEc2Machines(engine);
+
+  const api: CloudApi<AwsCall> = {
+    name: 'aws',
+    // AWS owns `POST /`, so it runs after clouds that match on specific paths or headers.
+    priority: 100,
+
+    identify(req: WireRequest): AwsCall | undefined {
+      const scope = credentialScope(req);
+      const target = req.headers['x-amz-target'];
+      const account = accounts.account(scope?.accessKeyId);
+      const region = scope?.region ?? DEFAULT_REGION;
+      if (typeof target === 'string') {
+        const [prefix = '', operation = ''] = target.split('.');
+        return { service: scope?.service ?? prefix, operation, tenant: account, region, protocol: 'json', params: new URLSearchParams() };
+      }
+      if (req.path !== '/' || (req.method !== 'POST' && req.method !== 'GET')) return undefined;
+      const params = formParams(req);
+      const action = params.get('Action');
+      if (!scope && !action) return undefined;
+      const service = scope?.service ?? VERSIONS[params.get('Version') ?? ''] ?? 'ec2';
+      return { service, operation: action ?? 'unknown', tenant: account, region, protocol: service === 'ec2' ? 'ec2' : 'query', params };
+    },
+
+    async handle(call, _req, ctx) {
+      if (call.service === 'ec2') {
+        if (!call.params.get('Action')) throw Ec2Errors.missingParameter('Action');
+        return serveEc2({ operation: call.operation, account: call.tenant, region: call.region, params: call.params }, ctx);
+      }
+      throw call.protocol === 'json'
+        ? new CloudError('UnknownOperationException', 400, `fauxcloud does not emulate ${call.service} ${call.operation} yet`)
+        : new CloudError('InvalidAction', 400, `The action ${call.operation} is not valid for this web service.`);
+    },
+
+    renderError(err, call, requestId) {
+      switch (call?.protocol) {
+        case 'json':
+          return renderJsonError(err, requestId);
+        case 'query':
+          return renderQueryError(err, requestId);
+        default:
+          return renderEc2Error(err.code === 'InternalError' ? Ec2Errors.internal() : err, requestId);
+      }
+    },
+
+    validateSeed: validateAwsSeed,
+    applySeed: (section, eng, onlyTenant) => applyAwsSeed(section, eng, accounts, onlyTenant),
+  };
+  engine.clouds.register(api);
+};
+
+export default awsPlugin;

@@ -1,0 +1,201 @@
+/**
+ * The EC2 query protocol, both directions, driven by the Smithy model:
+ * - decode: form parameters (`Filter.1.Name`, `Filter.1.Value.1`, `TagSpecification.1.Tag.1.Key`)
+ *   into the SDK's input shape, using `ec2QueryName` / capitalised `xmlName` / member name;
+ * - encode: output shapes into EC2 XML (`xmlName` renames, lists as `<item>` children, no
+ *   Result wrapper).
+ * Per-shape member tables are computed once and cached.
+ */
+import { CloudError } from '../../../core/errors.js';
+import { NormalizedSchema } from './model.js';
+import { xmlEscape } from './xml.js';
+
+interface ParamNode {
+  value?: string;
+  children?: Map<string, ParamNode>;
+}
+
+interface InMember {
+  name: string;
+  schema: NormalizedSchema;
+}
+interface OutMember {
+  name: string;
+  xmlName: string;
+  schema: NormalizedSchema;
+}
+
+const inTables = new WeakMap<object, Map<string, InMember>>();
+const outTables = new WeakMap<object, OutMember[]>();
+
+/** Parameters that carry the call itself, not the input shape. */
+const ENVELOPE = new Set(['Action', 'Version']);
+
+export function decodeEc2Query(params: URLSearchParams, input: NormalizedSchema): Record<string, unknown> {
+  const root: ParamNode = { children: new Map() };
+  for (const [key, value] of params) {
+    if (ENVELOPE.has(key)) continue;
+    let node = root;
+    for (const part of key.split('.')) {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (!next) node.children.set(part, (next = {}));
+      node = next;
+    }
+    node.value = value;
+  }
+  return decodeStruct(input, root, '');
+}
+
+function decodeStruct(schema: NormalizedSchema, node: ParamNode, path: string): Record<string, unknown> {
+  const table = inTable(schema);
+  const out: Record<string, unknown> = {};
+  if (node.value !== undefined && node.value !== '' && !node.children) throw unknownParameter(path);
+  for (const [key, child] of node.children ?? []) {
+    const member = table.get(key);
+    const here = path ? `${path}.${key}` : key;
+    if (!member) throw unknownParameter(here);
+    out[member.name] = decodeValue(member.schema, child, here);
+  }
+  return out;
+}
+
+function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): unknown {
+  if (schema.isListSchema()) {
+    const item = schema.getValueSchema();
+    const entries = [...(node.children ?? [])].map(([k, v]) => {
+      const index = Number(k);
+      if (!Number.isInteger(index) || index < 1) throw unknownParameter(`${path}.${k}`);
+      return [index, v] as const;
+    });
+    entries.sort((a, b) => a[0] - b[0]);
+    return entries.map(([i, v]) => decodeValue(item, v, `${path}.${i}`));
+  }
+  if (schema.isMapSchema()) {
+    // EC2 models have no maps on input today; accept the awsQuery spelling `Name.N.Key/Value`.
+    const out: Record<string, unknown> = {};
+    for (const [, entry] of node.children ?? []) {
+      const k = entry.children?.get('Key')?.value ?? entry.children?.get('key')?.value;
+      const v = entry.children?.get('Value') ?? entry.children?.get('value');
+      if (k !== undefined && v) out[k] = decodeValue(schema.getValueSchema(), v, path);
+    }
+    return out;
+  }
+  if (schema.isStructSchema()) return decodeStruct(schema, node, path);
+  if (node.children && node.children.size > 0) throw unknownParameter(`${path}.${node.children.keys().next().value as string}`);
+  const raw = node.value ?? '';
+  if (schema.isBooleanSchema()) {
+    const v = raw.toLowerCase();
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    throw invalidValue(raw, path);
+  }
+  if (schema.isNumericSchema() || schema.isBigIntegerSchema() || schema.isBigDecimalSchema()) {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw invalidValue(raw, path);
+    return n;
+  }
+  if (schema.isTimestampSchema()) {
+    const d = /^\d+(\.\d+)?$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
+    if (Number.isNaN(d.getTime())) throw invalidValue(raw, path);
+    return d;
+  }
+  if (schema.isBlobSchema()) return new Uint8Array(Buffer.from(raw, 'base64'));
+  return raw;
+}
+
+function inTable(schema: NormalizedSchema): Map<string, InMember> {
+  const key = schema.getSchema() as object;
+  let table = inTables.get(key);
+  if (!table) {
+    table = new Map();
+    for (const [name, member] of schema.structIterator()) {
+      const traits = member.getMergedTraits() as { ec2QueryName?: string; xmlName?: string };
+      const queryName = traits.ec2QueryName ?? capitalise(traits.xmlName ?? name);
+      table.set(queryName, { name, schema: member });
+    }
+    inTables.set(key, table);
+  }
+  return table;
+}
+
+/** `<OpResponse xmlns=…><requestId>…</requestId>…fields…</OpResponse>` */
+export function encodeEc2Response(operation: string, output: NormalizedSchema, value: object, requestId: string): string {
+  const parts: string[] = [
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>`,
+  ];
+  encodeStruct(output, value as Record<string, unknown>, parts);
+  parts.push(`</${operation}Response>`);
+  return parts.join('');
+}
+
+function encodeStruct(schema: NormalizedSchema, value: Record<string, unknown>, out: string[]): void {
+  for (const m of outTable(schema)) {
+    const v = value[m.name];
+    if (v !== undefined && v !== null) encodeValue(m.xmlName, m.schema, v, out);
+  }
+}
+
+function encodeValue(name: string, schema: NormalizedSchema, value: unknown, out: string[]): void {
+  if (schema.isListSchema()) {
+    const items = value as unknown[];
+    if (items.length === 0) {
+      out.push(`<${name}/>`);
+      return;
+    }
+    const item = schema.getValueSchema();
+    const itemName = (item.getMergedTraits().xmlName as string | undefined) ?? 'member';
+    out.push(`<${name}>`);
+    for (const v of items) if (v !== undefined && v !== null) encodeValue(itemName, item, v, out);
+    out.push(`</${name}>`);
+    return;
+  }
+  if (schema.isMapSchema()) {
+    const valueSchema = schema.getValueSchema();
+    out.push(`<${name}>`);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out.push(`<entry><key>${xmlEscape(k)}</key>`);
+      encodeValue('value', valueSchema, v, out);
+      out.push('</entry>');
+    }
+    out.push(`</${name}>`);
+    return;
+  }
+  if (schema.isStructSchema()) {
+    out.push(`<${name}>`);
+    encodeStruct(schema, value as Record<string, unknown>, out);
+    out.push(`</${name}>`);
+    return;
+  }
+  out.push(`<${name}>${scalarText(schema, value)}</${name}>`);
+}
+
+function scalarText(schema: NormalizedSchema, value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (schema.isTimestampSchema()) return new Date(value as string | number).toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return xmlEscape(String(value));
+}
+
+function outTable(schema: NormalizedSchema): OutMember[] {
+  const key = schema.getSchema() as object;
+  let table = outTables.get(key);
+  if (!table) {
+    table = [];
+    for (const [name, member] of schema.structIterator()) table.push({ name, xmlName: (member.getMergedTraits().xmlName as string | undefined) ?? name, schema: member });
+    outTables.set(key, table);
+  }
+  return table;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function unknownParameter(path: string): CloudError {
+  return new CloudError('UnknownParameter', 400, `The parameter ${path} is not recognized`);
+}
+
+function invalidValue(raw: string, path: string): CloudError {
+  return new CloudError('InvalidParameterValue', 400, `Value (${raw}) for parameter ${path} is invalid.`);
+}

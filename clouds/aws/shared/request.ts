@@ -1,0 +1,51 @@
+/**
+ * Who is calling and for what: the SigV4 credential scope (`AKID/date/region/service/aws4_request`)
+ * in the Authorization header or a presigned query, the form parameters of query protocols, and
+ * the access key → account mapping (a 12-digit key is the account, as LocalStack does).
+ */
+import type { WireRequest } from '../../../core/cloud-api.js';
+
+export const DEFAULT_ACCOUNT = '000000000000';
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface CredentialScope {
+  accessKeyId: string;
+  region: string;
+  service: string;
+}
+
+const SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
+
+export function credentialScope(req: WireRequest): CredentialScope | undefined {
+  const auth = req.headers.authorization;
+  const text = typeof auth === 'string' && auth.startsWith('AWS4-') ? auth : req.query.has('X-Amz-Credential') ? `Credential=${req.query.get('X-Amz-Credential')}` : undefined;
+  const m = text && SCOPE.exec(text);
+  return m ? { accessKeyId: m[1]!, region: m[2]!, service: m[3]! } : undefined;
+}
+
+/** Query-protocol parameters: the query string and, for form posts, the body. */
+export function formParams(req: WireRequest): URLSearchParams {
+  const ct = req.headers['content-type'];
+  if (req.body.length === 0 || (typeof ct === 'string' && !ct.startsWith('application/x-www-form-urlencoded'))) return req.query;
+  const params = new URLSearchParams(req.query);
+  for (const [k, v] of new URLSearchParams(req.body.toString('utf8'))) params.append(k, v);
+  return params;
+}
+
+export class AccountResolver {
+  private readonly byKey = new Map<string, string>();
+
+  account(accessKeyId: string | undefined): string {
+    if (!accessKeyId) return DEFAULT_ACCOUNT;
+    if (/^\d{12}$/.test(accessKeyId)) return accessKeyId;
+    return this.byKey.get(accessKeyId) ?? DEFAULT_ACCOUNT;
+  }
+
+  map(accessKeyId: string, account: string): void {
+    this.byKey.set(accessKeyId, account);
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}

@@ -1,0 +1,5 @@
+/** Every cloud fauxcloud serves, in the order their plugins register. */
+import type { CloudPlugin } from '../core/app.js';
+import aws from './aws/index.js';
+
+export const allClouds: readonly CloudPlugin[] = [aws];

@@ -1,0 +1,33 @@
+/** The admin API under /_fauxcloud/: TypeBox schemas, served as OpenAPI at /_fauxcloud/openapi.json. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Engine } from '../engine.js';
+import { ScenarioError } from '../scenario.js';
+import { clockRoutes } from './clock.js';
+import { controlRoutes } from './control.js';
+import { journalRoutes } from './journal.js';
+import { stateRoutes } from './state.js';
+
+export interface AdminOptions {
+  engine: Engine;
+  caPem: string | undefined;
+  version: string;
+}
+
+export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Promise<void> {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ScenarioError) return reply.code(400).send({ error: 'InvalidScenario', message: err.message, problems: err.problems });
+    if (err.validation || err instanceof RangeError) return reply.code(400).send({ error: 'BadRequest', message: err.message });
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'admin API failure');
+    return reply.code(status).send({ error: status === 500 ? 'InternalError' : 'BadRequest', message: status === 500 ? 'internal error, see the server log' : err.message });
+  });
+  // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
+  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version };
+  for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes]) await app.register(routes, shared);
+
+  app.get('/ca.pem', { schema: { tags: ['tls'], summary: 'The CA certificate that signs the HTTPS listener' } }, async (_req, reply) => {
+    if (!opts.caPem) return reply.code(404).send({ error: 'NotFound', message: 'HTTPS is off, so there is no CA' });
+    return reply.type('application/x-pem-file').send(opts.caPem);
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,88 @@
+/**
+ * The contract between core and a cloud. A cloud is a fastify plugin that registers one
+ * `CloudApi` with the engine; core's dispatcher asks each API in priority order whether it
+ * recognises a request, then lets it decode, pass the fault gate, run and encode.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CloudError } from './errors.js';
+import type { Engine } from './engine.js';
+
+export interface WireRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface WireReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+  /** For the journal only, never sent: the cloud error code this reply carries. */
+  errorCode?: string;
+}
+
+/** What identification yields: enough to journal the call and to match fault rules. */
+export interface RoutedCall {
+  service: string;
+  operation: string;
+  /** Tenant id inside the cloud (AWS account, GCP project, ...). */
+  tenant?: string;
+  region?: string;
+}
+
+/** What core hands a cloud while it serves one call. */
+export interface CallContext {
+  readonly engine: Engine;
+  readonly requestId: string;
+  /** Record resource ids the call touched (journal, fault matching). */
+  touch(...ids: string[]): void;
+  /** Run the fault gate for the decoded call; throws the cloud's CloudError when a rule says so. */
+  gate(): Promise<void>;
+}
+
+export interface SeedProblem {
+  path: string;
+  message: string;
+}
+
+export interface CloudApi<C extends RoutedCall = RoutedCall> {
+  readonly name: string;
+  /** Lower runs first: specific matchers (SOAP action, path prefixes) before catch-alls (AWS `POST /`). */
+  readonly priority: number;
+  identify(req: WireRequest): C | undefined;
+  handle(call: C, req: WireRequest, ctx: CallContext): Promise<WireReply>;
+  /** Render any error in the cloud's own shape; `call` is undefined when identification itself failed. */
+  renderError(err: CloudError, call: C | undefined, requestId: string): WireReply;
+  /** Check a scenario's `seed.<cloud>` section; problems carry a path inside the section. */
+  validateSeed?(section: unknown): SeedProblem[];
+  /** Create the section's records; with `onlyTenant`, only that tenant's. */
+  applySeed?(section: unknown, engine: Engine, onlyTenant?: string): void;
+}
+
+export class CloudRegistry {
+  private apis: CloudApi[] = [];
+
+  register<C extends RoutedCall>(api: CloudApi<C>): void {
+    if (this.apis.some((a) => a.name === api.name)) throw new Error(`cloud ${api.name} registered twice`);
+    this.apis = [...this.apis, api as unknown as CloudApi].sort((a, b) => a.priority - b.priority);
+  }
+
+  list(): readonly CloudApi[] {
+    return this.apis;
+  }
+
+  get(name: string): CloudApi | undefined {
+    return this.apis.find((a) => a.name === name);
+  }
+
+  identify(req: WireRequest): { api: CloudApi; call: RoutedCall } | undefined {
+    for (const api of this.apis) {
+      const call = api.identify(req);
+      if (call) return { api, call };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+/** Settings by flag and environment variable (flags win). Documented in the README. */
+import { parseArgs } from 'node:util';
+
+export interface Settings {
+  host: string;
+  port: number;
+  /** `undefined` turns the HTTPS listener off. */
+  httpsPort: number | undefined;
+  scenario: string;
+  seed: string;
+  dataDir: string | undefined;
+  tlsNames: string[];
+  logLevel: string;
+}
+
+export const DEFAULTS = { host: '127.0.0.1', port: 4600, httpsPort: 4601, scenario: 'default', seed: '0', logLevel: 'warn' } as const;
+
+export class SettingsError extends Error {}
+
+export function resolveSettings(argv: string[], env: NodeJS.ProcessEnv): Settings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'https-port': { type: 'string' },
+      scenario: { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'tls-names': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const pick = (flag: string | undefined, name: string): string | undefined => flag ?? (env[name] === '' ? undefined : env[name]);
+  const httpsRaw = pick(values['https-port'], 'FAUXCLOUD_HTTPS_PORT');
+  return {
+    host: pick(values.host, 'FAUXCLOUD_HOST') ?? DEFAULTS.host,
+    port: port(pick(values.port, 'FAUXCLOUD_PORT'), DEFAULTS.port, 'port'),
+    httpsPort: httpsRaw === 'off' ? undefined : port(httpsRaw, DEFAULTS.httpsPort, 'https-port'),
+    scenario: pick(values.scenario, 'FAUXCLOUD_SCENARIO') ?? DEFAULTS.scenario,
+    seed: pick(values.seed, 'FAUXCLOUD_SEED') ?? DEFAULTS.seed,
+    dataDir: pick(values['data-dir'], 'FAUXCLOUD_DATA_DIR'),
+    tlsNames: (pick(values['tls-names'], 'FAUXCLOUD_TLS_NAMES') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: pick(values['log-level'], 'FAUXCLOUD_LOG_LEVEL') ?? DEFAULTS.logLevel,
+  };
+}
+
+function port(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SettingsError(`--${name} must be a port number 0-65535 (0 picks a free port), got '${raw}'`);
+  return n;
+}

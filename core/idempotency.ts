@@ -1,0 +1,60 @@
+/**
+ * Idempotency tokens (EC2 ClientToken, GCP requestId, ...): the same token with the same
+ * parameters returns the first call's result; the same token with other parameters is a
+ * mismatch that each cloud renders with its own error.
+ */
+export interface IdempotencyEntry {
+  scope: string;
+  token: string;
+  fingerprint: string;
+  resultId: string;
+}
+
+export type IdempotencyOutcome =
+  | { kind: 'new' }
+  | { kind: 'replay'; resultId: string }
+  | { kind: 'mismatch'; resultId: string };
+
+export class IdempotencyLedger {
+  private readonly entries = new Map<string, IdempotencyEntry>();
+
+  check(scope: string, token: string, params: unknown): IdempotencyOutcome {
+    const e = this.entries.get(`${scope}\u0000${token}`);
+    if (!e) return { kind: 'new' };
+    return e.fingerprint === fingerprint(params)
+      ? { kind: 'replay', resultId: e.resultId }
+      : { kind: 'mismatch', resultId: e.resultId };
+  }
+
+  remember(scope: string, token: string, params: unknown, resultId: string): void {
+    this.entries.set(`${scope}\u0000${token}`, { scope, token, fingerprint: fingerprint(params), resultId });
+  }
+
+  exportState(): IdempotencyEntry[] {
+    return [...this.entries.values()];
+  }
+
+  importState(entries: IdempotencyEntry[]): void {
+    this.entries.clear();
+    for (const e of entries) this.entries.set(`${e.scope}\u0000${e.token}`, { ...e });
+  }
+}
+
+/** Canonical JSON: key order must not make two equal requests look different. */
+export function fingerprint(value: unknown): string {
+  return JSON.stringify(canonical(value));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value instanceof Date) return value.toISOString();
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = canonical(v);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,154 @@
+/**
+ * Scenario files: YAML with `seed` (resources per cloud and tenant), `lifecycle` (how resources
+ * leave transient states) and, later, `faults`. A bad file is rejected whole, with the line, the
+ * field and the reason: fauxcloud never starts half-configured.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parseMode } from './lifecycle.js';
+import { packageRoot } from './paths.js';
+import type { LifecycleConfig } from './lifecycle-types.js';
+import type { Engine } from './engine.js';
+
+export const ScenarioSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    description: Type.Optional(Type.String()),
+    seed: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    lifecycle: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
+    faults: Type.Optional(Type.Array(Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type ScenarioFile = Static<typeof ScenarioSchema>;
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  /** Where it came from: a file path or `inline`. */
+  source: string;
+  seed: Record<string, unknown>;
+  lifecycle: LifecycleConfig;
+}
+
+export interface ScenarioProblem {
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ScenarioProblem[],
+  ) {
+    super(`invalid scenario ${source}:\n${problems.map((p) => `  ${p.line ? `line ${p.line}: ` : ''}${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** The shipped scenarios live in `scenarios/` at the package root (beside core/ and dist/). */
+export function scenariosDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+/** A shipped name (`default`) or a path to a YAML file. */
+export function resolveScenario(nameOrPath: string): string {
+  if (isAbsolute(nameOrPath) || nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath)) return resolve(nameOrPath);
+  const shipped = join(scenariosDir(), `${nameOrPath}.yaml`);
+  if (!existsSync(shipped)) throw new ScenarioError(nameOrPath, [{ path: '', message: `no shipped scenario named '${nameOrPath}' (and not a path)` }]);
+  return shipped;
+}
+
+export function loadScenarioFile(nameOrPath: string, engine: Engine): Scenario {
+  const path = resolveScenario(nameOrPath);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(path, [{ path: '', message: `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseScenario(text, path, engine);
+}
+
+export function parseScenario(text: string, source: string, engine: Engine): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0)
+    throw new ScenarioError(
+      source,
+      doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message })),
+    );
+  const raw: unknown = doc.toJS() ?? {};
+  return validateScenario(raw, source, engine, (path) => lineOf(doc, lines, path));
+}
+
+/** Validate an already-parsed scenario object (admin API bodies, YAML files). */
+export function validateScenario(
+  raw: unknown,
+  source: string,
+  engine: Engine,
+  lineFor: (path: Array<string | number>) => number | undefined = () => undefined,
+): Scenario {
+  const problems: ScenarioProblem[] = [];
+  const at = (path: Array<string | number>, message: string) =>
+    problems.push({ path: path.join('.') || '(top level)', line: lineFor(path), message });
+
+  if (!Value.Check(ScenarioSchema, raw)) {
+    for (const e of Value.Errors(ScenarioSchema, raw)) {
+      const path = e.path.split('/').filter(Boolean);
+      at(path, e.message);
+    }
+    throw new ScenarioError(source, problems);
+  }
+  const file = raw as ScenarioFile;
+
+  const lifecycle: LifecycleConfig = {};
+  for (const [type, states] of Object.entries(file.lifecycle ?? {})) {
+    const known = engine.lifecycle.transientStates(type);
+    if (!known) {
+      at(['lifecycle', type], `unknown resource type; known: ${engine.lifecycle.machineTypes().join(', ')}`);
+      continue;
+    }
+    lifecycle[type] = {};
+    for (const [state, spec] of Object.entries(states)) {
+      if (!known.includes(state)) {
+        at(['lifecycle', type, state], `not a transient state of ${type}; transient states: ${known.join(', ')}`);
+        continue;
+      }
+      try {
+        lifecycle[type]![state] = parseMode(spec, `lifecycle.${type}.${state}`);
+      } catch (e) {
+        at(['lifecycle', type, state], (e as Error).message.replace(/^[^:]*: /, ''));
+      }
+    }
+  }
+
+  for (const [cloud, section] of Object.entries(file.seed ?? {})) {
+    const api = engine.clouds.get(cloud);
+    if (!api?.applySeed) {
+      at(['seed', cloud], `no cloud named '${cloud}' takes seed data; known: ${engine.clouds.list().filter((a) => a.applySeed).map((a) => a.name).join(', ')}`);
+      continue;
+    }
+    for (const p of api.validateSeed?.(section) ?? []) {
+      const sub = p.path.split('.').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      at(['seed', cloud, ...sub], p.message);
+    }
+  }
+  if ((file.faults ?? []).length > 0) at(['faults'], 'fault rules are not supported yet by this fauxcloud version');
+
+  if (problems.length > 0) throw new ScenarioError(source, problems);
+  return { name: file.name ?? source, description: file.description, source, seed: file.seed ?? {}, lifecycle };
+}
+
+function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {
+  // Walk up until a node exists (a missing field reports its parent's line).
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}

@@ -1,0 +1,55 @@
+/** Start fauxcloud: engine, TLS, app, both listeners. Used by the CLI, the tests and the benchmarks. */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type CloudPlugin } from './app.js';
+import type { Settings } from './config.js';
+import { Engine } from './engine.js';
+import { loadScenarioFile } from './scenario.js';
+import { tlsMaterial } from './tls.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  engine: Engine;
+  httpUrl: string;
+  httpsUrl: string | undefined;
+  caPem: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startServer(settings: Settings, clouds: readonly CloudPlugin[]): Promise<RunningServer> {
+  const engine = new Engine({ seed: settings.seed });
+  const tls = settings.httpsPort === undefined ? undefined : await tlsMaterial({ dataDir: settings.dataDir, names: settings.tlsNames });
+  const { app, https } = await buildApp({
+    engine,
+    clouds,
+    tls,
+    logLevel: settings.logLevel,
+    scenario: (e) => loadScenarioFile(settings.scenario, e),
+  });
+  await app.listen({ host: settings.host, port: settings.port });
+  const httpUrl = urlOf('http', settings.host, (app.server.address() as AddressInfo).port);
+  let httpsUrl: string | undefined;
+  if (https) {
+    await new Promise<void>((resolve, reject) => {
+      https.once('error', reject);
+      https.listen(settings.httpsPort, settings.host, () => resolve());
+    });
+    httpsUrl = urlOf('https', settings.host, (https.address() as AddressInfo).port);
+  }
+  return {
+    app,
+    engine,
+    httpUrl,
+    httpsUrl,
+    caPem: tls?.caPem,
+    close: async () => {
+      if (https) await new Promise<void>((resolve) => https.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
+
+function urlOf(scheme: string, host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${scheme}://${h}:${port}`;
+}

@@ -1,0 +1,324 @@
+/**
+ * The in-memory store: tenants (AWS account, GCP project, Azure subscription, OpenStack project,
+ * vSphere instance) hold typed collections with an id index, a parent index and a tag index.
+ * Tenants never see each other's records; a cloud asks for `store.tenant(cloud, id)`.
+ */
+import { IdempotencyLedger, type IdempotencyEntry } from './idempotency.js';
+import type { LifecycleState } from './lifecycle-types.js';
+
+export interface ResourceRecord<T = unknown> {
+  readonly id: string;
+  readonly type: string;
+  /** Creation order across the whole store: stable sort key and pagination cursor. */
+  readonly seq: number;
+  readonly tenant: string;
+  region?: string;
+  parent?: string;
+  /** Read-only view: change tags through the collection so the tag index stays right. */
+  readonly tags: Readonly<Record<string, string>>;
+  data: T;
+  lc?: LifecycleState;
+}
+
+export interface NewRecord<T> {
+  id: string;
+  region?: string;
+  parent?: string;
+  tags?: Record<string, string>;
+  data: T;
+}
+
+export interface ListQuery {
+  region?: string;
+  parent?: string;
+  ids?: readonly string[];
+  /** Every key must be present; a value of undefined matches any value. */
+  tags?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Hooks core wires in: the lifecycle engine counts reads of resources in `manual` states. */
+export interface StoreHooks {
+  onRead(record: ResourceRecord): void;
+}
+
+export class Collection<T> {
+  private readonly byId = new Map<string, ResourceRecord<T>>();
+  private readonly byParent = new Map<string, Set<string>>();
+  private readonly byTag = new Map<string, Map<string, Set<string>>>();
+
+  constructor(
+    readonly type: string,
+    private readonly tenant: TenantStore,
+    private readonly hooks: StoreHooks,
+  ) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  insert(init: NewRecord<T>): ResourceRecord<T> {
+    if (this.byId.has(init.id)) throw new Error(`duplicate ${this.type} id ${init.id}`);
+    const rec: ResourceRecord<T> = {
+      id: init.id,
+      type: this.type,
+      seq: this.tenant.nextSeq(),
+      tenant: this.tenant.key,
+      region: init.region,
+      parent: init.parent,
+      tags: {},
+      data: init.data,
+    };
+    this.restore(rec);
+    if (init.tags) this.setTags(rec.id, init.tags);
+    return rec;
+  }
+
+  /** Put back a record exactly as exported (state import). */
+  restore(rec: ResourceRecord<T>): void {
+    this.byId.set(rec.id, rec);
+    if (rec.parent !== undefined) addTo(this.byParent, rec.parent, rec.id);
+    for (const [k, v] of Object.entries(rec.tags)) this.indexTag(k, v, rec.id);
+  }
+
+  /** Look a record up; counts as a read of the resource (manual lifecycle steps). */
+  get(id: string): ResourceRecord<T> | undefined {
+    const rec = this.byId.get(id);
+    if (rec) this.hooks.onRead(rec);
+    return this.byId.get(id);
+  }
+
+  /** Look a record up without counting a read (writes, internal bookkeeping). */
+  peek(id: string): ResourceRecord<T> | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  delete(id: string): boolean {
+    const rec = this.byId.get(id);
+    if (!rec) return false;
+    this.byId.delete(id);
+    if (rec.parent !== undefined) removeFrom(this.byParent, rec.parent, id);
+    for (const [k, v] of Object.entries(rec.tags)) this.unindexTag(k, v, id);
+    return true;
+  }
+
+  /** Records in creation order, narrowed by the indexes first. Each returned record counts as read. */
+  list(query: ListQuery = {}): ResourceRecord<T>[] {
+    let candidates: Iterable<ResourceRecord<T>>;
+    if (query.ids) {
+      const out: ResourceRecord<T>[] = [];
+      for (const id of query.ids) {
+        const r = this.byId.get(id);
+        if (r) out.push(r);
+      }
+      candidates = out.sort((a, b) => a.seq - b.seq);
+    } else if (query.parent !== undefined) {
+      candidates = this.idsToRecords(this.byParent.get(query.parent));
+    } else if (query.tags && Object.keys(query.tags).length > 0) {
+      candidates = this.idsToRecords(this.narrowByTags(query.tags));
+    } else {
+      candidates = this.byId.values();
+    }
+    const result: ResourceRecord<T>[] = [];
+    for (const rec of candidates) {
+      if (query.region !== undefined && rec.region !== query.region) continue;
+      if (query.parent !== undefined && rec.parent !== query.parent) continue;
+      if (query.tags && !tagsMatch(rec.tags, query.tags)) continue;
+      this.hooks.onRead(rec);
+      if (this.byId.has(rec.id)) result.push(rec);
+    }
+    return result;
+  }
+
+  setTags(id: string, tags: Readonly<Record<string, string>>): void {
+    const rec = this.byId.get(id);
+    if (!rec) throw new Error(`no ${this.type} ${id}`);
+    const next: Record<string, string> = { ...rec.tags };
+    for (const [k, v] of Object.entries(tags)) {
+      const old = next[k];
+      if (old !== undefined) this.unindexTag(k, old, id);
+      next[k] = v;
+      this.indexTag(k, v, id);
+    }
+    (rec as { tags: Record<string, string> }).tags = next;
+  }
+
+  /** Remove tags; with a value given, only when the current value equals it (EC2 DeleteTags semantics). */
+  removeTags(id: string, keys: ReadonlyArray<{ key: string; value?: string }>): void {
+    const rec = this.byId.get(id);
+    if (!rec) throw new Error(`no ${this.type} ${id}`);
+    const next: Record<string, string> = { ...rec.tags };
+    for (const { key, value } of keys) {
+      const old = next[key];
+      if (old === undefined || (value !== undefined && value !== old)) continue;
+      this.unindexTag(key, old, id);
+      delete next[key];
+    }
+    (rec as { tags: Record<string, string> }).tags = next;
+  }
+
+  all(): IterableIterator<ResourceRecord<T>> {
+    return this.byId.values();
+  }
+
+  private idsToRecords(ids: Set<string> | undefined): ResourceRecord<T>[] {
+    if (!ids) return [];
+    const out: ResourceRecord<T>[] = [];
+    for (const id of ids) {
+      const r = this.byId.get(id);
+      if (r) out.push(r);
+    }
+    return out.sort((a, b) => a.seq - b.seq);
+  }
+
+  private narrowByTags(tags: Readonly<Record<string, string | undefined>>): Set<string> {
+    let best: Set<string> | undefined;
+    for (const [k, v] of Object.entries(tags)) {
+      const values = this.byTag.get(k);
+      let ids: Set<string>;
+      if (!values) return new Set();
+      if (v !== undefined) ids = values.get(v) ?? new Set();
+      else {
+        ids = new Set();
+        for (const s of values.values()) for (const id of s) ids.add(id);
+      }
+      if (!best || ids.size < best.size) best = ids;
+    }
+    return best ?? new Set();
+  }
+
+  private indexTag(key: string, value: string, id: string): void {
+    let values = this.byTag.get(key);
+    if (!values) this.byTag.set(key, (values = new Map()));
+    addTo(values, value, id);
+  }
+
+  private unindexTag(key: string, value: string, id: string): void {
+    const values = this.byTag.get(key);
+    if (!values) return;
+    removeFrom(values, value, id);
+    if (values.size === 0) this.byTag.delete(key);
+  }
+}
+
+export class TenantStore {
+  private readonly collections = new Map<string, Collection<unknown>>();
+  readonly idempotency = new IdempotencyLedger();
+
+  constructor(
+    readonly cloud: string,
+    readonly id: string,
+    private readonly hooks: StoreHooks,
+    readonly nextSeq: () => number,
+  ) {}
+
+  get key(): string {
+    return tenantKey(this.cloud, this.id);
+  }
+
+  collection<T>(type: string): Collection<T> {
+    let c = this.collections.get(type);
+    if (!c) {
+      c = new Collection<unknown>(type, this, this.hooks);
+      this.collections.set(type, c);
+    }
+    return c as Collection<T>;
+  }
+
+  collectionTypes(): string[] {
+    return [...this.collections.keys()];
+  }
+}
+
+export function tenantKey(cloud: string, id: string): string {
+  return `${cloud}:${id}`;
+}
+
+export interface StoreSnapshot {
+  seq: number;
+  tenants: Array<{
+    cloud: string;
+    id: string;
+    records: ResourceRecord[];
+    idempotency: IdempotencyEntry[];
+  }>;
+}
+
+export class Store {
+  private readonly tenantMap = new Map<string, TenantStore>();
+  private seq = 0;
+
+  constructor(private readonly hooks: StoreHooks) {}
+
+  tenant(cloud: string, id: string): TenantStore {
+    const key = tenantKey(cloud, id);
+    let t = this.tenantMap.get(key);
+    if (!t) {
+      t = new TenantStore(cloud, id, this.hooks, () => ++this.seq);
+      this.tenantMap.set(key, t);
+    }
+    return t;
+  }
+
+  findTenant(key: string): TenantStore | undefined {
+    return this.tenantMap.get(key);
+  }
+
+  tenants(): TenantStore[] {
+    return [...this.tenantMap.values()];
+  }
+
+  /** Drop everything, or one tenant. */
+  clear(key?: string): void {
+    if (key === undefined) {
+      this.tenantMap.clear();
+      this.seq = 0;
+    } else this.tenantMap.delete(key);
+  }
+
+  exportState(): StoreSnapshot {
+    return {
+      seq: this.seq,
+      tenants: this.tenants().map((t) => ({
+        cloud: t.cloud,
+        id: t.id,
+        records: t.collectionTypes().flatMap((type) => [...t.collection(type).all()]),
+        idempotency: t.idempotency.exportState(),
+      })),
+    };
+  }
+
+  importState(snapshot: StoreSnapshot): void {
+    this.clear();
+    this.seq = snapshot.seq;
+    for (const t of snapshot.tenants) {
+      const tenant = this.tenant(t.cloud, t.id);
+      for (const rec of t.records) tenant.collection(rec.type).restore(structuredClone(rec));
+      tenant.idempotency.importState(t.idempotency);
+    }
+  }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  let s = index.get(key);
+  if (!s) index.set(key, (s = new Set()));
+  s.add(id);
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+  const s = index.get(key);
+  if (!s) return;
+  s.delete(id);
+  if (s.size === 0) index.delete(key);
+}
+
+function tagsMatch(have: Readonly<Record<string, string>>, want: Readonly<Record<string, string | undefined>>): boolean {
+  for (const [k, v] of Object.entries(want)) {
+    const actual = have[k];
+    if (actual === undefined || (v !== undefined && actual !== v)) return false;
+  }
+  return true;
+}
