@@ -43,6 +43,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     // Per-request logs would cost more than most requests; the journal records every request instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 32 * 1024 * 1024,
+    // Unknown admin parameters are errors, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
     // One handler, two listeners: HTTPS serves exactly what HTTP serves.
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
       if (opts.tls) httpsServer = createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler);

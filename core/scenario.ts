@@ -134,7 +134,8 @@ export function validateScenario(
       continue;
     }
     for (const p of api.validateSeed?.(section) ?? []) {
-      const sub = p.path.split('.').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      // Keep segments as strings: an account id such as 000000000000 is a key, not index 0.
+      const sub = p.path.split('.').filter(Boolean);
       at(['seed', cloud, ...sub], p.message);
     }
   }

@@ -40,13 +40,18 @@ export interface PageOptions {
   query: unknown;
 }
 
-export function pageOf<T extends { seq: number }>(items: T[], o: PageOptions): Page<T> {
+/** Parameter checks come before any lookup, as in EC2 (a bad MaxResults beats a missing id). */
+export function checkPaging(o: Omit<PageOptions, 'query' | 'nextToken'>): void {
   if (o.maxResults !== undefined) {
     if (o.idsGiven)
       throw Ec2Errors.invalidParameterCombination(`The parameter ${o.idsParam} cannot be used with the parameter maxResults`);
     if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || o.maxResults > o.max)
       throw Ec2Errors.invalidParameterValue(`Value ( ${o.maxResults} ) for parameter maxResults is invalid. Parameter must be between ${o.min} and ${o.max}.`);
   }
+}
+
+export function pageOf<T extends { seq: number }>(items: T[], o: PageOptions): Page<T> {
+  checkPaging(o);
   try {
     return paginate(items, { maxResults: o.maxResults, token: o.nextToken, query: o.query });
   } catch (e) {

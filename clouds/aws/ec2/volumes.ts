@@ -10,7 +10,7 @@ import type {
 import type { FilterFields } from '../../../core/filters.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
-import { checkDryRun, checkIdShape, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
+import { checkDryRun, checkIdShape, checkPaging, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from './context.js';
 import { T, type AttachmentData, type VolumeData } from './records.js';
 import { volumeDefaults } from './volume-types.js';
@@ -137,6 +137,7 @@ const volumeFilters: FilterFields<VolumeData> = {
 function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): DescribeVolumesResult {
   const ids = input.VolumeIds ?? [];
   checkIdShape(ids, 'vol', 'InvalidVolumeID.Malformed');
+  checkPaging({ maxResults: input.MaxResults, min: 5, max: 500, idsGiven: ids.length > 0, idsParam: 'volumeSet' });
   checkDryRun(input);
   let found = volumes(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
   if (ids.length > 0) {

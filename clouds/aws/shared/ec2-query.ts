@@ -32,6 +32,7 @@ const outTables = new WeakMap<object, OutMember[]>();
 const ENVELOPE = new Set(['Action', 'Version']);
 
 export function decodeEc2Query(params: URLSearchParams, input: NormalizedSchema): Record<string, unknown> {
+  if (!input.isStructSchema()) return {};
   const root: ParamNode = { children: new Map() };
   for (const [key, value] of params) {
     if (ENVELOPE.has(key)) continue;
@@ -124,7 +125,9 @@ export function encodeEc2Response(operation: string, output: NormalizedSchema, v
   const parts: string[] = [
     `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>`,
   ];
-  encodeStruct(output, value as Record<string, unknown>, parts);
+  // Operations without modelled output (DeleteVolume, CreateTags) answer `<return>true</return>` on the wire.
+  if (output.isStructSchema()) encodeStruct(output, value as Record<string, unknown>, parts);
+  else parts.push('<return>true</return>');
   parts.push(`</${operation}Response>`);
   return parts.join('');
 }
