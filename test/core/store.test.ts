@@ -1,0 +1,77 @@
+/** Store indexes, filters and pagination, independent of any cloud. */
+import { describe, expect, it } from 'vitest';
+import { CoreInputError } from '../../core/errors.js';
+import { compileFilters } from '../../core/filters.js';
+import { paginate } from '../../core/pagination.js';
+import { Store } from '../../core/store.js';
+
+const store = () => new Store({ onRead: () => undefined });
+
+describe('store', () => {
+  it('indexes by parent and tags, and keeps the tag index right through updates', () => {
+    const c = store().tenant('x', '1').collection<{ n: number }>('x.thing');
+    c.insert({ id: 'a', parent: 'p1', tags: { team: 'red', env: 'ci' }, data: { n: 1 } });
+    c.insert({ id: 'b', parent: 'p1', tags: { team: 'blue' }, data: { n: 2 } });
+    c.insert({ id: 'c', parent: 'p2', tags: { team: 'red' }, data: { n: 3 } });
+    expect(c.list({ parent: 'p1' }).map((r) => r.id)).toEqual(['a', 'b']);
+    expect(c.list({ tags: { team: 'red' } }).map((r) => r.id)).toEqual(['a', 'c']);
+    expect(c.list({ tags: { env: undefined } }).map((r) => r.id)).toEqual(['a']);
+    c.setTags('c', { team: 'blue' });
+    expect(c.list({ tags: { team: 'red' } }).map((r) => r.id)).toEqual(['a']);
+    c.removeTags('a', [{ key: 'team', value: 'green' }, { key: 'env' }]);
+    expect(c.peek('a')!.tags).toEqual({ team: 'red' });
+    c.delete('a');
+    expect(c.list({ tags: { team: 'red' } })).toEqual([]);
+    expect(c.list({ parent: 'p1' }).map((r) => r.id)).toEqual(['b']);
+  });
+
+  it('keeps tenants apart', () => {
+    const s = store();
+    s.tenant('aws', '1').collection('t').insert({ id: 'same', data: 1 });
+    s.tenant('aws', '2').collection('t').insert({ id: 'same', data: 2 });
+    expect(s.tenant('aws', '1').collection('t').peek('same')!.data).toBe(1);
+    s.clear('aws:1');
+    expect(s.tenant('aws', '1').collection('t').size).toBe(0);
+    expect(s.tenant('aws', '2').collection('t').size).toBe(1);
+  });
+});
+
+describe('filters', () => {
+  const c = store().tenant('x', '1').collection<{ size: number; zone: string }>('x.vol');
+  const recs = [
+    c.insert({ id: 'v1', tags: { Name: 'web-1' }, data: { size: 1, zone: 'a' } }),
+    c.insert({ id: 'v2', tags: { Name: 'db-1' }, data: { size: 2, zone: 'b' } }),
+    c.insert({ id: 'v3', tags: { Name: 'web*' }, data: { size: 2, zone: 'a' } }),
+  ];
+  const spec = { tags: true, fields: { size: (r: (typeof recs)[number]) => r.data.size, zone: (r: (typeof recs)[number]) => r.data.zone } };
+  const ids = (filters: Array<{ name: string; values: string[] }>) => recs.filter(compileFilters(filters, spec)).map((r) => r.id);
+
+  it('ANDs filters and ORs values, with wildcards and escapes', () => {
+    expect(ids([{ name: 'zone', values: ['a'] }, { name: 'size', values: ['1', '2'] }])).toEqual(['v1', 'v3']);
+    expect(ids([{ name: 'tag:Name', values: ['web-?'] }])).toEqual(['v1']);
+    expect(ids([{ name: 'tag:Name', values: ['web*'] }])).toEqual(['v1', 'v3']);
+    expect(ids([{ name: 'tag:Name', values: ['web\\*'] }])).toEqual(['v3']);
+    expect(ids([{ name: 'tag-key', values: ['Name'] }])).toHaveLength(3);
+  });
+
+  it('rejects unknown filter names', () => {
+    expect(() => ids([{ name: 'colour', values: ['x'] }])).toThrow(CoreInputError);
+  });
+});
+
+describe('pagination', () => {
+  const items = Array.from({ length: 7 }, (_, i) => ({ seq: i + 1 }));
+  it('walks pages and survives deletions between pages', () => {
+    const p1 = paginate(items, { maxResults: 3, query: 'q' });
+    expect(p1.items.map((i) => i.seq)).toEqual([1, 2, 3]);
+    const shrunk = items.filter((i) => i.seq !== 4);
+    const p2 = paginate(shrunk, { maxResults: 3, token: p1.nextToken, query: 'q' });
+    expect(p2.items.map((i) => i.seq)).toEqual([5, 6, 7]);
+    expect(p2.nextToken).toBeUndefined();
+  });
+  it('rejects a token used with another query, or forged', () => {
+    const p1 = paginate(items, { maxResults: 3, query: 'q' });
+    expect(() => paginate(items, { maxResults: 3, token: p1.nextToken, query: 'other' })).toThrow(CoreInputError);
+    expect(() => paginate(items, { token: 'garbage', query: 'q' })).toThrow(CoreInputError);
+  });
+});
