@@ -99,7 +99,7 @@ describe('EC2 error answers', () => {
     expect(await failure(ec2.send(new CreateVolumeCommand({ Size: 1 })))).toMatchObject({ code: 'MissingParameter' });
     expect(await failure(ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1z', Size: 1 })))).toMatchObject({ code: 'InvalidZone.NotFound' });
     expect(await failure(ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1, VolumeType: 'ssd' as 'gp3' })))).toMatchObject({ code: 'InvalidParameterValue' });
-    expect(await failure(ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20000, VolumeType: 'gp3' })))).toMatchObject({ code: 'InvalidParameterValue' });
+    expect(await failure(ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 70000, VolumeType: 'gp3' })))).toMatchObject({ code: 'InvalidParameterValue' });
     expect(await failure(ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', AvailabilityZoneId: 'use1-az1', Size: 1 })))).toMatchObject({ code: 'InvalidParameterCombination' });
   });
 

@@ -3,11 +3,15 @@ import type { AttachVolumeRequest, DetachVolumeRequest, VolumeAttachment } from 
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, checkIdShape } from './common.js';
 import { op, type Ec2Context } from './context.js';
+import { ebsAttachmentLimit, INSTANCE_TYPES } from './instance-type-data.js';
 import { instanceState, instances } from './instances.js';
 import { attachmentId, T, type AttachmentData } from './records.js';
 import { attachmentsOf, attachmentsOnInstance, renderAttachment, volumes } from './volumes.js';
 
 /** `/dev/sd[b-z]`, `/dev/xvd[b-z]`, `/dev/xvd[a-z][a-z]` (what Linux AMIs accept; the EBS CSI driver uses /dev/xvdXX). */
+/** io1/io2 Multi-Attach: up to 16 Nitro instances in one zone. */
+const MULTI_ATTACH_MAX = 16;
+
 const DEVICE = /^\/dev\/(sd[a-z]([1-9]|1[0-5])?|xvd[a-z]{1,2}|nvme\d+n\d+)$/;
 
 function attachVolume(input: AttachVolumeRequest, ctx: Ec2Context): VolumeAttachment {
@@ -32,15 +36,28 @@ function attachVolume(input: AttachVolumeRequest, ctx: Ec2Context): VolumeAttach
   const existing = attachmentsOf(ctx, vol.id);
   if (existing.some((a) => a.data.instanceId === inst.id) || (existing.length > 0 && !vol.data.multiAttachEnabled))
     throw Ec2Errors.volumeInUse(vol.id, existing[0]!.data.instanceId);
-  if (attachmentsOnInstance(ctx, inst.id).some((a) => a.data.device === input.Device))
+  if (vol.data.multiAttachEnabled) {
+    if (existing.length >= MULTI_ATTACH_MAX) throw ec2Error('AttachmentLimitExceeded', `Volume ${vol.id} is already attached to ${MULTI_ATTACH_MAX} instances, the most Multi-Attach allows.`);
+    if (INSTANCE_TYPES.get(inst.data.instanceType)?.hypervisor === 'xen')
+      throw Ec2Errors.invalidParameterCombination(`Multi-Attach volumes can only be attached to instances built on the Nitro System; '${inst.id}' is ${inst.data.instanceType}.`);
+  }
+  const onInstance = attachmentsOnInstance(ctx, inst.id);
+  if (onInstance.some((a) => a.data.device === input.Device))
     throw Ec2Errors.invalidParameterValue(`Invalid value '${input.Device}' for unixDevice. Attachment point ${input.Device} is already in use`);
+  // Nitro types share their attachment slots with network interfaces and NVMe instance store.
+  const { limit, shared } = ebsAttachmentLimit(inst.data.instanceType);
+  const type = INSTANCE_TYPES.get(inst.data.instanceType);
+  const used = onInstance.length + (shared ? 1 + (type?.instanceStore?.[0] ?? 0) : 0);
+  if (used + 1 > limit) throw ec2Error('AttachmentLimitExceeded', `Attachment limit exceeded for instance ${inst.id} (${inst.data.instanceType}: ${limit}).`);
+  if (input.EbsCardIndex !== undefined && input.EbsCardIndex !== 0)
+    throw Ec2Errors.invalidParameterValue(`Value (${input.EbsCardIndex}) for parameter EbsCardIndex is invalid. ${inst.data.instanceType} has 1 EBS card.`);
   checkDryRun(input);
 
   const rec = ctx.tenant.collection<AttachmentData>(T.attachment).insert({
     id: attachmentId(vol.id, inst.id),
     region: ctx.region,
     parent: vol.id,
-    data: { volumeId: vol.id, instanceId: inst.id, device: input.Device, attachTime: ctx.now().toISOString(), deleteOnTermination: false },
+    data: { volumeId: vol.id, instanceId: inst.id, device: input.Device, attachTime: ctx.now().toISOString(), deleteOnTermination: false, ebsCardIndex: input.EbsCardIndex },
   });
   ctx.engine.lifecycle.enter(ctx.tenant, rec, 'attaching');
   return renderAttachment(rec);

@@ -7,6 +7,10 @@ import { REGIONS } from './region-data.js';
 import { attachmentOperations } from './attachments.js';
 import type { Ec2Context, Ec2Operation } from './context.js';
 import { instanceOperations } from './instances.js';
+import { instanceTypeOperations } from './instance-types.js';
+import { modificationOperations } from './modifications.js';
+import { snapshotOperations } from './snapshots.js';
+import { volumeStatusOperations } from './volume-status.js';
 import { networkOperations } from './network.js';
 import { T } from './records.js';
 import { regionOperations } from './regions.js';
@@ -17,7 +21,11 @@ const OPERATIONS: Readonly<Record<string, Ec2Operation>> = {
   ...regionOperations,
   ...networkOperations,
   ...instanceOperations,
+  ...instanceTypeOperations,
   ...volumeOperations,
+  ...volumeStatusOperations,
+  ...modificationOperations,
+  ...snapshotOperations,
   ...attachmentOperations,
   ...tagOperations,
 };

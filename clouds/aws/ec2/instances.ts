@@ -14,9 +14,9 @@ import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, checkPaging, filterRecords, findZone, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from './context.js';
 import { allocateAddress, ensureDefaultVpc, subnets } from './network.js';
-import { attachmentId, T, type AttachmentData, type InstanceData, type VolumeData } from './records.js';
-import { volumeDefaults } from './volume-types.js';
-import { attachmentsOnInstance } from './volumes.js';
+import { attachmentId, T, type AttachmentData, type InstanceData } from './records.js';
+import { resolveShape } from './volume-types.js';
+import { attachmentsOnInstance, insertVolume } from './volumes.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
 
@@ -85,13 +85,9 @@ export function launchInstance(ctx: Ec2Context, spec: LaunchSpec): InstanceRecor
   const mappings = spec.blockDevices.some((m) => m.DeviceName === '/dev/xvda') ? spec.blockDevices : [{ DeviceName: '/dev/xvda', Ebs: {} }, ...spec.blockDevices];
   for (const m of mappings) {
     if (!m.Ebs || !m.DeviceName) continue;
-    const shape = volumeDefaults({ VolumeType: m.Ebs.VolumeType ?? 'gp3', Size: m.Ebs.VolumeSize ?? 8, Iops: m.Ebs.Iops, Throughput: m.Ebs.Throughput });
-    const vol = ctx.tenant.collection<VolumeData>(T.volume).insert({
-      id: ctx.newId('vol'),
-      region: ctx.region,
-      tags: spec.volumeTags,
-      data: { size: m.Ebs.VolumeSize ?? 8, ...shape, encrypted: m.Ebs.Encrypted ?? false, zone: zone.zoneName, zoneId: zone.zoneId, snapshotId: m.Ebs.SnapshotId ?? '', createTime: now, multiAttachEnabled: false },
-    });
+    const shape = resolveShape({ VolumeType: m.Ebs.VolumeType ?? 'gp3', Size: m.Ebs.VolumeSize ?? 8, Iops: m.Ebs.Iops, Throughput: m.Ebs.Throughput });
+    const vol = insertVolume(ctx, { shape, zone, tags: spec.volumeTags, encrypted: m.Ebs.Encrypted ?? false, kmsKeyId: m.Ebs.KmsKeyId, snapshotId: m.Ebs.SnapshotId });
+    // Launch volumes are ready with the instance: no creating step of their own.
     ctx.engine.lifecycle.enter(ctx.tenant, vol, 'available');
     const att = ctx.tenant.collection<AttachmentData>(T.attachment).insert({
       id: attachmentId(vol.id, rec.id),
@@ -130,7 +126,13 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     RootDeviceName: d.rootDeviceName,
     BlockDeviceMappings: attachmentsOnInstance(ctx, r.id).map((a) => ({
       DeviceName: a.data.device,
-      Ebs: { AttachTime: new Date(a.data.attachTime), DeleteOnTermination: a.data.deleteOnTermination, Status: (a.lc?.state ?? 'attached') as 'attached', VolumeId: a.data.volumeId },
+      Ebs: {
+        AttachTime: new Date(a.data.attachTime),
+        DeleteOnTermination: a.data.deleteOnTermination,
+        Status: (a.lc?.state ?? 'attached') as 'attached',
+        VolumeId: a.data.volumeId,
+        EbsCardIndex: a.data.ebsCardIndex,
+      },
     })),
     VirtualizationType: 'hvm',
     ClientToken: d.clientToken ?? '',
@@ -174,6 +176,8 @@ function runInstances(input: RunInstancesRequest, ctx: Ec2Context): Reservation 
   if (input.MaxCount === undefined) throw Ec2Errors.missingParameter('MaxCount');
   if (input.MinCount < 1 || input.MaxCount < input.MinCount)
     throw Ec2Errors.invalidParameterValue(`Value (${input.MinCount}) for parameter minCount is invalid. Expected a positive value no greater than maxCount.`);
+  const instanceType = input.InstanceType ?? 'm1.small';
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(instanceType)) throw Ec2Errors.invalidParameterValue(`Invalid value '${instanceType}' for InstanceType.`);
   const zone = input.Placement?.AvailabilityZone ?? undefined;
   if (zone !== undefined && !regionZones(ctx).some((z) => z.zoneName === zone))
     throw Ec2Errors.invalidParameterValue(`Invalid availability zone: [${zone}]`);
@@ -187,7 +191,7 @@ function runInstances(input: RunInstancesRequest, ctx: Ec2Context): Reservation 
     launched.push(
       launchInstance(ctx, {
         imageId: input.ImageId,
-        instanceType: input.InstanceType ?? 'm1.small',
+        instanceType,
         zone,
         subnetId: input.SubnetId,
         tags,

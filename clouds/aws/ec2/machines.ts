@@ -3,18 +3,24 @@
  * and transient state (`aws.ec2.attachment: {attaching: {delay: {ms: 2000}}}`).
  */
 import type { Engine } from '../../../core/engine.js';
-import { attachmentId, T, type AttachmentData, type InstanceData, type VolumeData } from './records.js';
+import { applyModificationStep } from './modifications.js';
+import { attachmentId, T, type AttachmentData, type InstanceData, type ModificationData, type VolumeData } from './records.js';
 
 export function defineEc2Machines(engine: Engine): void {
-  engine.lifecycle.define<VolumeData>({
+  const { lifecycle } = engine;
+
+  lifecycle.define<VolumeData>({
     type: T.volume,
     auto: { creating: 'available', deleting: 'deleted' },
     onEnter: ({ record, to, tenant }) => {
-      if (to === 'deleted') tenant.collection(T.volume).delete(record.id);
+      if (to !== 'deleted') return;
+      tenant.collection(T.volume).delete(record.id);
+      tenant.collection(T.modification).delete(record.id);
+      tenant.collection(T.volumeInit).delete(record.id);
     },
   });
 
-  engine.lifecycle.define<AttachmentData>({
+  lifecycle.define<AttachmentData>({
     type: T.attachment,
     auto: { attaching: 'attached', detaching: 'detached' },
     onEnter: ({ record, to, tenant }) => {
@@ -22,7 +28,7 @@ export function defineEc2Machines(engine: Engine): void {
     },
   });
 
-  engine.lifecycle.define<InstanceData>({
+  lifecycle.define<InstanceData>({
     type: T.instance,
     auto: { pending: 'running', stopping: 'stopped', 'shutting-down': 'terminated' },
     onEnter: ({ record, to, at, tenant }) => {
@@ -34,8 +40,19 @@ export function defineEc2Machines(engine: Engine): void {
         if (a.data.instanceId !== record.id) continue;
         attachments.delete(attachmentId(a.data.volumeId, record.id));
         const vol = tenant.collection<VolumeData>(T.volume).peek(a.data.volumeId);
-        if (vol && a.data.deleteOnTermination) engine.lifecycle.enter(tenant, vol, 'deleting', at);
+        if (vol && a.data.deleteOnTermination) lifecycle.enter(tenant, vol, 'deleting', at);
       }
     },
   });
+
+  lifecycle.define({ type: T.snapshot, auto: { pending: 'completed' } });
+
+  lifecycle.define<ModificationData>({
+    type: T.modification,
+    auto: { modifying: 'optimizing', optimizing: 'completed' },
+    onEnter: ({ record, to, at, tenant }) => applyModificationStep(record, to, at, () => tenant.collection<VolumeData>(T.volume)),
+  });
+
+  lifecycle.define({ type: T.volumeInit, auto: { initializing: 'completed' } });
+  lifecycle.define({ type: T.fastRestore, auto: { enabling: 'optimizing', optimizing: 'enabled' } });
 }

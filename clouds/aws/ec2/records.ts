@@ -6,6 +6,13 @@ export const T = {
   instance: 'aws.ec2.instance',
   volume: 'aws.ec2.volume',
   attachment: 'aws.ec2.attachment',
+  snapshot: 'aws.ec2.snapshot',
+  /** The latest modification of a volume; its id is the volume id. */
+  modification: 'aws.ec2.modification',
+  /** Initialization of a volume created from a snapshot; its id is the volume id. */
+  volumeInit: 'aws.ec2.volume-init',
+  /** Fast snapshot restore of a snapshot in a zone; id `<snapshotId>/<zone>`. */
+  fastRestore: 'aws.ec2.fast-snapshot-restore',
 } as const;
 
 export interface ZoneData {
@@ -73,6 +80,47 @@ export interface AttachmentData {
   device: string;
   attachTime: string;
   deleteOnTermination: boolean;
+  ebsCardIndex?: number;
 }
 
 export const attachmentId = (volumeId: string, instanceId: string): string => `${volumeId}/${instanceId}`;
+
+export interface SnapshotData {
+  volumeId: string;
+  volumeSize: number;
+  description: string;
+  startTime: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  outpostArn?: string;
+  lock?: SnapshotLock;
+}
+
+export interface SnapshotLock {
+  mode: 'governance' | 'compliance';
+  createdOn: string;
+  expiresOn: string;
+  duration?: number;
+  coolOffPeriod?: number;
+  coolOffExpiresOn?: string;
+}
+
+export interface ModificationData {
+  volumeId: string;
+  original: { size: number; volumeType: string; iops?: number; throughput?: number; multiAttachEnabled: boolean };
+  target: { size: number; volumeType: string; iops?: number; throughput?: number; multiAttachEnabled: boolean };
+  startTime: string;
+  endTime?: string;
+}
+
+export interface VolumeInitData {
+  volumeId: string;
+  type: 'default' | 'provisioned-rate' | 'volume-copy';
+}
+
+export interface FastRestoreData {
+  snapshotId: string;
+  zone: string;
+  zoneId: string;
+  enablingTime: string;
+}

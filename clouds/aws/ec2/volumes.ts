@@ -1,5 +1,7 @@
-/** EBS volumes: CreateVolume (ClientToken idempotency), DescribeVolumes, DeleteVolume. */
+/** EBS volumes: CreateVolume (ClientToken idempotency, from snapshots), CopyVolumes, DescribeVolumes, DeleteVolume. */
 import type {
+  CopyVolumesRequest,
+  CopyVolumesResult,
   CreateVolumeRequest,
   DeleteVolumeRequest,
   DescribeVolumesRequest,
@@ -7,19 +9,17 @@ import type {
   Volume,
   VolumeAttachment,
 } from '@aws-sdk/client-ec2';
-import type { FilterFields } from '../../../core/filters.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, checkPaging, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from './context.js';
-import { T, type AttachmentData, type VolumeData } from './records.js';
-import { volumeDefaults } from './volume-types.js';
+import { T, type AttachmentData, type VolumeData, type VolumeInitData, type ZoneData } from './records.js';
+import { requireCompletedSnapshot } from './snapshots.js';
+import { resolveShape, type ShapeRequest, type VolumeShape } from './volume-types.js';
 
 type VolumeRecord = ResourceRecord<VolumeData>;
 
-export function volumes(ctx: Ec2Context) {
-  return ctx.tenant.collection<VolumeData>(T.volume);
-}
+export const volumes = (ctx: Ec2Context) => ctx.tenant.collection<VolumeData>(T.volume);
 
 export function attachmentsOf(ctx: Ec2Context, volumeId: string): ResourceRecord<AttachmentData>[] {
   return ctx.tenant.collection<AttachmentData>(T.attachment).list({ parent: volumeId });
@@ -29,6 +29,16 @@ export function attachmentsOnInstance(ctx: Ec2Context, instanceId: string): Reso
   const out: ResourceRecord<AttachmentData>[] = [];
   for (const a of ctx.tenant.collection<AttachmentData>(T.attachment).all()) if (a.data.instanceId === instanceId) out.push(a);
   return out.sort((a, b) => a.seq - b.seq);
+}
+
+/** A volume the caller can use: present in this region and not being deleted. */
+export function requireVolume(ctx: Ec2Context, id: string | undefined): VolumeRecord {
+  if (!id) throw Ec2Errors.missingParameter('VolumeId');
+  checkIdShape([id], 'vol', 'InvalidVolumeID.Malformed');
+  ctx.touch(id);
+  const rec = volumes(ctx).get(id);
+  if (!rec || rec.region !== ctx.region || rec.lc?.state === 'deleting') throw Ec2Errors.volumeNotFound([id]);
+  return rec;
 }
 
 /** A volume's reported state: its own lifecycle while creating/deleting, else derived from attachments. */
@@ -46,6 +56,7 @@ export function renderAttachment(a: ResourceRecord<AttachmentData>): VolumeAttac
     State: (a.lc?.state ?? 'attached') as VolumeAttachment['State'],
     VolumeId: a.data.volumeId,
     DeleteOnTermination: a.data.deleteOnTermination,
+    EbsCardIndex: a.data.ebsCardIndex,
   };
 }
 
@@ -72,67 +83,129 @@ export function renderVolume(ctx: Ec2Context, rec: VolumeRecord): Volume {
   };
 }
 
-function createVolume(input: CreateVolumeRequest, ctx: Ec2Context): Volume {
-  const zone = input.AvailabilityZone === undefined && input.AvailabilityZoneId === undefined
-    ? (() => { throw Ec2Errors.missingParameter('AvailabilityZone'); })()
-    : findZone(ctx, input.AvailabilityZone, input.AvailabilityZoneId);
-  if (input.SnapshotId !== undefined) throw Ec2Errors.snapshotNotFound(input.SnapshotId);
-  if (input.Size === undefined) throw Ec2Errors.missingParameter('Size');
-  const shape = volumeDefaults(input);
-  const tags = tagsFor(input.TagSpecifications, 'volume', ['volume']);
-  checkDryRun(input);
+export interface NewVolume {
+  shape: VolumeShape;
+  zone: ZoneData;
+  tags: Record<string, string>;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  snapshotId?: string;
+  multiAttachEnabled?: boolean;
+  outpostArn?: string;
+  /** Volumes from snapshots and copies initialize in the background after creation. */
+  initialization?: VolumeInitData['type'];
+}
 
-  const token = input.ClientToken;
-  const { ClientToken: _t, DryRun: _d, ...params } = input;
-  if (token !== undefined && token !== '') {
-    const seen = ctx.tenant.idempotency.check('CreateVolume', token, params);
-    if (seen.kind === 'mismatch') throw Ec2Errors.idempotentMismatch();
-    if (seen.kind === 'replay') {
-      const existing = volumes(ctx).get(seen.resultId);
-      if (!existing) throw Ec2Errors.idempotentDeleted();
-      ctx.touch(existing.id);
-      return renderVolume(ctx, existing);
-    }
-  }
-
+/** Store a new volume in `creating` (CreateVolume, CopyVolumes; RunInstances moves it on at once). */
+export function insertVolume(ctx: Ec2Context, v: NewVolume): VolumeRecord {
+  const { size, ...shape } = v.shape;
   const rec = volumes(ctx).insert({
     id: ctx.newId('vol'),
     region: ctx.region,
-    tags,
+    tags: v.tags,
     data: {
-      size: input.Size,
+      size,
       ...shape,
-      encrypted: input.Encrypted ?? false,
-      kmsKeyId: input.Encrypted ? (input.KmsKeyId ?? `arn:aws:kms:${ctx.region}:${ctx.account}:key/${ctx.engine.ids.uuid('aws:kms')}`) : undefined,
-      zone: zone.zoneName,
-      zoneId: zone.zoneId,
-      snapshotId: '',
+      encrypted: v.encrypted,
+      kmsKeyId: v.encrypted ? (v.kmsKeyId ?? defaultEbsKey(ctx)) : undefined,
+      zone: v.zone.zoneName,
+      zoneId: v.zone.zoneId,
+      snapshotId: v.snapshotId ?? '',
       createTime: ctx.now().toISOString(),
-      multiAttachEnabled: input.MultiAttachEnabled ?? false,
-      outpostArn: input.OutpostArn,
+      multiAttachEnabled: v.multiAttachEnabled ?? false,
+      outpostArn: v.outpostArn,
     },
   });
   ctx.engine.lifecycle.enter(ctx.tenant, rec, 'creating');
-  if (token !== undefined && token !== '') ctx.tenant.idempotency.remember('CreateVolume', token, params, rec.id);
+  if (v.initialization) {
+    const init = ctx.tenant.collection<VolumeInitData>(T.volumeInit).insert({ id: rec.id, region: ctx.region, parent: rec.id, data: { volumeId: rec.id, type: v.initialization } });
+    ctx.engine.lifecycle.enter(ctx.tenant, init, 'initializing');
+  }
   ctx.touch(rec.id);
+  return rec;
+}
+
+/** The account's default EBS key, as `aws/ebs` resolves to. */
+function defaultEbsKey(ctx: Ec2Context): string {
+  return `arn:aws:kms:${ctx.region}:${ctx.account}:key/${ctx.engine.ids.uuid(`aws:kms:${ctx.account}:${ctx.region}`)}`;
+}
+
+/** ClientToken idempotency shared by CreateVolume and CopyVolumes. */
+function idempotent<T extends { ClientToken?: string; DryRun?: boolean }>(ctx: Ec2Context, scope: string, input: T, create: () => VolumeRecord): VolumeRecord {
+  const token = input.ClientToken;
+  if (token === undefined || token === '') return create();
+  const { ClientToken: _t, DryRun: _d, ...params } = input;
+  const seen = ctx.tenant.idempotency.check(scope, token, params);
+  if (seen.kind === 'mismatch') throw Ec2Errors.idempotentMismatch();
+  if (seen.kind === 'replay') {
+    const existing = volumes(ctx).get(seen.resultId);
+    if (!existing) throw Ec2Errors.idempotentDeleted();
+    ctx.touch(existing.id);
+    return existing;
+  }
+  const rec = create();
+  ctx.tenant.idempotency.remember(scope, token, params, rec.id);
+  return rec;
+}
+
+function createVolume(input: CreateVolumeRequest, ctx: Ec2Context): Volume {
+  if (input.AvailabilityZone === undefined && input.AvailabilityZoneId === undefined) throw Ec2Errors.missingParameter('AvailabilityZone');
+  const zone = findZone(ctx, input.AvailabilityZone, input.AvailabilityZoneId);
+  const snapshot = input.SnapshotId !== undefined ? requireCompletedSnapshot(ctx, input.SnapshotId) : undefined;
+  if (!snapshot && input.Size === undefined) throw Ec2Errors.missingParameter('Size');
+  if (snapshot && input.Size !== undefined && input.Size < snapshot.data.volumeSize)
+    throw Ec2Errors.invalidParameterValue(`The volume size is invalid for the snapshot '${snapshot.id}'. The volume size must be at least ${snapshot.data.volumeSize} GiB.`);
+  if (input.VolumeInitializationRate !== undefined) {
+    if (!snapshot) throw Ec2Errors.invalidParameterCombination('The parameter VolumeInitializationRate is supported only for volumes created from snapshots.');
+    if (input.VolumeInitializationRate < 100 || input.VolumeInitializationRate > 300)
+      throw Ec2Errors.invalidParameterValue(`Value (${input.VolumeInitializationRate}) for parameter VolumeInitializationRate is invalid. Valid range: 100 - 300 MiB/s.`);
+  }
+  const shape = resolveShape({ ...(input as ShapeRequest), Size: input.Size ?? snapshot?.data.volumeSize });
+  if (input.KmsKeyId !== undefined && !input.Encrypted && !snapshot?.data.encrypted)
+    throw Ec2Errors.invalidParameterCombination('The parameter KmsKeyId requires the parameter Encrypted to be set.');
+  const tags = tagsFor(input.TagSpecifications, 'volume', ['volume']);
+  checkDryRun(input);
+  const rec = idempotent(ctx, 'CreateVolume', input, () =>
+    insertVolume(ctx, {
+      shape,
+      zone,
+      tags,
+      encrypted: (input.Encrypted ?? false) || (snapshot?.data.encrypted ?? false),
+      kmsKeyId: input.KmsKeyId ?? snapshot?.data.kmsKeyId,
+      snapshotId: snapshot?.id,
+      multiAttachEnabled: input.MultiAttachEnabled,
+      outpostArn: input.OutpostArn,
+      initialization: snapshot ? (input.VolumeInitializationRate !== undefined ? 'provisioned-rate' : 'default') : undefined,
+    }),
+  );
   return renderVolume(ctx, rec);
 }
 
-const volumeFilters: FilterFields<VolumeData> = {
-  tags: true,
-  fields: {
-    'volume-id': (r) => r.id,
-    'availability-zone': (r) => r.data.zone,
-    'availability-zone-id': (r) => r.data.zoneId,
-    'create-time': (r) => r.data.createTime,
-    encrypted: (r) => r.data.encrypted,
-    'multi-attach-enabled': (r) => r.data.multiAttachEnabled,
-    'fast-restored': () => false,
-    size: (r) => r.data.size,
-    'snapshot-id': (r) => r.data.snapshotId,
-    'volume-type': (r) => r.data.volumeType,
-  },
-};
+function copyVolumes(input: CopyVolumesRequest, ctx: Ec2Context): CopyVolumesResult {
+  const source = requireVolume(ctx, input.SourceVolumeId);
+  const state = volumeState(source, attachmentsOf(ctx, source.id));
+  if (state !== 'available' && state !== 'in-use') throw Ec2Errors.incorrectState(`The volume '${source.id}' is not in a state that can be copied ('${state}').`);
+  if (input.Size !== undefined && input.Size < source.data.size)
+    throw Ec2Errors.invalidParameterValue(`The size of the copy must be at least the size of the source volume (${source.data.size} GiB).`);
+  const shape = resolveShape(input as ShapeRequest, { ...source.data });
+  const tags = tagsFor(input.TagSpecifications, 'volume', ['volume']);
+  checkDryRun(input);
+  const zone = findZone(ctx, source.data.zone, undefined);
+  const rec = idempotent(ctx, 'CopyVolumes', input, () =>
+    insertVolume(ctx, {
+      shape,
+      zone,
+      tags,
+      encrypted: source.data.encrypted || (input.Encrypted ?? false),
+      kmsKeyId: input.KmsKeyId ?? source.data.kmsKeyId,
+      snapshotId: source.data.snapshotId,
+      multiAttachEnabled: input.MultiAttachEnabled,
+      outpostArn: source.data.outpostArn,
+      initialization: 'volume-copy',
+    }),
+  );
+  return { Volumes: [renderVolume(ctx, rec)] };
+}
 
 function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): DescribeVolumesResult {
   const ids = input.VolumeIds ?? [];
@@ -141,7 +214,8 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
   checkDryRun(input);
   let found = volumes(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
   if (ids.length > 0) {
-    const missing = ids.filter((id) => !found.some((r) => r.id === id));
+    const present = new Set(found.map((r) => r.id));
+    const missing = ids.filter((id) => !present.has(id));
     if (missing.length > 0) throw Ec2Errors.volumeNotFound(missing);
   }
   // Status and attachment filters depend on attachments: evaluate them on the rendered volume.
@@ -153,9 +227,18 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
   };
   const att = (r: VolumeRecord) => view(r).Attachments ?? [];
   found = filterRecords(found, input.Filters, {
-    ...volumeFilters,
+    tags: true,
     fields: {
-      ...volumeFilters.fields,
+      'volume-id': (r) => r.id,
+      'availability-zone': (r) => r.data.zone,
+      'availability-zone-id': (r) => r.data.zoneId,
+      'create-time': (r) => r.data.createTime,
+      encrypted: (r) => r.data.encrypted,
+      'multi-attach-enabled': (r) => r.data.multiAttachEnabled,
+      'fast-restored': () => false,
+      size: (r) => r.data.size,
+      'snapshot-id': (r) => r.data.snapshotId,
+      'volume-type': (r) => r.data.volumeType,
       status: (r) => view(r).State,
       'attachment.instance-id': (r) => att(r).map((a) => a.InstanceId),
       'attachment.status': (r) => att(r).map((a) => a.State),
@@ -178,11 +261,7 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
 }
 
 function deleteVolume(input: DeleteVolumeRequest, ctx: Ec2Context): object {
-  if (!input.VolumeId) throw Ec2Errors.missingParameter('VolumeId');
-  checkIdShape([input.VolumeId], 'vol', 'InvalidVolumeID.Malformed');
-  ctx.touch(input.VolumeId);
-  const rec = volumes(ctx).get(input.VolumeId);
-  if (!rec || rec.region !== ctx.region || rec.lc?.state === 'deleting') throw Ec2Errors.volumeNotFound([input.VolumeId]);
+  const rec = requireVolume(ctx, input.VolumeId);
   const atts = attachmentsOf(ctx, rec.id);
   if (atts.length > 0) throw Ec2Errors.volumeInUse(rec.id, atts[0]!.data.instanceId);
   if (rec.lc?.state === 'creating') throw Ec2Errors.incorrectState(`The volume '${rec.id}' is 'creating'.`);
@@ -193,6 +272,7 @@ function deleteVolume(input: DeleteVolumeRequest, ctx: Ec2Context): object {
 
 export const volumeOperations = {
   CreateVolume: op(createVolume),
+  CopyVolumes: op(copyVolumes),
   DescribeVolumes: op(describeVolumes),
   DeleteVolume: op(deleteVolume),
 };

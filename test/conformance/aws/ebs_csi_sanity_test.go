@@ -1,0 +1,371 @@
+package aws_test
+
+// csi-sanity (github.com/kubernetes-csi/csi-test/v5/pkg/sanity) against the
+// real aws-ebs-csi-driver, built in-process from its Go module and pointed at
+// fauxcloud exactly as a deployment points it at another EC2 endpoint:
+// AWS_EC2_ENDPOINT, AWS_REGION and static credentials, the driver's own
+// cloud.NewCloud and its options parsed from command-line flags as cmd/main.go
+// does (with the Helm chart's --batching=true and a cluster id).
+//
+// The driver runs in "all" mode (controller + node) on a unix socket. The node
+// service gets the driver's own metadata.Metadata filled from DescribeInstances
+// of the seeded instance in us-east-1a (what IMDS would say on that node), and
+// a mounter whose kernel mounts are k8s.io/mount-utils' FakeMounter
+// (ebs_csi_node_fakes_test.go), so ControllerPublishVolume really attaches the
+// volume to that instance in fauxcloud and the node calls run without root.
+//
+// Between the driver and fauxcloud sits a recording tap (ec2_tap_test.go):
+// every failing spec is reported with the EC2 calls the driver made during it,
+// their parameters, and the EC2 error code and message fauxcloud answered.
+//
+//	cd test/conformance/aws && GOFLAGS=-mod=mod go test -count=1 -v -run TestEBSCSISanity ./...
+//
+// Environment knobs (all optional):
+//
+//	EBS_CSI_SANITY_SKIP     extra regexp of spec texts to skip (ginkgo -ginkgo.skip works too)
+//	EBS_CSI_SANITY_REPORT   file to write the per-spec report to (markdown-ish text)
+//	EBS_CSI_LOG_V           klog verbosity of the driver (default 4), captured per spec
+//	EBS_CSI_SDK_DEBUG=1     the driver's --aws-sdk-debug-log=true (SDK wire log on stderr)
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/kubernetes-csi/csi-test/v5/pkg/sanity"
+	cloudpkg "github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/cloud"
+	"github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/cloud/metadata"
+	"github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/driver"
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+	"github.com/spf13/pflag"
+	"k8s.io/klog/v2"
+)
+
+const gib = int64(1) << 30
+
+// sanitySkips are csi-sanity specs that cannot run here, with the reason.
+// Matched as regular expressions against the spec's full text.
+var sanitySkips = map[string]string{}
+
+func TestEBSCSISanity(t *testing.T) {
+	ctx := context.Background()
+	resetStore(t)
+	setLifecycle(t, map[string]any{})
+	t.Cleanup(func() { resetStore(t) })
+
+	// The node the node service pretends to run on.
+	inst := seededInstance(ctx, t, newEC2(t), testZone)
+	md := &metadata.Metadata{
+		InstanceID:       aws.ToString(inst.InstanceId),
+		InstanceType:     string(inst.InstanceType),
+		Region:           testRegion,
+		AvailabilityZone: aws.ToString(inst.Placement.AvailabilityZone),
+	}
+	t.Logf("node metadata: instance %s (%s) in %s", md.InstanceID, md.InstanceType, md.AvailabilityZone)
+
+	tap, err := startEC2Tap(fauxcloudURL)
+	if err != nil {
+		t.Fatalf("EC2 tap: %v", err)
+	}
+	defer tap.close()
+	t.Setenv("AWS_EC2_ENDPOINT", tap.URL)
+	t.Setenv("AWS_REGION", testRegion)
+
+	drvLog := captureDriverLog(t)
+
+	dir := t.TempDir()
+	endpoint := "unix:" + filepath.Join(dir, "csi.sock")
+	args := []string{
+		"--endpoint=" + endpoint,
+		"--batching=true",
+		"--k8s-tag-cluster-id=fauxcloud",
+	}
+	if os.Getenv("EBS_CSI_SDK_DEBUG") != "" {
+		args = append(args, "--aws-sdk-debug-log=true")
+	}
+	opts := &driver.Options{Mode: driver.AllMode}
+	fs := pflag.NewFlagSet("aws-ebs-csi-driver", pflag.ContinueOnError)
+	opts.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("driver flags: %v", err)
+	}
+	if err := opts.Validate(); err != nil {
+		t.Fatalf("driver options: %v", err)
+	}
+
+	cloud := cloudpkg.NewCloud(testRegion, opts.AwsSdkDebugLog, opts.UserAgentExtra, opts.Batching, opts.DeprecatedMetrics)
+	drv, err := driver.NewDriver(cloud, opts, newSanityMounter(), md, nil)
+	if err != nil {
+		t.Fatalf("driver.NewDriver: %v", err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- drv.Run() }()
+	defer drv.Stop()
+	waitForSocket(t, filepath.Join(dir, "csi.sock"), runErr)
+
+	cfg := sanity.NewTestConfig()
+	cfg.Address = endpoint
+	cfg.TargetPath = filepath.Join(dir, "target")
+	cfg.StagingPath = filepath.Join(dir, "staging")
+	cfg.TestVolumeSize = 1 * gib
+	cfg.TestVolumeExpandSize = 2 * gib
+	cfg.TestVolumeParameters = map[string]string{"type": "gp3"}
+	cfg.TestVolumeMutableParameters = map[string]string{"iops": "4000", "throughput": "200"}
+	cfg.IdempotentCount = 3
+	sc := sanity.GinkgoTest(&cfg)
+
+	rec := &specRecorder{tap: tap, log: drvLog}
+	ginkgo.ReportBeforeEach(rec.before)
+	ginkgo.ReportAfterEach(rec.after)
+
+	suiteCfg, repCfg := ginkgo.GinkgoConfiguration()
+	for re := range sanitySkips {
+		suiteCfg.SkipStrings = append(suiteCfg.SkipStrings, re)
+	}
+	if s := os.Getenv("EBS_CSI_SANITY_SKIP"); s != "" {
+		suiteCfg.SkipStrings = append(suiteCfg.SkipStrings, s)
+	}
+	if suiteCfg.Timeout == 0 || suiteCfg.Timeout > 30*time.Minute {
+		suiteCfg.Timeout = 30 * time.Minute
+	}
+
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	start := time.Now()
+	ginkgo.RunSpecs(t, "aws-ebs-csi-driver sanity against fauxcloud", suiteCfg, repCfg)
+	sc.Finalize()
+
+	report := rec.render(time.Since(start))
+	t.Log("\n" + report)
+	if p := os.Getenv("EBS_CSI_SANITY_REPORT"); p != "" {
+		if err := os.WriteFile(p, []byte(report), 0o644); err != nil {
+			t.Errorf("write report: %v", err)
+		}
+	}
+	select {
+	case err := <-runErr:
+		t.Errorf("driver gRPC server stopped during the run: %v", err)
+	default:
+	}
+}
+
+func waitForSocket(t *testing.T, path string, runErr <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		select {
+		case err := <-runErr:
+			t.Fatalf("driver.Run: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("driver socket %s did not appear", path)
+}
+
+// ---------------------------------------------------------------------------
+// Driver log: klog goes to a buffer, and each spec's slice of it is kept.
+
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Len()
+}
+
+func (l *lockedLog) since(m int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if m > l.buf.Len() {
+		return ""
+	}
+	return string(l.buf.Bytes()[m:])
+}
+
+func captureDriverLog(t *testing.T) *lockedLog {
+	l := &lockedLog{}
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	v := os.Getenv("EBS_CSI_LOG_V")
+	if v == "" {
+		v = "4"
+	}
+	for k, val := range map[string]string{
+		"v": v, "logtostderr": "false", "alsologtostderr": "false",
+		"stderrthreshold": "FATAL", "one_output": "true", "skip_headers": "false",
+	} {
+		if err := fs.Set(k, val); err != nil {
+			t.Fatalf("klog flag %s: %v", k, err)
+		}
+	}
+	klog.SetOutput(l)
+	t.Cleanup(func() {
+		klog.Flush()
+		klog.SetOutput(os.Stderr)
+		fs.Set("logtostderr", "true")
+	})
+	return l
+}
+
+// ---------------------------------------------------------------------------
+// Per-spec record: state, failure, EC2 calls, driver errors.
+
+type specResult struct {
+	text     string
+	state    types.SpecState
+	failure  string
+	where    string
+	duration time.Duration
+	calls    []ec2Call
+	drvErrs  []string
+	skipWhy  string
+}
+
+type specRecorder struct {
+	tap     *ec2Tap
+	log     *lockedLog
+	tapMark int
+	logMark int
+	results []specResult
+}
+
+func (r *specRecorder) before(ginkgo.SpecReport) {
+	r.tapMark = r.tap.mark()
+	r.logMark = r.log.mark()
+}
+
+// klog error lines ("E0102 15:04:05.000000 ...") and the driver's own
+// error-ish lines at V(4) that name an EC2 call.
+var klogErrLine = regexp.MustCompile(`(?m)^E\d{4} .*$`)
+
+func (r *specRecorder) after(rep ginkgo.SpecReport) {
+	res := specResult{
+		text:     rep.FullText(),
+		state:    rep.State,
+		duration: rep.RunTime,
+		calls:    r.tap.since(r.tapMark),
+	}
+	if rep.Failed() {
+		res.failure = rep.Failure.Message
+		res.where = rep.Failure.Location.String()
+		for _, l := range klogErrLine.FindAllString(r.log.since(r.logMark), -1) {
+			if len(l) > 600 {
+				l = l[:597] + "..."
+			}
+			res.drvErrs = append(res.drvErrs, l)
+		}
+	}
+	if rep.State == types.SpecStateSkipped {
+		res.failure = rep.Failure.Message
+		for re, why := range sanitySkips {
+			if regexp.MustCompile(re).MatchString(res.text) {
+				res.skipWhy = why
+			}
+		}
+	}
+	r.results = append(r.results, res)
+}
+
+func (r *specRecorder) render(total time.Duration) string {
+	var b strings.Builder
+	counts := map[string]int{}
+	for _, s := range r.results {
+		counts[stateWord(s.state)]++
+	}
+	fmt.Fprintf(&b, "== aws-ebs-csi-driver sanity against fauxcloud: %d specs in %s: %d passed, %d failed, %d skipped ==\n",
+		len(r.results), total.Round(time.Second), counts["PASS"], counts["FAIL"], counts["SKIP"])
+	sorted := append([]specResult(nil), r.results...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].text < sorted[j].text })
+	for _, s := range sorted {
+		line := fmt.Sprintf("%s  %s  (%s)", stateWord(s.state), s.text, s.duration.Round(10*time.Millisecond))
+		if s.state == types.SpecStateSkipped {
+			why := s.skipWhy
+			if why == "" {
+				why = firstLine(s.failure)
+			}
+			if why != "" {
+				line += "  -- " + why
+			}
+		}
+		b.WriteString(line + "\n")
+	}
+	for _, s := range sorted {
+		if !s.state.Is(types.SpecStateFailureStates) {
+			continue
+		}
+		fmt.Fprintf(&b, "\n---- FAIL: %s\n  at %s\n  %s\n", s.text, s.where, indent(strings.TrimSpace(s.failure), "  "))
+		var failed []ec2Call
+		for _, c := range s.calls {
+			if c.failed() {
+				failed = append(failed, c)
+			}
+		}
+		if len(failed) > 0 {
+			b.WriteString("  EC2 calls answered with an error:\n")
+			for _, c := range failed {
+				fmt.Fprintf(&b, "    %s\n", c)
+			}
+		}
+		if len(s.calls) > 0 {
+			b.WriteString("  all EC2 calls during the spec:\n")
+			for _, c := range s.calls {
+				fmt.Fprintf(&b, "    #%d %s\n", c.Seq, c)
+			}
+		}
+		if len(s.drvErrs) > 0 {
+			b.WriteString("  driver error log:\n")
+			for _, l := range s.drvErrs {
+				fmt.Fprintf(&b, "    %s\n", l)
+			}
+		}
+	}
+	return b.String()
+}
+
+func stateWord(s types.SpecState) string {
+	switch {
+	case s == types.SpecStatePassed:
+		return "PASS"
+	case s == types.SpecStateSkipped || s == types.SpecStatePending:
+		return "SKIP"
+	case s.Is(types.SpecStateFailureStates):
+		return "FAIL"
+	default:
+		return strings.ToUpper(s.String())
+	}
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func indent(s, pre string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+pre)
+}
