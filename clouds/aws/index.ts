@@ -10,9 +10,11 @@ import { serveEc2 } from './ec2/index.js';
 import { defineEc2Machines } from './ec2/machines.js';
 import { applyAwsSeed, validateAwsSeed } from './seed.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
-import { AccountResolver, credentialScope, DEFAULT_REGION, formParams } from './shared/request.js';
+import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
+import { imdsListenerRoutes } from './imds/listeners.js';
+import { ImdsService } from './imds/service.js';
 
-type Protocol = 'ec2' | 'query' | 'json';
+type Protocol = 'ec2' | 'query' | 'json' | 'imds';
 
 interface AwsCall extends RoutedCall {
   tenant: string;
@@ -29,9 +31,17 @@ const VERSIONS: Readonly<Record<string, string>> = {
   '2011-06-15': 'sts',
 };
 
-const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
+/** IMDS paths, with repeated slashes folded: AWS's own JS IMDS client sends `//latest/…`. */
+function imdsPathOf(path: string): string | undefined {
+  const p = path.replace(/\/{2,}/g, '/');
+  return p === '/latest' || p.startsWith('/latest/') ? p : undefined;
+}
+
+const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }) => {
   const accounts = new AccountResolver();
   defineEc2Machines(engine);
+  const imds = new ImdsService(engine, () => DEFAULT_ACCOUNT);
+  await imdsListenerRoutes(app, engine);
 
   const api: CloudApi<AwsCall> = {
     name: 'aws',
@@ -39,6 +49,12 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     priority: 100,
 
     identify(req: WireRequest): AwsCall | undefined {
+      const imdsPath = imdsPathOf(req.path);
+      if (imdsPath) {
+        const inst = imds.instanceFor(req.headers);
+        const operation = imdsPath === '/latest/api/token' ? 'GetToken' : imdsPath.startsWith('/latest/dynamic') ? 'GetDynamicData' : 'GetMetadata';
+        return { service: 'imds', operation, tenant: inst?.tenant.id ?? DEFAULT_ACCOUNT, region: inst?.record.region ?? DEFAULT_REGION, protocol: 'imds', params: new URLSearchParams() };
+      }
       const scope = credentialScope(req);
       const target = req.headers['x-amz-target'];
       const account = accounts.account(scope?.accessKeyId);
@@ -55,7 +71,14 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
       return { service, operation: action ?? 'unknown', tenant: account, region, protocol: service === 'ec2' ? 'ec2' : 'query', params };
     },
 
-    async handle(call, _req, ctx) {
+    async handle(call, req, ctx) {
+      if (call.protocol === 'imds') {
+        const inst = imds.instanceFor(req.headers);
+        if (inst) ctx.touch(inst.record.id);
+        await ctx.gate();
+        const r = imds.serve(req.method, imdsPathOf(req.path) ?? req.path, req.headers, inst);
+        return { status: r.status, headers: { 'content-type': r.contentType, ...r.headers }, body: r.body, errorCode: r.status >= 400 ? String(r.status) : undefined };
+      }
       if (call.service === 'ec2') {
         if (!call.params.get('Action')) throw Ec2Errors.missingParameter('Action');
         return serveEc2({ operation: call.operation, account: call.tenant, region: call.region, params: call.params }, ctx);
@@ -67,6 +90,8 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
 
     renderError(err, call, requestId) {
       switch (call?.protocol) {
+        case 'imds':
+          return { status: err.status, headers: { 'content-type': 'text/plain' }, body: err.message, errorCode: err.code };
         case 'json':
           return renderJsonError(err, requestId);
         case 'query':

@@ -93,7 +93,7 @@ export function launchInstance(ctx: Ec2Context, spec: LaunchSpec): InstanceRecor
       id: attachmentId(vol.id, rec.id),
       region: ctx.region,
       parent: vol.id,
-      data: { volumeId: vol.id, instanceId: rec.id, device: m.DeviceName, attachTime: now, deleteOnTermination: m.Ebs.DeleteOnTermination ?? true },
+      data: { volumeId: vol.id, instanceId: rec.id, device: m.DeviceName, attachTime: now, deleteOnTermination: m.Ebs.DeleteOnTermination ?? true, atLaunch: true },
     });
     ctx.engine.lifecycle.enter(ctx.tenant, att, 'attached');
   }
@@ -166,7 +166,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
       : [],
     PlatformDetails: 'Linux/UNIX',
     UsageOperation: 'RunInstances',
-    MetadataOptions: { State: 'applied', HttpTokens: 'required', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled', InstanceMetadataTags: 'disabled' },
+    MetadataOptions: { State: 'applied', HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled', InstanceMetadataTags: 'disabled' },
   };
 }
 

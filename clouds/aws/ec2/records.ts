@@ -81,6 +81,8 @@ export interface AttachmentData {
   attachTime: string;
   deleteOnTermination: boolean;
   ebsCardIndex?: number;
+  /** Mapped by RunInstances (IMDS lists only these under block-device-mapping). */
+  atLaunch?: boolean;
 }
 
 export const attachmentId = (volumeId: string, instanceId: string): string => `${volumeId}/${instanceId}`;
