@@ -36,6 +36,12 @@ export interface ListQuery {
   tags?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * A secondary index a cloud declares for a type: records by a key computed from immutable data
+ * (attachments by instance id, say), so lookups need no scan.
+ */
+export type IndexKey = (record: ResourceRecord) => string | undefined;
+
 /** Hooks core wires in: the lifecycle engine counts reads of resources in `manual` states. */
 export interface StoreHooks {
   onRead(record: ResourceRecord): void;
@@ -45,12 +51,16 @@ export class Collection<T> {
   private readonly byId = new Map<string, ResourceRecord<T>>();
   private readonly byParent = new Map<string, Set<string>>();
   private readonly byTag = new Map<string, Map<string, Set<string>>>();
+  private readonly secondary = new Map<string, { key: IndexKey; map: Map<string, Set<string>> }>();
 
   constructor(
     readonly type: string,
     private readonly tenant: TenantStore,
     private readonly hooks: StoreHooks,
-  ) {}
+    indexes: ReadonlyMap<string, IndexKey> = new Map(),
+  ) {
+    for (const [name, key] of indexes) this.secondary.set(name, { key, map: new Map() });
+  }
 
   get size(): number {
     return this.byId.size;
@@ -78,6 +88,22 @@ export class Collection<T> {
     this.byId.set(rec.id, rec);
     if (rec.parent !== undefined) addTo(this.byParent, rec.parent, rec.id);
     for (const [k, v] of Object.entries(rec.tags)) this.indexTag(k, v, rec.id);
+    for (const { key, map } of this.secondary.values()) {
+      const k = key(rec);
+      if (k !== undefined) addTo(map, k, rec.id);
+    }
+  }
+
+  /** Records whose declared index `name` has key `key`, in creation order; each counts as read. */
+  lookup(name: string, key: string): ResourceRecord<T>[] {
+    const index = this.secondary.get(name);
+    if (!index) throw new Error(`${this.type} has no index ${name}`);
+    const out: ResourceRecord<T>[] = [];
+    for (const rec of this.idsToRecords(index.map.get(key))) {
+      this.hooks.onRead(rec);
+      if (this.byId.has(rec.id)) out.push(rec);
+    }
+    return out;
   }
 
   /** Look a record up; counts as a read of the resource (manual lifecycle steps). */
@@ -101,6 +127,10 @@ export class Collection<T> {
     if (!rec) return false;
     this.byId.delete(id);
     if (rec.parent !== undefined) removeFrom(this.byParent, rec.parent, id);
+    for (const { key, map } of this.secondary.values()) {
+      const k = key(rec);
+      if (k !== undefined) removeFrom(map, k, id);
+    }
     for (const [k, v] of Object.entries(rec.tags)) this.unindexTag(k, v, id);
     return true;
   }
@@ -213,6 +243,7 @@ export class TenantStore {
     readonly id: string,
     private readonly hooks: StoreHooks,
     readonly nextSeq: () => number,
+    private readonly indexesFor: (type: string) => ReadonlyMap<string, IndexKey> | undefined = () => undefined,
   ) {}
 
   get key(): string {
@@ -222,7 +253,7 @@ export class TenantStore {
   collection<T>(type: string): Collection<T> {
     let c = this.collections.get(type);
     if (!c) {
-      c = new Collection<unknown>(type, this, this.hooks);
+      c = new Collection<unknown>(type, this, this.hooks, this.indexesFor(type));
       this.collections.set(type, c);
     }
     return c as Collection<T>;
@@ -249,15 +280,23 @@ export interface StoreSnapshot {
 
 export class Store {
   private readonly tenantMap = new Map<string, TenantStore>();
+  private readonly indexes = new Map<string, Map<string, IndexKey>>();
   private seq = 0;
 
   constructor(private readonly hooks: StoreHooks) {}
+
+  /** Declare a secondary index for a type (before any tenant creates that collection). */
+  defineIndex(type: string, name: string, key: IndexKey): void {
+    let m = this.indexes.get(type);
+    if (!m) this.indexes.set(type, (m = new Map()));
+    m.set(name, key);
+  }
 
   tenant(cloud: string, id: string): TenantStore {
     const key = tenantKey(cloud, id);
     let t = this.tenantMap.get(key);
     if (!t) {
-      t = new TenantStore(cloud, id, this.hooks, () => ++this.seq);
+      t = new TenantStore(cloud, id, this.hooks, () => ++this.seq, (type) => this.indexes.get(type));
       this.tenantMap.set(key, t);
     }
     return t;

@@ -25,6 +25,22 @@ describe('store', () => {
     expect(c.list({ parent: 'p1' }).map((r) => r.id)).toEqual(['b']);
   });
 
+  it('keeps declared secondary indexes right through inserts, deletes and imports', () => {
+    const s = store();
+    s.defineIndex('x.att', 'node', (r) => (r.data as { node: string }).node);
+    const c = s.tenant('x', '1').collection<{ node: string }>('x.att');
+    c.insert({ id: 'a1', data: { node: 'n1' } });
+    c.insert({ id: 'a2', data: { node: 'n2' } });
+    c.insert({ id: 'a3', data: { node: 'n1' } });
+    expect(c.lookup('node', 'n1').map((r) => r.id)).toEqual(['a1', 'a3']);
+    c.delete('a1');
+    expect(c.lookup('node', 'n1').map((r) => r.id)).toEqual(['a3']);
+    const snapshot = s.exportState();
+    s.importState(snapshot);
+    expect(s.tenant('x', '1').collection('x.att').lookup('node', 'n2').map((r) => r.id)).toEqual(['a2']);
+    expect(() => c.lookup('nope', 'x')).toThrow(/no index/);
+  });
+
   it('keeps tenants apart', () => {
     const s = store();
     s.tenant('aws', '1').collection('t').insert({ id: 'same', data: 1 });

@@ -1,9 +1,9 @@
 /** Helpers every EC2 operation shares: dry runs, filters, pagination, tags, zones, id checks. */
 import type { Filter, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 import { CoreInputError } from '../../../core/errors.js';
-import { compileFilters, type FilterFields } from '../../../core/filters.js';
+import { compileFilters, indexableTagFilters, type FilterFields, type FilterSpec } from '../../../core/filters.js';
 import { paginate, type Page } from '../../../core/pagination.js';
-import type { ResourceRecord } from '../../../core/store.js';
+import type { ListQuery, ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import type { Ec2Context } from './context.js';
 import { T, type ZoneData } from './records.js';
@@ -14,11 +14,20 @@ export function checkDryRun(input: { DryRun?: boolean }): void {
   if (input.DryRun) throw Ec2Errors.dryRun();
 }
 
-export function filterRecords<D>(records: ResourceRecord<D>[], filters: Filter[] | undefined, spec: FilterFields<D>): ResourceRecord<D>[] {
-  const specs = (filters ?? []).map((f) => {
+export function filterSpecs(filters: Filter[] | undefined): FilterSpec[] {
+  return (filters ?? []).map((f) => {
     if (!f.Name) throw Ec2Errors.invalidParameterValue('The filter name must not be empty');
     return { name: f.Name, values: f.Values ?? [] };
   });
+}
+
+/** The store query for a Describe call: explicit ids, or the tag index when tag filters allow. */
+export function describeQuery(ctx: Ec2Context, ids: readonly string[], filters: Filter[] | undefined): ListQuery {
+  return ids.length > 0 ? { region: ctx.region, ids } : { region: ctx.region, tags: indexableTagFilters(filterSpecs(filters)) };
+}
+
+export function filterRecords<D>(records: ResourceRecord<D>[], filters: Filter[] | undefined, spec: FilterFields<D>): ResourceRecord<D>[] {
+  const specs = filterSpecs(filters);
   try {
     const pred = compileFilters(specs, spec);
     return records.filter(pred);

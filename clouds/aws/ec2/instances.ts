@@ -11,7 +11,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
-import { checkDryRun, checkIdShape, checkPaging, filterRecords, findZone, pageOf, regionZones, tagsFor, wireTags } from './common.js';
+import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from './context.js';
 import { allocateAddress, ensureDefaultVpc, subnets } from './network.js';
 import { attachmentId, T, type AttachmentData, type InstanceData } from './records.js';
@@ -219,7 +219,7 @@ function describeInstances(input: DescribeInstancesRequest, ctx: Ec2Context): De
   checkIdShape(ids, 'i', 'InvalidInstanceID.Malformed');
   checkPaging({ maxResults: input.MaxResults, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'instanceId' });
   checkDryRun(input);
-  let found = instances(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined }).filter((r) => visible(ctx, r));
+  let found = instances(ctx).list(describeQuery(ctx, ids, input.Filters)).filter((r) => visible(ctx, r));
   const missing = ids.filter((id) => !found.some((r) => r.id === id));
   if (missing.length > 0) throw Ec2Errors.instanceNotFound(missing);
   found = filterRecords(found, input.Filters, {

@@ -4,10 +4,11 @@
  */
 import type { Engine } from '../../../core/engine.js';
 import { applyModificationStep } from './modifications.js';
-import { attachmentId, T, type AttachmentData, type InstanceData, type ModificationData, type VolumeData } from './records.js';
+import { attachmentId, BY_INSTANCE, T, type AttachmentData, type InstanceData, type ModificationData, type VolumeData } from './records.js';
 
 export function defineEc2Machines(engine: Engine): void {
   const { lifecycle } = engine;
+  engine.store.defineIndex(T.attachment, BY_INSTANCE, (r) => (r.data as AttachmentData).instanceId);
 
   lifecycle.define<VolumeData>({
     type: T.volume,
@@ -36,8 +37,7 @@ export function defineEc2Machines(engine: Engine): void {
       record.data.terminatedAt = at;
       // The instance's EBS volumes: detached, and deleted where DeleteOnTermination is set.
       const attachments = tenant.collection<AttachmentData>(T.attachment);
-      for (const a of [...attachments.all()]) {
-        if (a.data.instanceId !== record.id) continue;
+      for (const a of attachments.lookup(BY_INSTANCE, record.id)) {
         attachments.delete(attachmentId(a.data.volumeId, record.id));
         const vol = tenant.collection<VolumeData>(T.volume).peek(a.data.volumeId);
         if (vol && a.data.deleteOnTermination) lifecycle.enter(tenant, vol, 'deleting', at);

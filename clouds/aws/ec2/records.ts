@@ -85,6 +85,9 @@ export interface AttachmentData {
   atLaunch?: boolean;
 }
 
+/** Secondary index of attachments by instance id (declared in machines.ts). */
+export const BY_INSTANCE = 'instance';
+
 export const attachmentId = (volumeId: string, instanceId: string): string => `${volumeId}/${instanceId}`;
 
 export interface SnapshotData {

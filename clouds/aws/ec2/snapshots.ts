@@ -15,7 +15,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
-import { checkDryRun, checkIdShape, checkPaging, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
+import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from './context.js';
 import { T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
 
@@ -105,7 +105,7 @@ function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): De
   // Only the caller's own snapshots exist here; asking for other owners' finds nothing.
   const owners = input.OwnerIds ?? [];
   if (owners.length > 0 && !owners.some((o) => o === 'self' || o === ctx.account)) return { Snapshots: [] };
-  let found = snapshots(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
+  let found = snapshots(ctx).list(describeQuery(ctx, ids, input.Filters));
   const present = new Set(found.map((r) => r.id));
   const missing = ids.find((id) => !present.has(id));
   if (missing) throw Ec2Errors.snapshotNotFound(missing);

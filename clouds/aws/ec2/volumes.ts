@@ -11,9 +11,9 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
-import { checkDryRun, checkIdShape, checkPaging, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
+import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from './context.js';
-import { T, type AttachmentData, type VolumeData, type VolumeInitData, type ZoneData } from './records.js';
+import { BY_INSTANCE, T, type AttachmentData, type VolumeData, type VolumeInitData, type ZoneData } from './records.js';
 import { requireCompletedSnapshot } from './snapshots.js';
 import { resolveShape, type ShapeRequest, type VolumeShape } from './volume-types.js';
 
@@ -26,9 +26,7 @@ export function attachmentsOf(ctx: Ec2Context, volumeId: string): ResourceRecord
 }
 
 export function attachmentsOnInstance(ctx: Ec2Context, instanceId: string): ResourceRecord<AttachmentData>[] {
-  const out: ResourceRecord<AttachmentData>[] = [];
-  for (const a of ctx.tenant.collection<AttachmentData>(T.attachment).all()) if (a.data.instanceId === instanceId) out.push(a);
-  return out.sort((a, b) => a.seq - b.seq);
+  return ctx.tenant.collection<AttachmentData>(T.attachment).lookup(BY_INSTANCE, instanceId);
 }
 
 /** A volume the caller can use: present in this region and not being deleted. */
@@ -212,7 +210,7 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
   checkIdShape(ids, 'vol', 'InvalidVolumeID.Malformed');
   checkPaging({ maxResults: input.MaxResults, min: 5, max: 500, idsGiven: ids.length > 0, idsParam: 'volumeSet' });
   checkDryRun(input);
-  let found = volumes(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
+  let found = volumes(ctx).list(describeQuery(ctx, ids, input.Filters));
   if (ids.length > 0) {
     const present = new Set(found.map((r) => r.id));
     const missing = ids.filter((id) => !present.has(id));

@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../../../core/engine.js';
 import type { ResourceRecord, TenantStore } from '../../../core/store.js';
-import { T, type AttachmentData, type InstanceData, type SubnetData, type VpcData } from '../ec2/records.js';
+import { BY_INSTANCE, T, type AttachmentData, type InstanceData, type SubnetData, type VpcData } from '../ec2/records.js';
 
 export interface ImdsInstance {
   tenant: TenantStore;
@@ -46,7 +46,7 @@ function metadataTree(inst: ImdsInstance): Map<string, string> {
   const d = r.data;
   const subnet = d.subnetId ? tenant.collection<SubnetData>(T.subnet).peek(d.subnetId) : undefined;
   const vpc = d.vpcId ? tenant.collection<VpcData>(T.vpc).peek(d.vpcId) : undefined;
-  const launchDevices = [...tenant.collection<AttachmentData>(T.attachment).all()].filter((a) => a.data.instanceId === r.id && a.data.atLaunch);
+  const launchDevices = tenant.collection<AttachmentData>(T.attachment).lookup(BY_INSTANCE, r.id).filter((a) => a.data.atLaunch);
   const region = r.region ?? '';
   const mac = d.macAddress;
   const leaves: Record<string, string> = {
