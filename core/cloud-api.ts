@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
+import type { ResourceInfo } from './faults/types.js';
 
 export interface WireRequest {
   method: string;
@@ -39,8 +40,22 @@ export interface CallContext {
   readonly requestId: string;
   /** Record resource ids the call touched (journal, fault matching). */
   touch(...ids: string[]): void;
-  /** Run the fault gate for the decoded call; throws the cloud's CloudError when a rule says so. */
-  gate(): Promise<void>;
+  /**
+   * Run the fault gate for the decoded call, with what the cloud knows of the zones and resources
+   * it names. Waits out injected latency; throws the cloud's CloudError (or a connection fault)
+   * when a rule says so. The answer tells a read under a stale-read fault its visibility horizon.
+   */
+  gate(scope?: { zones?: readonly string[]; resources?: readonly ResourceInfo[] }): Promise<{ staleHorizon?: number }>;
+}
+
+/** An injected error as the fault engine hands it to a cloud. */
+export interface InjectedError {
+  /** A catalogue code (`RequestLimitExceeded`); empty for a throttle, which uses the cloud's own. */
+  code: string;
+  status?: number;
+  message?: string;
+  throttle?: boolean;
+  retryAfterSeconds?: number;
 }
 
 export interface SeedProblem {
@@ -56,6 +71,8 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
   handle(call: C, req: WireRequest, ctx: CallContext): Promise<WireReply>;
   /** Render any error in the cloud's own shape; `call` is undefined when identification itself failed. */
   renderError(err: CloudError, call: C | undefined, requestId: string): WireReply;
+  /** Build the error a fault rule injects, from the cloud's catalogue of codes and statuses. */
+  faultError(err: InjectedError, call: C): CloudError;
   /** Check a scenario's `seed.<cloud>` section; problems carry a path inside the section. */
   validateSeed?(section: unknown): SeedProblem[];
   /** Create the section's records; with `onlyTenant`, only that tenant's. */

@@ -6,6 +6,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallContext, CloudApi, RoutedCall, WireReply, WireRequest } from './cloud-api.js';
 import { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
+import { performConnectionFault } from './faults/connection.js';
+import type { CallInfo, ConnectionFault, GateDecision } from './faults/types.js';
+import { tenantKey } from './store.js';
+
+/** Thrown through the cloud's handler when a rule drops the connection before any answer. */
+class ConnectionDropped extends Error {
+  constructor(readonly fault: ConnectionFault) {
+    super(fault.kind);
+  }
+}
+
+interface Outcome {
+  reply: WireReply;
+  /** Set when the answer must be mangled or withheld at the socket. */
+  connection?: ConnectionFault;
+}
 
 export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engine }): Promise<void> {
   const { engine } = opts;
@@ -13,9 +29,9 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const wire = toWire(req);
-    const out = await dispatch(engine, wire, req);
-    reply.code(out.status).headers(out.headers).send(out.body);
+    const out = await dispatch(engine, toWire(req), req);
+    if (out.connection) performConnectionFault(out.connection, req, reply, out.reply);
+    else reply.code(out.reply.status).headers(out.reply.headers).send(out.reply.body);
   };
   const hidden = { schema: { hide: true } };
   app.all('/', hidden, handler);
@@ -34,7 +50,7 @@ function toWire(req: FastifyRequest): WireRequest {
   };
 }
 
-async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest): Promise<WireReply> {
+async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest): Promise<Outcome> {
   const started = performance.now();
   const time = new Date(engine.clock.now()).toISOString();
   const requestId = engine.ids.uuid('request');
@@ -42,26 +58,39 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
 
   let found: { api: CloudApi; call: RoutedCall } | undefined;
   const touched = new Set<string>();
-  let reply: WireReply;
+  let decision: GateDecision | undefined;
+  let outcome: Outcome;
   try {
     found = engine.clouds.identify(wire);
-    if (!found) reply = notRecognised(wire, requestId);
+    if (!found) outcome = { reply: notRecognised(wire, requestId) };
     else {
       const { api, call } = found;
       const ctx: CallContext = {
         engine,
         requestId,
         touch: (...ids) => ids.forEach((id) => touched.add(id)),
-        gate: async () => {
-          // Fault rules arrive with the scenario engine; the hook is already in the path.
-          const effect = engine.faults.evaluate({ cloud: api.name, ...call, resourceIds: [...touched] });
-          if (effect.kind === 'error') throw new CloudError(effect.code, effect.status ?? 500, effect.message ?? effect.code);
+        gate: async (scope) => {
+          const info: CallInfo = {
+            cloud: api.name,
+            ...call,
+            zones: scope?.zones ?? [],
+            resources: scope?.resources ?? [...touched].map((id) => ({ id, tags: {} })),
+          };
+          decision = engine.faults.evaluate(info);
+          if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision!.delayMs));
+          const o = decision.outcome;
+          if (o?.kind === 'error') throw api.faultError(o, call);
+          if (o?.kind === 'connection' && (o.fault.kind === 'reset' || o.fault.kind === 'empty' || o.fault.kind === 'hang')) throw new ConnectionDropped(o.fault);
+          return { staleHorizon: decision.staleMs === undefined ? undefined : engine.clock.now() - decision.staleMs };
         },
       };
-      reply = await api.handle(call, wire, ctx);
+      const reply = await api.handle(call, wire, ctx);
+      const late = decision?.outcome?.kind === 'connection' ? decision.outcome.fault : undefined;
+      outcome = { reply, connection: late };
+      if (decision && decision.holds.length > 0 && reply.status < 400 && call.tenant !== undefined) applyHolds(engine, tenantKey(api.name, call.tenant), touched, decision);
     }
   } catch (err) {
-    reply = renderFailure(err, found, requestId, req);
+    outcome = err instanceof ConnectionDropped ? { reply: { status: 0, headers: {}, body: '', errorCode: `connection:${err.fault.kind}` }, connection: err.fault } : { reply: renderFailure(err, found, requestId, req) };
   }
 
   engine.journal.add({
@@ -73,12 +102,25 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
     region: found?.call.region,
     method: wire.method,
     path: wire.path,
-    status: reply.status,
-    errorCode: reply.errorCode,
+    status: outcome.reply.status,
+    errorCode: outcome.reply.errorCode ?? (outcome.connection ? `connection:${outcome.connection.kind}` : undefined),
     latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
     resourceIds: [...touched],
+    rule: decision && decision.fired.length > 0 ? decision.fired.join(',') : undefined,
   });
-  return reply;
+  return outcome;
+}
+
+/** `state: {hold: …}`: the touched resources (and their children, e.g. a volume's attachment) stay put. */
+function applyHolds(engine: Engine, key: string, touched: Set<string>, decision: GateDecision): void {
+  const tenant = engine.store.findTenant(key);
+  if (!tenant) return;
+  for (const type of tenant.collectionTypes()) {
+    const c = tenant.collection(type);
+    for (const id of touched)
+      for (const rec of [c.peek(id), ...c.list({ parent: id })])
+        if (rec) for (const h of decision.holds) engine.lifecycle.hold(tenant, rec, h.state, { ms: h.ms, reads: h.reads });
+  }
 }
 
 /** Every failure leaves in the cloud's own shape; an unexpected one is logged, never put on the wire. */

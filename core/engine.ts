@@ -4,7 +4,8 @@
  */
 import { CloudRegistry } from './cloud-api.js';
 import { VirtualClock } from './clock.js';
-import { passThrough, type FaultGate } from './faults.js';
+import { FaultEngine } from './faults/engine.js';
+import type { FaultRule } from './faults/types.js';
 import { IdFactory } from './ids.js';
 import { Journal } from './journal.js';
 import { LifecycleEngine } from './lifecycle.js';
@@ -35,7 +36,7 @@ export class Engine {
   readonly lifecycle: LifecycleEngine;
   readonly journal: Journal;
   readonly clouds = new CloudRegistry();
-  faults: FaultGate = passThrough;
+  readonly faults: FaultEngine;
   private scenarioInForce: Scenario | undefined;
   private readonly initialSeed: string;
 
@@ -44,9 +45,10 @@ export class Engine {
     this.clock = new VirtualClock(opts.now);
     this.random = new SeededRandom(opts.seed);
     this.ids = new IdFactory(this.random);
-    this.store = new Store({ onRead: (r) => this.lifecycle.onRead(r) });
+    this.store = new Store({ onRead: (r) => this.lifecycle.onRead(r), now: () => this.clock.now() });
     this.lifecycle = new LifecycleEngine(this.clock, () => this.store, () => this.random.stream('lifecycle'));
     this.journal = new Journal(opts.journalCapacity);
+    this.faults = new FaultEngine(this.clock, this.random);
   }
 
   get scenario(): Scenario | undefined {
@@ -57,16 +59,21 @@ export class Engine {
     return this.random.seed;
   }
 
-  /** Load a scenario: lifecycle modes, then its seed resources (the store is reset first). */
+  /** Load a scenario: lifecycle modes, fault rules, then its seed resources (the store is reset first). */
   loadScenario(scenario: Scenario): void {
     this.scenarioInForce = scenario;
     this.lifecycle.setConfig(scenario.lifecycle);
     this.reset();
   }
 
+  private installFaults(rules: FaultRule[] = this.scenarioInForce?.faults ?? []): void {
+    this.faults.install(rules);
+  }
+
   /**
    * Back to the scenario's starting point. All tenants: the store empties, every random stream
-   * restarts from the seed (so the same requests give the same ids again) and the seed resources
+   * restarts from the seed (so the same requests give the same ids again), the scenario's fault
+   * rules are installed afresh (counters and time windows start over) and the seed resources
    * are created anew. One tenant (`aws:000000000000`): only its records are dropped and re-seeded.
    */
   reset(tenantKey?: string): void {
@@ -74,6 +81,7 @@ export class Engine {
       this.store.clear();
       this.lifecycle.clear();
       this.random.reseed();
+      this.installFaults();
       this.applySeed();
       return;
     }
@@ -87,6 +95,7 @@ export class Engine {
     this.random.reseed(seed);
     this.store.clear();
     this.lifecycle.clear();
+    this.installFaults();
     this.applySeed();
   }
 

@@ -108,6 +108,24 @@ export class LifecycleEngine {
     return true;
   }
 
+  /**
+   * Keep a resource in its current state for `ms` more virtual ms or `reads` more reads (a fault
+   * rule's `state: {hold: …}`), replacing whatever plan it had. False if it is not in `state`.
+   */
+  hold(tenant: TenantStore, record: ResourceRecord, state: string, until: { ms?: number; reads?: number }): boolean {
+    const lc = record.lc;
+    if (!lc || lc.state !== state || !this.nextState(record)) return false;
+    lc.epoch++;
+    delete lc.dueAt;
+    delete lc.readsLeft;
+    if (until.reads !== undefined) lc.readsLeft = until.reads;
+    else {
+      lc.dueAt = this.clock.now() + (until.ms ?? 0);
+      this.push({ due: lc.dueAt, order: this.order++, tenant: tenant.key, type: record.type, id: record.id, epoch: lc.epoch });
+    }
+    return true;
+  }
+
   /** Rebuild the queue from the records (after a state import). */
   rebuild(): void {
     this.queue = [];

@@ -8,6 +8,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { FaultRulesSchema, parseRules } from './faults/rules.js';
+import type { FaultRule } from './faults/types.js';
 import { parseMode } from './lifecycle.js';
 import { packageRoot } from './paths.js';
 import type { LifecycleConfig } from './lifecycle-types.js';
@@ -19,7 +21,7 @@ export const ScenarioSchema = Type.Object(
     description: Type.Optional(Type.String()),
     seed: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     lifecycle: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
-    faults: Type.Optional(Type.Array(Type.Unknown())),
+    faults: Type.Optional(FaultRulesSchema),
   },
   { additionalProperties: false },
 );
@@ -32,6 +34,7 @@ export interface Scenario {
   source: string;
   seed: Record<string, unknown>;
   lifecycle: LifecycleConfig;
+  faults: FaultRule[];
 }
 
 export interface ScenarioProblem {
@@ -139,10 +142,11 @@ export function validateScenario(
       at(['seed', cloud, ...sub], p.message);
     }
   }
-  if ((file.faults ?? []).length > 0) at(['faults'], 'fault rules are not supported yet by this fauxcloud version');
+  const { rules, problems: ruleProblems } = parseRules(file.faults ?? []);
+  for (const p of ruleProblems) at(['faults', ...p.path], p.message);
 
   if (problems.length > 0) throw new ScenarioError(source, problems);
-  return { name: file.name ?? source, description: file.description, source, seed: file.seed ?? {}, lifecycle };
+  return { name: file.name ?? source, description: file.description, source, seed: file.seed ?? {}, lifecycle, faults: rules };
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {

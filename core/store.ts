@@ -11,6 +11,8 @@ export interface ResourceRecord<T = unknown> {
   readonly type: string;
   /** Creation order across the whole store: stable sort key and pagination cursor. */
   readonly seq: number;
+  /** Virtual ms of creation (stale-read faults hide records younger than their horizon). */
+  readonly createdAt: number;
   readonly tenant: string;
   region?: string;
   parent?: string;
@@ -45,6 +47,8 @@ export type IndexKey = (record: ResourceRecord) => string | undefined;
 /** Hooks core wires in: the lifecycle engine counts reads of resources in `manual` states. */
 export interface StoreHooks {
   onRead(record: ResourceRecord): void;
+  /** Virtual now, stamped on new records. */
+  now(): number;
 }
 
 export class Collection<T> {
@@ -72,6 +76,7 @@ export class Collection<T> {
       id: init.id,
       type: this.type,
       seq: this.tenant.nextSeq(),
+      createdAt: this.hooks.now(),
       tenant: this.tenant.key,
       region: init.region,
       parent: init.parent,
@@ -100,6 +105,7 @@ export class Collection<T> {
     if (!index) throw new Error(`${this.type} has no index ${name}`);
     const out: ResourceRecord<T>[] = [];
     for (const rec of this.idsToRecords(index.map.get(key))) {
+      if (!this.tenant.visible(rec)) continue;
       this.hooks.onRead(rec);
       if (this.byId.has(rec.id)) out.push(rec);
     }
@@ -109,7 +115,8 @@ export class Collection<T> {
   /** Look a record up; counts as a read of the resource (manual lifecycle steps). */
   get(id: string): ResourceRecord<T> | undefined {
     const rec = this.byId.get(id);
-    if (rec) this.hooks.onRead(rec);
+    if (!rec || !this.tenant.visible(rec)) return undefined;
+    this.hooks.onRead(rec);
     return this.byId.get(id);
   }
 
@@ -157,6 +164,7 @@ export class Collection<T> {
       if (query.region !== undefined && rec.region !== query.region) continue;
       if (query.parent !== undefined && rec.parent !== query.parent) continue;
       if (query.tags && !tagsMatch(rec.tags, query.tags)) continue;
+      if (!this.tenant.visible(rec)) continue;
       this.hooks.onRead(rec);
       if (this.byId.has(rec.id)) result.push(rec);
     }
@@ -248,6 +256,27 @@ export class TenantStore {
 
   get key(): string {
     return tenantKey(this.cloud, this.id);
+  }
+
+  /**
+   * While set, reads see only records created at or before this virtual instant: a stale-read
+   * fault, as an eventually consistent API answers right after a create. Writes (`peek`) see all.
+   */
+  horizon: number | undefined;
+
+  visible(rec: ResourceRecord): boolean {
+    return this.horizon === undefined || rec.createdAt <= this.horizon;
+  }
+
+  /** Run a read under a visibility horizon (handlers are synchronous, so nothing interleaves). */
+  withHorizon<R>(horizon: number | undefined, read: () => R): R {
+    if (horizon === undefined) return read();
+    this.horizon = horizon;
+    try {
+      return read();
+    } finally {
+      this.horizon = undefined;
+    }
   }
 
   collection<T>(type: string): Collection<T> {

@@ -9,6 +9,7 @@ import { CloudError } from '../../core/errors.js';
 import { serveEc2 } from './ec2/index.js';
 import { defineEc2Machines } from './ec2/machines.js';
 import { applyAwsSeed, validateAwsSeed } from './seed.js';
+import { awsFaultError } from './shared/fault-errors.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
 import { imdsListenerRoutes } from './imds/listeners.js';
@@ -100,6 +101,8 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
           return renderEc2Error(err.code === 'InternalError' ? Ec2Errors.internal() : err, requestId);
       }
     },
+
+    faultError: (err, call) => awsFaultError(err, call.protocol),
 
     validateSeed: validateAwsSeed,
     applySeed: (section, eng, onlyTenant) => applyAwsSeed(section, eng, accounts, onlyTenant),

@@ -39,7 +39,7 @@ const honourConnectionClose = (stats) => (client) => {
 };
 
 /** Nearest-rank percentile of an ascending-sorted Float64Array. */
-function percentile(sorted, p) {
+export function percentile(sorted, p) {
   if (sorted.length === 0) return undefined;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];

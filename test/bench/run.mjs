@@ -8,16 +8,17 @@ import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { XMLParser } from 'fast-xml-parser';
 import { describeAnswer, ec2Call } from './ec2.mjs';
+import { FLOW_MAX_CONCURRENCY, measureFlow } from './flow.mjs';
 import { runLoad } from './load.mjs';
 import {
   ROOT, MOTO_SPEC, ensureMoto, killAllSync, readRssKiB, rssSampler, startFauxcloud, startMoto,
 } from './servers.mjs';
 
-const num = (name, dflt, min) => {
+const num = (name, dflt, min, max = Infinity) => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return dflt;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v < min) throw new Error(`${name}=${raw}: expected a number >= ${min}`);
+  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${name}=${raw}: expected a number >= ${min}${max < Infinity ? ` and <= ${max}` : ''}`);
   return v;
 };
 const SETTINGS = {
@@ -25,6 +26,7 @@ const SETTINGS = {
   connections: Math.round(num('BENCH_CONNECTIONS', 10, 1)),
   warmupSeconds: num('BENCH_WARMUP_SECONDS', 1, 0),
   seedVolumes: Math.round(num('BENCH_SEED_VOLUMES', 100, 1)),
+  flowConcurrency: Math.round(num('BENCH_FLOW_CONCURRENCY', 8, 1, FLOW_MAX_CONCURRENCY)),
 };
 const CREATE_PARAMS = { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' };
 const RESULTS = join(ROOT, 'test', 'bench', 'results', 'latest.md');
@@ -125,6 +127,10 @@ async function benchServer(name, start) {
       r.describeVolumes = volumesIn(r.describe.sampleBody ?? '');
       r.describeKiB = (r.describe.sampleBody?.length ?? 0) / 1024;
       r.rssDescribePeakKiB = Math.max(rss.sample() ?? 0, rss.peakKiB ?? 0) || undefined;
+      log(`${name}: EBS volume flow x ${SETTINGS.seconds} s, ${SETTINGS.flowConcurrency} concurrent flows`);
+      r.flow = await measureFlow(h.url, {
+        seconds: SETTINGS.seconds, warmupSeconds: SETTINGS.warmupSeconds, concurrency: SETTINGS.flowConcurrency,
+      });
       r.create = await measureOp(h, 'CreateVolume', CREATE_PARAMS, (body) =>
         body.includes('<volumeId>') ? undefined : 'no <volumeId> in the answer');
       r.volumesCreated = seeded + r.create.ok2xx + r.create.extraOk;
@@ -151,6 +157,7 @@ const fmt = {
   ms2: (v) => (v === undefined ? '-' : v < 10 ? v.toFixed(2) : v.toFixed(1)),
   mib: (kib) => (kib === undefined ? '-' : (kib / 1024).toFixed(1)),
   rps: (v) => (v === undefined ? '-' : v.toFixed(0)),
+  fps: (v) => (v === undefined ? '-' : v < 100 ? v.toFixed(1) : v.toFixed(0)),
 };
 
 /** Rows: [metric, getter(result) -> number|undefined, formatter, 'higher'|'lower'|null, op]. */
@@ -170,6 +177,12 @@ function rows() {
     ['DescribeVolumes answer: volumes / KiB', (r) => r.describe && `${r.describeVolumes ?? '?'} / ${r.describeKiB.toFixed(1)}`, String, null, 'describe'],
     ...op('describe', 'DescribeVolumes'),
     ...op('create', 'CreateVolume'),
+    ['EBS volume flow flows/s', (r) => r.flow?.flowsPerSec, fmt.fps, 'higher', 'flow'],
+    ['EBS volume flow p50 latency (ms)', (r) => r.flow?.p50Ms, fmt.ms2, 'lower', 'flow'],
+    ['EBS volume flow p99 latency (ms)', (r) => r.flow?.p99Ms, fmt.ms2, 'lower', 'flow'],
+    ['EBS volume flow requests per flow', (r) => r.flow?.reqPerFlow, (v) => v.toFixed(2), null, 'flow'],
+    ['EBS volume flow failed flows (non-2xx / socket / other)',
+      (r) => r.flow?.failed !== undefined ? `${r.flow.failed} (${r.flow.non2xx} / ${r.flow.socket} / ${r.flow.other})` : undefined, String, null, 'flow'],
   ];
 }
 
@@ -215,6 +228,15 @@ function notes(f, m) {
       }
       for (const why of r[key]?.invalid ?? []) out.push(`- ${r.name} ${label} INVALID: ${why}`);
     }
+    const fl = r.flow;
+    if (fl?.instanceId) {
+      out.push(`- ${r.name} EBS volume flow: instance ${fl.instanceId} (${fl.launched ? 'launched with RunInstances: no running instance in us-east-1a' : 'already running in us-east-1a'})`);
+    }
+    if (fl?.connections > 0) {
+      out.push(`- ${r.name} EBS volume flow: ${fl.connections} connections opened for ${fl.requests} requests `
+        + '(`Connection: close` answers); each TCP handshake is included in its flow\'s latency');
+    }
+    for (const why of fl?.invalid ?? []) out.push(`- ${r.name} EBS volume flow INVALID: ${why}`);
   }
   return out;
 }
@@ -246,7 +268,8 @@ function report(f, m, moto) {
     '## Setup',
     '',
     `- load: autocannon, ${SETTINGS.connections} connections, ${SETTINGS.seconds} s per operation after a ${SETTINGS.warmupSeconds} s warm-up, loopback only`,
-    `- DescribeVolumes runs after ${SETTINGS.seedVolumes} CreateVolume calls (same on both servers); CreateVolume runs after it`,
+    `- DescribeVolumes runs after ${SETTINGS.seedVolumes} CreateVolume calls (same on both servers); then the EBS volume flow, then CreateVolume`,
+    `- EBS volume flow: ${SETTINGS.flowConcurrency} concurrent closed-loop flows (Create, poll, Attach, poll, Detach, poll, Delete; 1 GiB gp3 in us-east-1a), node:http keep-alive agent, ${SETTINGS.seconds} s after a ${SETTINGS.warmupSeconds} s warm-up`,
     '- servers run one after the other, never at the same time; client and server share the machine',
     '- both servers hold the same volumes up to the end of DescribeVolumes; the CreateVolume phase stores as many volumes as each server manages to create, so the last RSS row compares unequal stores (see "volumes created")',
     `- fauxcloud ${pkg.version} (git ${gitRev()}): node ${process.env.BENCH_FAUXCLOUD_CLI || 'dist/core/cli.js'} --port 0 --https-port 0 --seed 42`,

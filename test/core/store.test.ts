@@ -5,7 +5,7 @@ import { compileFilters } from '../../core/filters.js';
 import { paginate } from '../../core/pagination.js';
 import { Store } from '../../core/store.js';
 
-const store = () => new Store({ onRead: () => undefined });
+const store = () => new Store({ onRead: () => undefined, now: () => 0 });
 
 describe('store', () => {
   it('indexes by parent and tags, and keeps the tag index right through updates', () => {

@@ -3,6 +3,7 @@ import type { CallContext, WireReply } from '../../../core/cloud-api.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { decodeEc2Query, encodeEc2Response } from '../shared/ec2-query.js';
 import { serviceModel } from '../shared/model.js';
+import { ec2FaultScope } from './fault-scope.js';
 import { REGIONS } from './region-data.js';
 import { attachmentOperations } from './attachments.js';
 import type { Ec2Context, Ec2Operation } from './context.js';
@@ -51,8 +52,9 @@ export async function serveEc2(call: Ec2Call, ctx: CallContext): Promise<WireRep
     throw Ec2Errors.authFailure(`Credential should be scoped to a valid region, not '${call.region}'.`);
 
   const input = decodeEc2Query(call.params, model.input);
-  ctx.touch(...resourceIdsIn(input));
-  await ctx.gate();
+  const ids = resourceIdsIn(input);
+  ctx.touch(...ids);
+  const { staleHorizon } = await ctx.gate(ec2FaultScope(tenant, input, ids));
   const ec2: Ec2Context = {
     engine,
     tenant,
@@ -63,7 +65,7 @@ export async function serveEc2(call: Ec2Call, ctx: CallContext): Promise<WireRep
     newId: (prefix) => engine.ids.prefixed(`aws:${prefix}`, prefix),
     touch: ctx.touch,
   };
-  const output = impl(input, ec2);
+  const output = tenant.withHorizon(staleHorizon, () => impl(input, ec2));
   return {
     status: 200,
     headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': ctx.requestId },

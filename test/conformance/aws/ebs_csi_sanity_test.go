@@ -5,7 +5,8 @@ package aws_test
 // fauxcloud exactly as a deployment points it at another EC2 endpoint:
 // AWS_EC2_ENDPOINT, AWS_REGION and static credentials, the driver's own
 // cloud.NewCloud and its options parsed from command-line flags as cmd/main.go
-// does (with the Helm chart's --batching=true and a cluster id).
+// does (its defaults plus a cluster id; EBS_CSI_BATCHING=true adds the Helm
+// chart's --batching=true).
 //
 // The driver runs in "all" mode (controller + node) on a unix socket. The node
 // service gets the driver's own metadata.Metadata filled from DescribeInstances
@@ -26,10 +27,13 @@ package aws_test
 //	EBS_CSI_SANITY_REPORT   file to write the per-spec report to (markdown-ish text)
 //	EBS_CSI_LOG_V           klog verbosity of the driver (default 4), captured per spec
 //	EBS_CSI_SDK_DEBUG=1     the driver's --aws-sdk-debug-log=true (SDK wire log on stderr)
+//	EBS_CSI_BATCHING=true   the driver's --batching=true, as the Helm chart deploys it
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -57,7 +61,91 @@ const gib = int64(1) << 30
 
 // sanitySkips are csi-sanity specs that cannot run here, with the reason.
 // Matched as regular expressions against the spec's full text.
-var sanitySkips = map[string]string{}
+var sanitySkips = map[string]string{
+	`Node Service NodeExpandVolume should fail when volume is not found`: "node-only, no EC2 call: " +
+		"the driver's NodeMounter.IsBlockDevice stats the made-up path \"some/path\" and the driver answers " +
+		"Internal instead of NotFound (its own sanity test fakes IsBlockDevice); needs the host, not fauxcloud",
+}
+
+// knownFailure is a spec that fails because of how the driver (v1.63.1)
+// reads EC2's answers, not because fauxcloud answers differently from EC2.
+// It still runs; the test fails only if it fails for another reason: the spec
+// must have made an EC2 call that match accepts.
+type knownFailure struct {
+	spec     string // regexp on the spec's full text
+	why      string
+	batching bool // only with --batching=true
+	match    func(c ec2Call) bool
+}
+
+// malformed: EC2 rejects an id that is not of the form vol-…/snap-… as
+// malformed (InvalidVolumeID.Malformed, InvalidSnapshotID.Malformed or
+// InvalidParameterValue) instead of answering *.NotFound, and the driver maps
+// only InvalidVolume.NotFound / InvalidSnapshot.NotFound to what the spec
+// wants. csi-sanity hard-codes these ids, so the IDGenerator cannot help.
+func malformed(id string) func(ec2Call) bool {
+	return func(c ec2Call) bool {
+		if c.Status != 400 || strings.HasSuffix(c.Code, ".NotFound") {
+			return false
+		}
+		for _, vs := range c.Params {
+			for _, v := range vs {
+				if v == id {
+					return true
+				}
+			}
+		}
+		return false
+	}
+}
+
+func answered(action, code string) func(ec2Call) bool {
+	return func(c ec2Call) bool { return c.Action == action && c.Status == 400 && c.Code == code }
+}
+
+var sanityKnownFailures = []knownFailure{
+	{spec: `CreateVolume should fail when the volume source snapshot is not found$`,
+		why:   "CreateVolume SnapshotId=non-existing-snapshot-id is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
+		match: malformed("non-existing-snapshot-id")},
+	{spec: `DeleteSnapshot \[Controller Server\] should succeed when an invalid snapshot id is used$`,
+		why:   "DeleteSnapshot SnapshotId=reallyfakesnapshotid is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
+		match: malformed("reallyfakesnapshotid")},
+	{spec: `ListSnapshots \[Controller Server\] should return empty when the specified snapshot id does not exist$`,
+		why:   "DescribeSnapshots SnapshotId.1=none-exist-id is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
+		match: malformed("none-exist-id")},
+	{spec: `ModifyVolume \[Controller Server\] should fail if volume does not exist$`,
+		why:   "DescribeVolumes VolumeId.1=non-existing-volume-id is malformed for EC2; the driver wants InvalidVolume.NotFound",
+		match: malformed("non-existing-volume-id")},
+	{spec: `ValidateVolumeCapabilities should fail when the requested volume does not exist$`,
+		why: "EC2 answers DescribeVolumes of an unknown id with InvalidVolume.NotFound; the driver's GetDiskByID " +
+			"returns that error as is (only an empty answer becomes ErrNotFound), so the spec gets Internal, not NotFound",
+		match: answered("DescribeVolumes", "InvalidVolume.NotFound")},
+	{spec: `ControllerPublishVolume should fail when the (node|volume) does not exist$`, batching: true,
+		why: "with --batching the driver's instance batcher returns DescribeInstances' InvalidInstanceID.NotFound as is " +
+			"(unbatched getInstance maps it to ErrNotFound), so the spec gets Internal, not NotFound",
+		match: answered("DescribeInstances", "InvalidInstanceID.NotFound")},
+}
+
+// awsIDs makes ids of EC2's shape that no resource has, so "valid but
+// unknown" ids reach fauxcloud's NotFound paths as they would reach EC2's.
+// The invalid ids are well formed too: a malformed id gets a *.Malformed
+// error from EC2 that the driver does not treat as "not found" (see
+// sanityKnownFailures), while the specs using them (DeleteVolume /
+// ControllerPublishVolume of an unknown id) are about unknown ids.
+type awsIDs struct{}
+
+func randHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)[:n]
+}
+
+func (awsIDs) GenerateUniqueValidVolumeID() string { return "vol-0" + randHex(16) }
+func (awsIDs) GenerateInvalidVolumeID() string     { return "vol-0" + randHex(16) }
+func (awsIDs) GenerateUniqueValidNodeID() string   { return "i-0" + randHex(16) }
+func (awsIDs) GenerateInvalidNodeID() string       { return "i-0" + randHex(16) }
 
 func TestEBSCSISanity(t *testing.T) {
 	ctx := context.Background()
@@ -89,8 +177,12 @@ func TestEBSCSISanity(t *testing.T) {
 	endpoint := "unix:" + filepath.Join(dir, "csi.sock")
 	args := []string{
 		"--endpoint=" + endpoint,
-		"--batching=true",
 		"--k8s-tag-cluster-id=fauxcloud",
+	}
+	// cmd/main's default is no batching; the Helm chart turns it on.
+	batching := os.Getenv("EBS_CSI_BATCHING") == "true"
+	if batching {
+		args = append(args, "--batching=true")
 	}
 	if os.Getenv("EBS_CSI_SDK_DEBUG") != "" {
 		args = append(args, "--aws-sdk-debug-log=true")
@@ -119,14 +211,17 @@ func TestEBSCSISanity(t *testing.T) {
 	cfg.Address = endpoint
 	cfg.TargetPath = filepath.Join(dir, "target")
 	cfg.StagingPath = filepath.Join(dir, "staging")
-	cfg.TestVolumeSize = 1 * gib
-	cfg.TestVolumeExpandSize = 2 * gib
+	cfg.IDGen = awsIDs{}
+	// 10 GiB: gp3 allows at most 500 IOPS per GiB, so the mutable iops below
+	// need at least 8 GiB (EC2 rejects 4000 IOPS on 1 GiB, and so does fauxcloud).
+	cfg.TestVolumeSize = 10 * gib
+	cfg.TestVolumeExpandSize = 20 * gib
 	cfg.TestVolumeParameters = map[string]string{"type": "gp3"}
 	cfg.TestVolumeMutableParameters = map[string]string{"iops": "4000", "throughput": "200"}
 	cfg.IdempotentCount = 3
 	sc := sanity.GinkgoTest(&cfg)
 
-	rec := &specRecorder{tap: tap, log: drvLog}
+	rec := &specRecorder{tap: tap, log: drvLog, batching: batching}
 	ginkgo.ReportBeforeEach(rec.before)
 	ginkgo.ReportAfterEach(rec.after)
 
@@ -143,11 +238,20 @@ func TestEBSCSISanity(t *testing.T) {
 
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	start := time.Now()
-	ginkgo.RunSpecs(t, "aws-ebs-csi-driver sanity against fauxcloud", suiteCfg, repCfg)
+	// Ginkgo's verdict is collected, not passed on: known failures (see
+	// sanityKnownFailures) do not fail the test, everything else does.
+	gt := &ginkgoVerdict{}
+	ginkgo.RunSpecs(gt, "aws-ebs-csi-driver sanity against fauxcloud", suiteCfg, repCfg)
 	sc.Finalize()
 
-	report := rec.render(time.Since(start))
+	report, unexpected := rec.render(time.Since(start))
 	t.Log("\n" + report)
+	for _, u := range unexpected {
+		t.Errorf("csi-sanity spec failed: %s", u)
+	}
+	if gt.failed && len(unexpected) == 0 && rec.xfails == 0 {
+		t.Errorf("the ginkgo suite failed outside any spec (see its output above)")
+	}
 	if p := os.Getenv("EBS_CSI_SANITY_REPORT"); p != "" {
 		if err := os.WriteFile(p, []byte(report), 0o644); err != nil {
 			t.Errorf("write report: %v", err)
@@ -242,14 +346,38 @@ type specResult struct {
 	calls    []ec2Call
 	drvErrs  []string
 	skipWhy  string
+	known    string // why this failure is expected, when it is one (see sanityKnownFailures)
+}
+
+// ginkgoVerdict stands in for *testing.T in RunSpecs, which only calls Fail.
+type ginkgoVerdict struct{ failed bool }
+
+func (g *ginkgoVerdict) Fail() { g.failed = true }
+
+// knownFailureReason says why a failed spec is one of sanityKnownFailures
+// (it matches and made the EC2 call the entry expects), or "".
+func knownFailureReason(res specResult, batching bool) string {
+	for _, kf := range sanityKnownFailures {
+		if kf.batching && !batching || !regexp.MustCompile(kf.spec).MatchString(res.text) {
+			continue
+		}
+		for _, c := range res.calls {
+			if kf.match(c) {
+				return fmt.Sprintf("%s (EC2 answered %s %s: %s)", kf.why, c.Action, c.Code, c.Message)
+			}
+		}
+	}
+	return ""
 }
 
 type specRecorder struct {
-	tap     *ec2Tap
-	log     *lockedLog
-	tapMark int
-	logMark int
-	results []specResult
+	batching bool
+	xfails   int
+	tap      *ec2Tap
+	log      *lockedLog
+	tapMark  int
+	logMark  int
+	results  []specResult
 }
 
 func (r *specRecorder) before(ginkgo.SpecReport) {
@@ -278,6 +406,9 @@ func (r *specRecorder) after(rep ginkgo.SpecReport) {
 			res.drvErrs = append(res.drvErrs, l)
 		}
 	}
+	if rep.Failed() {
+		res.known = knownFailureReason(res, r.batching)
+	}
 	if rep.State == types.SpecStateSkipped {
 		res.failure = rep.Failure.Message
 		for re, why := range sanitySkips {
@@ -289,19 +420,31 @@ func (r *specRecorder) after(rep ginkgo.SpecReport) {
 	r.results = append(r.results, res)
 }
 
-func (r *specRecorder) render(total time.Duration) string {
+// render returns the report and the specs that failed unexpectedly.
+func (r *specRecorder) render(total time.Duration) (string, []string) {
 	var b strings.Builder
 	counts := map[string]int{}
+	var unexpected []string
+	r.xfails = 0
 	for _, s := range r.results {
-		counts[stateWord(s.state)]++
+		w := r.word(s)
+		counts[w]++
+		switch w {
+		case "FAIL":
+			unexpected = append(unexpected, s.text+": "+firstLine(s.failure))
+		case "XFAIL":
+			r.xfails++
+		}
 	}
-	fmt.Fprintf(&b, "== aws-ebs-csi-driver sanity against fauxcloud: %d specs in %s: %d passed, %d failed, %d skipped ==\n",
-		len(r.results), total.Round(time.Second), counts["PASS"], counts["FAIL"], counts["SKIP"])
+	fmt.Fprintf(&b, "== aws-ebs-csi-driver sanity against fauxcloud: %d specs in %s: %d passed, %d failed, %d skipped, %d failed as known (XFAIL), %d known failures passed (XPASS) ==\n",
+		len(r.results), total.Round(time.Second), counts["PASS"], counts["FAIL"], counts["SKIP"], counts["XFAIL"], counts["XPASS"])
 	sorted := append([]specResult(nil), r.results...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].text < sorted[j].text })
 	for _, s := range sorted {
-		line := fmt.Sprintf("%s  %s  (%s)", stateWord(s.state), s.text, s.duration.Round(10*time.Millisecond))
-		if s.state == types.SpecStateSkipped {
+		w := r.word(s)
+		line := fmt.Sprintf("%-5s  %s  (%s)", w, s.text, s.duration.Round(10*time.Millisecond))
+		switch w {
+		case "SKIP":
 			why := s.skipWhy
 			if why == "" {
 				why = firstLine(s.failure)
@@ -309,14 +452,18 @@ func (r *specRecorder) render(total time.Duration) string {
 			if why != "" {
 				line += "  -- " + why
 			}
+		case "XFAIL":
+			line += "  -- " + s.known
+		case "XPASS":
+			line += "  -- listed in sanityKnownFailures but passed: remove it from the list"
 		}
 		b.WriteString(line + "\n")
 	}
 	for _, s := range sorted {
-		if !s.state.Is(types.SpecStateFailureStates) {
+		if r.word(s) != "FAIL" && r.word(s) != "XFAIL" {
 			continue
 		}
-		fmt.Fprintf(&b, "\n---- FAIL: %s\n  at %s\n  %s\n", s.text, s.where, indent(strings.TrimSpace(s.failure), "  "))
+		fmt.Fprintf(&b, "\n---- %s: %s\n  at %s\n  %s\n", r.word(s), s.text, s.where, indent(strings.TrimSpace(s.failure), "  "))
 		var failed []ec2Call
 		for _, c := range s.calls {
 			if c.failed() {
@@ -342,7 +489,27 @@ func (r *specRecorder) render(total time.Duration) string {
 			}
 		}
 	}
-	return b.String()
+	return b.String(), unexpected
+}
+
+func (r *specRecorder) word(s specResult) string {
+	w := stateWord(s.state)
+	switch {
+	case w == "FAIL" && s.known != "":
+		return "XFAIL"
+	case w == "PASS" && r.isKnownFailure(s.text):
+		return "XPASS"
+	}
+	return w
+}
+
+func (r *specRecorder) isKnownFailure(text string) bool {
+	for _, kf := range sanityKnownFailures {
+		if (!kf.batching || r.batching) && regexp.MustCompile(kf.spec).MatchString(text) {
+			return true
+		}
+	}
+	return false
 }
 
 func stateWord(s types.SpecState) string {
