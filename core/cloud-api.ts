@@ -4,6 +4,7 @@
  * recognises a request, then lets it decode, pass the fault gate, run and encode.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { TSchema } from '@sinclair/typebox';
 import type { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
 import type { ResourceInfo } from './faults/types.js';
@@ -73,6 +74,8 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
   renderError(err: CloudError, call: C | undefined, requestId: string): WireReply;
   /** Build the error a fault rule injects, from the cloud's catalogue of codes and statuses. */
   faultError(err: InjectedError, call: C): CloudError;
+  /** The JSON Schema of this cloud's `seed.<cloud>` section (for the scenario schema editors use). */
+  readonly seedSchema?: TSchema;
   /** Check a scenario's `seed.<cloud>` section; problems carry a path inside the section. */
   validateSeed?(section: unknown): SeedProblem[];
   /** Create the section's records; with `onlyTenant`, only that tenant's. */

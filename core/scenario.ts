@@ -4,7 +4,7 @@
  * field and the reason: fauxcloud never starts half-configured.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -19,6 +19,7 @@ export const ScenarioSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Type.String()),
+    extends: Type.Optional(Type.String({ minLength: 1, description: 'a shipped scenario name or a path (relative to this file) whose seed, lifecycle and faults come first' })),
     seed: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     lifecycle: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
     faults: Type.Optional(FaultRulesSchema),
@@ -66,18 +67,29 @@ export function resolveScenario(nameOrPath: string): string {
   return shipped;
 }
 
-export function loadScenarioFile(nameOrPath: string, engine: Engine): Scenario {
-  const path = resolveScenario(nameOrPath);
+export function loadScenarioFile(nameOrPath: string, engine: Engine, from?: string, seen: string[] = []): Scenario {
+  const path = from && (nameOrPath.startsWith('./') || nameOrPath.startsWith('../')) ? resolve(dirname(from), nameOrPath) : resolveScenario(nameOrPath);
+  if (seen.includes(path)) throw new ScenarioError(path, [{ path: 'extends', message: `extends itself through ${[...seen, path].join(' → ')}` }]);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ScenarioError(path, [{ path: '', message: `cannot read: ${(e as Error).message}` }]);
   }
-  return parseScenario(text, path, engine);
+  return parseScenario(text, path, engine, [...seen, path]);
 }
 
-export function parseScenario(text: string, source: string, engine: Engine): Scenario {
+/**
+ * `extends: <base>`: the base's seed sections come first (a section of the same cloud replaces
+ * the base's), lifecycle modes merge per type and state, and the base's fault rules run first.
+ */
+function merge(base: Scenario, own: Scenario): Scenario {
+  const lifecycle: LifecycleConfig = structuredClone(base.lifecycle);
+  for (const [type, states] of Object.entries(own.lifecycle)) lifecycle[type] = { ...lifecycle[type], ...states };
+  return { ...own, seed: { ...base.seed, ...own.seed }, lifecycle, faults: [...base.faults, ...own.faults] };
+}
+
+export function parseScenario(text: string, source: string, engine: Engine, seen: string[] = []): Scenario {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0)
@@ -86,7 +98,9 @@ export function parseScenario(text: string, source: string, engine: Engine): Sce
       doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message })),
     );
   const raw: unknown = doc.toJS() ?? {};
-  return validateScenario(raw, source, engine, (path) => lineOf(doc, lines, path));
+  const own = validateScenario(raw, source, engine, (path) => lineOf(doc, lines, path));
+  const parent = (raw as ScenarioFile).extends;
+  return parent ? merge(loadScenarioFile(parent, engine, source === 'inline' ? undefined : source, seen), own) : own;
 }
 
 /** Validate an already-parsed scenario object (admin API bodies, YAML files). */

@@ -53,3 +53,13 @@ function urlOf(scheme: string, host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `${scheme}://${h}:${port}`;
 }
+
+/**
+ * An engine with every cloud registered and no listener, for offline work (`fauxcloud validate`,
+ * `fauxcloud schema`): clouds declare their machines and seed loaders when their plugins load.
+ */
+export async function offlineEngine(clouds: readonly CloudPlugin[]): Promise<{ engine: Engine; close: () => Promise<void> }> {
+  const engine = new Engine({ seed: '0' });
+  const { app } = await buildApp({ engine, clouds, logLevel: 'silent', scenario: () => ({ name: 'none', source: 'none', seed: {}, lifecycle: {}, faults: [] }) });
+  return { engine, close: () => app.close() };
+}

@@ -8,7 +8,7 @@ import type { CloudApi, RoutedCall, WireRequest } from '../../core/cloud-api.js'
 import { CloudError } from '../../core/errors.js';
 import { serveEc2 } from './ec2/index.js';
 import { defineEc2Machines } from './ec2/machines.js';
-import { applyAwsSeed, validateAwsSeed } from './seed.js';
+import { applyAwsSeed, AwsSeedSchema, validateAwsSeed } from './seed.js';
 import { awsFaultError } from './shared/fault-errors.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
@@ -104,6 +104,7 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
 
     faultError: (err, call) => awsFaultError(err, call.protocol),
 
+    seedSchema: AwsSeedSchema,
     validateSeed: validateAwsSeed,
     applySeed: (section, eng, onlyTenant) => applyAwsSeed(section, eng, accounts, onlyTenant),
   };
