@@ -10,7 +10,12 @@ const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export class IdFactory {
   constructor(private readonly random: SeededRandom) {}
 
-  private chars(namespace: string, alphabet: string, length: number): string {
+  /** `length` characters of `alphabet`. */
+  chars(namespace: string, length: number, alphabet: string): string {
+    return this.draw(namespace, alphabet, length);
+  }
+
+  private draw(namespace: string, alphabet: string, length: number): string {
     const s = this.random.stream(`ids:${namespace}`);
     let out = '';
     for (let i = 0; i < length; i++) out += alphabet[s.nextUint32() % alphabet.length];
@@ -19,15 +24,15 @@ export class IdFactory {
 
   /** Lower-case hex, e.g. the 17 digits after `vol-`. */
   hex(namespace: string, length: number): string {
-    return this.chars(namespace, HEX, length);
+    return this.draw(namespace, HEX, length);
   }
 
   alnum(namespace: string, length: number): string {
-    return this.chars(namespace, ALNUM, length);
+    return this.draw(namespace, ALNUM, length);
   }
 
   digits(namespace: string, length: number): string {
-    return this.chars(namespace, '0123456789', length);
+    return this.draw(namespace, '0123456789', length);
   }
 
   /** An RFC 4122 version-4 shaped UUID (request ids, Azure ids). */

@@ -1,12 +1,16 @@
 /**
  * AWS as a fastify plugin: registers the `aws` CloudApi (identification by SigV4 scope, form
- * `Action`/`Version` and `X-Amz-Target`), the EC2 state machines and the seed loader.
+ * `Action`/`Version`, `X-Amz-Target`, IMDS paths), the EC2 state machines and the seed loader.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireRequest } from '../../core/cloud-api.js';
 import { CloudError } from '../../core/errors.js';
-import { serveEc2 } from './ec2/index.js';
+import { ecrPublicService, ecrService } from './ecr/index.js';
+import { ec2Service } from './ec2/index.js';
+import { kmsService } from './kms/index.js';
+import { serveAws, type AwsService } from './serve.js';
+import { stsService } from './sts/index.js';
 import { defineEc2Machines } from './ec2/machines.js';
 import { applyAwsSeed, AwsSeedSchema, validateAwsSeed } from './seed.js';
 import { awsFaultError } from './shared/fault-errors.js';
@@ -22,7 +26,16 @@ interface AwsCall extends RoutedCall {
   region: string;
   protocol: Protocol;
   params: URLSearchParams;
+  accessKeyId?: string;
 }
+
+/** Services by signing name; JSON services also by their X-Amz-Target prefix. */
+const SERVICES = new Map<string, AwsService>([ec2Service, stsService, ecrService, ecrPublicService, kmsService].map((s) => [s.name, s]));
+const TARGET_PREFIXES: Readonly<Record<string, string>> = {
+  AmazonEC2ContainerRegistry_V20150921: 'ecr',
+  SpencerFrontendService: 'ecr-public',
+  TrentService: 'kms',
+};
 
 /** Query-protocol API versions → signing names, for unsigned requests. */
 const VERSIONS: Readonly<Record<string, string>> = {
@@ -62,14 +75,15 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
       const region = scope?.region ?? DEFAULT_REGION;
       if (typeof target === 'string') {
         const [prefix = '', operation = ''] = target.split('.');
-        return { service: scope?.service ?? prefix, operation, tenant: account, region, protocol: 'json', params: new URLSearchParams() };
+        const service = TARGET_PREFIXES[prefix] ?? scope?.service ?? prefix;
+        return { service, operation, tenant: account, region, protocol: 'json', params: new URLSearchParams(), accessKeyId: scope?.accessKeyId };
       }
       if (req.path !== '/' || (req.method !== 'POST' && req.method !== 'GET')) return undefined;
       const params = formParams(req);
       const action = params.get('Action');
       if (!scope && !action) return undefined;
       const service = scope?.service ?? VERSIONS[params.get('Version') ?? ''] ?? 'ec2';
-      return { service, operation: action ?? 'unknown', tenant: account, region, protocol: service === 'ec2' ? 'ec2' : 'query', params };
+      return { service, operation: action ?? 'unknown', tenant: account, region, protocol: service === 'ec2' ? 'ec2' : 'query', params, accessKeyId: scope?.accessKeyId };
     },
 
     async handle(call, req, ctx) {
@@ -80,9 +94,10 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
         const r = imds.serve(req.method, imdsPathOf(req.path) ?? req.path, req.headers, inst);
         return { status: r.status, headers: { 'content-type': r.contentType, ...r.headers }, body: r.body, errorCode: r.status >= 400 ? String(r.status) : undefined };
       }
-      if (call.service === 'ec2') {
-        if (!call.params.get('Action')) throw Ec2Errors.missingParameter('Action');
-        return serveEc2({ operation: call.operation, account: call.tenant, region: call.region, params: call.params }, ctx);
+      const service = SERVICES.get(call.service);
+      if (service && service.protocol === call.protocol) {
+        if (call.protocol !== 'json' && !call.params.get('Action')) throw Ec2Errors.missingParameter('Action');
+        return serveAws(service, { operation: call.operation, account: call.tenant, region: call.region, params: call.params, accessKeyId: call.accessKeyId }, req, ctx, accounts);
       }
       throw call.protocol === 'json'
         ? new CloudError('UnknownOperationException', 400, `fauxcloud does not emulate ${call.service} ${call.operation} yet`)

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { SeedProblem } from '../../core/cloud-api.js';
 import type { Engine } from '../../core/engine.js';
-import { systemContext } from './ec2/context.js';
+import { systemContext } from './shared/context.js';
 import { launchInstance } from './ec2/instances.js';
 import { createSubnet, createVpc } from './ec2/network.js';
 import { T, type ZoneData } from './ec2/records.js';
@@ -80,7 +80,7 @@ export function applyAwsSeed(section: unknown, engine: Engine, accounts: Account
   for (const [account, a] of Object.entries(seed.accounts ?? {})) {
     if (onlyTenant !== undefined && onlyTenant !== account) continue;
     for (const [region, r] of Object.entries(a.regions ?? {})) {
-      const ctx = systemContext(engine, account, region);
+      const ctx = systemContext(engine, account, region, accounts);
       for (const z of zonesOf(region, r.zones)) ctx.tenant.collection<ZoneData>(T.zone).insert({ id: z.zoneName, region, data: z });
       for (const v of r.vpcs ?? []) {
         const vpc = createVpc(ctx, v.cidr, v.tags ?? {});

@@ -2,7 +2,7 @@
 import type { AttachVolumeRequest, DetachVolumeRequest, VolumeAttachment } from '@aws-sdk/client-ec2';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, checkIdShape } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { ebsAttachmentLimit, INSTANCE_TYPES } from './instance-type-data.js';
 import { instanceState, instances } from './instances.js';
 import { attachmentId, T, type AttachmentData } from './records.js';

@@ -5,7 +5,7 @@ import { compileFilters, indexableTagFilters, type FilterFields, type FilterSpec
 import { paginate, type Page } from '../../../core/pagination.js';
 import type { ListQuery, ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
-import type { Ec2Context } from './context.js';
+import type { Ec2Context } from '../shared/context.js';
 import { T, type ZoneData } from './records.js';
 import { zoneIdPrefix } from './region-data.js';
 

@@ -3,7 +3,7 @@ import type { DescribeInstanceTypesRequest, DescribeInstanceTypesResult, Instanc
 import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { ebsAttachmentLimit, INSTANCE_TYPES, type InstanceTypeData } from './instance-type-data.js';
 
 function render(name: string, t: InstanceTypeData): InstanceTypeInfo {

@@ -12,7 +12,7 @@ import type {
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, regionZones, tagsFor, wireTags } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { allocateAddress, ensureDefaultVpc, subnets } from './network.js';
 import { attachmentId, T, type AttachmentData, type InstanceData } from './records.js';
 import { resolveShape } from './volume-types.js';

@@ -13,7 +13,7 @@ import type {
 import type { Collection, ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, filterRecords, pageOf } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { T, type ModificationData, type VolumeData } from './records.js';
 import { resolveShape } from './volume-types.js';
 import { requireVolume, volumes } from './volumes.js';

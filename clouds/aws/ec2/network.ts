@@ -3,7 +3,7 @@ import type { DescribeSubnetsRequest, DescribeSubnetsResult, DescribeVpcsRequest
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { T, type SubnetData, type VpcData } from './records.js';
 
 export const vpcs = (ctx: Ec2Context) => ctx.tenant.collection<VpcData>(T.vpc);

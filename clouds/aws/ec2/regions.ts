@@ -12,7 +12,7 @@ import { CoreInputError } from '../../../core/errors.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, regionZones } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { OPT_IN_NOT_REQUIRED, REGIONS } from './region-data.js';
 
 /** Filters over plain objects (regions and zones are not store records). */

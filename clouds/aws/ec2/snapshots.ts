@@ -16,7 +16,7 @@ import type {
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
 
 type SnapshotRecord = ResourceRecord<SnapshotData>;

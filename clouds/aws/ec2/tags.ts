@@ -3,7 +3,7 @@ import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, Describ
 import type { Collection, ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, validateTags } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { T } from './records.js';
 
 /** Id prefix → store type, wire resource type, and the not-found error EC2 gives for it. */

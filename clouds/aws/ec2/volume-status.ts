@@ -7,7 +7,7 @@ import type { DescribeVolumeStatusRequest, DescribeVolumeStatusResult, VolumeSta
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, checkPaging, filterRecords, pageOf } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { T, type VolumeData, type VolumeInitData } from './records.js';
 import { attachmentsOf, volumes } from './volumes.js';
 

@@ -11,8 +11,9 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
+import { defaultEbsKeyId, kmsKeyArn } from '../shared/keys.js';
 import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
-import { op, type Ec2Context } from './context.js';
+import { op, type Ec2Context } from '../shared/context.js';
 import { BY_INSTANCE, T, type AttachmentData, type VolumeData, type VolumeInitData, type ZoneData } from './records.js';
 import { requireCompletedSnapshot } from './snapshots.js';
 import { resolveShape, type ShapeRequest, type VolumeShape } from './volume-types.js';
@@ -123,9 +124,9 @@ export function insertVolume(ctx: Ec2Context, v: NewVolume): VolumeRecord {
   return rec;
 }
 
-/** The account's default EBS key, as `aws/ebs` resolves to. */
+/** The account's default EBS key in the region, as `aws/ebs` resolves to. */
 function defaultEbsKey(ctx: Ec2Context): string {
-  return `arn:aws:kms:${ctx.region}:${ctx.account}:key/${ctx.engine.ids.uuid(`aws:kms:${ctx.account}:${ctx.region}`)}`;
+  return kmsKeyArn(ctx.account, ctx.region, defaultEbsKeyId(ctx.engine, ctx.account, ctx.region));
 }
 
 /** ClientToken idempotency shared by CreateVolume and CopyVolumes. */

@@ -32,17 +32,28 @@ export function formParams(req: WireRequest): URLSearchParams {
   return params;
 }
 
+/** Who an access key belongs to: an account, and for STS-issued keys the assumed role's ARN. */
+export interface Principal {
+  account: string;
+  assumedRoleArn?: string;
+  assumedRoleId?: string;
+}
+
 export class AccountResolver {
-  private readonly byKey = new Map<string, string>();
+  private readonly byKey = new Map<string, Principal>();
 
   account(accessKeyId: string | undefined): string {
-    if (!accessKeyId) return DEFAULT_ACCOUNT;
-    if (/^\d{12}$/.test(accessKeyId)) return accessKeyId;
-    return this.byKey.get(accessKeyId) ?? DEFAULT_ACCOUNT;
+    return this.principal(accessKeyId).account;
   }
 
-  map(accessKeyId: string, account: string): void {
-    this.byKey.set(accessKeyId, account);
+  principal(accessKeyId: string | undefined): Principal {
+    if (!accessKeyId) return { account: DEFAULT_ACCOUNT };
+    if (/^\d{12}$/.test(accessKeyId)) return { account: accessKeyId };
+    return this.byKey.get(accessKeyId) ?? { account: DEFAULT_ACCOUNT };
+  }
+
+  map(accessKeyId: string, account: string, role?: { arn: string; id: string }): void {
+    this.byKey.set(accessKeyId, { account, assumedRoleArn: role?.arn, assumedRoleId: role?.id });
   }
 
   clear(): void {

@@ -1,0 +1,144 @@
+/**
+ * The awsQuery protocol (STS, ELB, ELBv2), both directions, from the Smithy model: form keys
+ * `Name.member.N` for lists (`Name.N` when flattened), `Name.entry.N.key/value` for maps,
+ * `Name.Sub` for structures; answers `<OpResponse xmlns><OpResult>…</OpResult>
+ * <ResponseMetadata><RequestId/></ResponseMetadata></OpResponse>` with `<member>` list items.
+ */
+import { CloudError } from '../../../core/errors.js';
+import type { NormalizedSchema } from './model.js';
+import { xmlEscape } from './xml.js';
+
+interface ParamNode {
+  value?: string;
+  children?: Map<string, ParamNode>;
+}
+
+const ENVELOPE = new Set(['Action', 'Version']);
+
+type Traits = { xmlName?: string; xmlFlattened?: unknown };
+const traitsOf = (s: NormalizedSchema) => s.getMergedTraits() as Traits;
+
+export function decodeQuery(params: URLSearchParams, input: NormalizedSchema): Record<string, unknown> {
+  if (!input.isStructSchema()) return {};
+  const root: ParamNode = { children: new Map() };
+  for (const [key, value] of params) {
+    if (ENVELOPE.has(key) || key.startsWith('X-Amz-')) continue;
+    let node = root;
+    for (const part of key.split('.')) {
+      node.children ??= new Map();
+      let next = node.children.get(part);
+      if (!next) node.children.set(part, (next = {}));
+      node = next;
+    }
+    node.value = value;
+  }
+  return decodeStruct(input, root, '');
+}
+
+function decodeStruct(schema: NormalizedSchema, node: ParamNode, path: string): Record<string, unknown> {
+  const byKey = new Map<string, [string, NormalizedSchema]>();
+  for (const [name, member] of schema.structIterator()) byKey.set(traitsOf(member).xmlName ?? name, [name, member]);
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of node.children ?? []) {
+    const here = path ? `${path}.${key}` : key;
+    const m = byKey.get(key);
+    if (!m) throw new CloudError('InvalidParameter', 400, `The parameter ${here} is not recognized`);
+    out[m[0]] = decodeValue(m[1], child, here);
+  }
+  return out;
+}
+
+function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): unknown {
+  if (schema.isListSchema()) {
+    const flattened = traitsOf(schema).xmlFlattened !== undefined;
+    const item = schema.getValueSchema();
+    const holder = flattened ? node : node.children?.get(traitsOf(item).xmlName ?? 'member');
+    // An empty list is sent as `Name=` (no members).
+    if (!holder) return [];
+    return [...(holder.children ?? [])]
+      .map(([k, v]) => [Number(k), v] as const)
+      .filter(([i]) => Number.isInteger(i) && i > 0)
+      .sort((a, b) => a[0] - b[0])
+      .map(([i, v]) => decodeValue(item, v, `${path}.member.${i}`));
+  }
+  if (schema.isMapSchema()) {
+    const out: Record<string, unknown> = {};
+    const entries = traitsOf(schema).xmlFlattened !== undefined ? node : node.children?.get('entry');
+    for (const [, e] of entries?.children ?? []) {
+      const k = e.children?.get('key')?.value;
+      const v = e.children?.get('value');
+      if (k !== undefined && v) out[k] = decodeValue(schema.getValueSchema(), v, path);
+    }
+    return out;
+  }
+  if (schema.isStructSchema()) return decodeStruct(schema, node, path);
+  const raw = node.value ?? '';
+  if (schema.isBooleanSchema()) {
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw invalid(raw, path);
+  }
+  if (schema.isNumericSchema()) {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw invalid(raw, path);
+    return n;
+  }
+  if (schema.isTimestampSchema()) {
+    const d = new Date(raw);
+    if (Number.isNaN(d.getTime())) throw invalid(raw, path);
+    return d;
+  }
+  if (schema.isBlobSchema()) return new Uint8Array(Buffer.from(raw, 'base64'));
+  return raw;
+}
+
+function invalid(raw: string, path: string): CloudError {
+  return new CloudError('ValidationError', 400, `Value '${raw}' at '${path}' failed to satisfy constraint`);
+}
+
+export function encodeQueryResponse(operation: string, namespace: string, output: NormalizedSchema, value: object, requestId: string): string {
+  const parts = [`<${operation}Response xmlns="${namespace}">`];
+  if (output.isStructSchema()) {
+    parts.push(`<${operation}Result>`);
+    encodeStruct(output, value as Record<string, unknown>, parts);
+    parts.push(`</${operation}Result>`);
+  }
+  parts.push(`<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`);
+  return parts.join('');
+}
+
+function encodeStruct(schema: NormalizedSchema, value: Record<string, unknown>, out: string[]): void {
+  for (const [name, member] of schema.structIterator()) {
+    const v = value[name];
+    if (v !== undefined && v !== null) encodeValue(traitsOf(member).xmlName ?? name, member, v, out);
+  }
+}
+
+function encodeValue(name: string, schema: NormalizedSchema, value: unknown, out: string[]): void {
+  if (schema.isListSchema()) {
+    const item = schema.getValueSchema();
+    const itemName = traitsOf(item).xmlName ?? 'member';
+    const flattened = traitsOf(schema).xmlFlattened !== undefined;
+    if (!flattened) out.push(`<${name}>`);
+    for (const v of value as unknown[]) encodeValue(flattened ? name : itemName, item, v, out);
+    if (!flattened) out.push(`</${name}>`);
+    return;
+  }
+  if (schema.isMapSchema()) {
+    out.push(`<${name}>`);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out.push(`<entry><key>${xmlEscape(k)}</key>`);
+      encodeValue('value', schema.getValueSchema(), v, out);
+      out.push('</entry>');
+    }
+    out.push(`</${name}>`);
+    return;
+  }
+  if (schema.isStructSchema()) {
+    out.push(`<${name}>`);
+    encodeStruct(schema, value as Record<string, unknown>, out);
+    out.push(`</${name}>`);
+    return;
+  }
+  const text = value instanceof Date ? value.toISOString() : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : xmlEscape(String(value));
+  out.push(`<${name}>${text}</${name}>`);
+}
