@@ -9,6 +9,7 @@ import type { Engine } from '../../core/engine.js';
 import { systemContext } from './shared/context.js';
 import { launchInstance } from './ec2/instances.js';
 import { createSubnet, createVpc } from './ec2/network.js';
+import { attachInternetGateway } from './ec2/route-tables.js';
 import { T, type ZoneData } from './ec2/records.js';
 import { zoneIdPrefix } from './ec2/region-data.js';
 import type { AccountResolver } from './shared/request.js';
@@ -17,7 +18,15 @@ const Tags = Type.Record(Type.String(), Type.String());
 const Cidr = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/([0-9]|[12][0-9]|3[0-2])$' });
 const Zone = Type.Union([Type.String(), Type.Object({ name: Type.String(), id: Type.Optional(Type.String()) }, { additionalProperties: false })]);
 const Subnet = Type.Object({ zone: Type.String(), cidr: Cidr, tags: Type.Optional(Tags) }, { additionalProperties: false });
-const Vpc = Type.Object({ cidr: Cidr, tags: Type.Optional(Tags), subnets: Type.Optional(Type.Array(Subnet)) }, { additionalProperties: false });
+const Vpc = Type.Object(
+  {
+    cidr: Cidr,
+    tags: Type.Optional(Tags),
+    subnets: Type.Optional(Type.Array(Subnet)),
+    internetGateway: Type.Optional(Type.Boolean({ description: 'attach an internet gateway and route 0.0.0.0/0 to it from the main route table' })),
+  },
+  { additionalProperties: false },
+);
 const Instance = Type.Object(
   {
     zone: Type.String(),
@@ -84,6 +93,7 @@ export function applyAwsSeed(section: unknown, engine: Engine, accounts: Account
       for (const z of zonesOf(region, r.zones)) ctx.tenant.collection<ZoneData>(T.zone).insert({ id: z.zoneName, region, data: z });
       for (const v of r.vpcs ?? []) {
         const vpc = createVpc(ctx, v.cidr, v.tags ?? {});
+        if (v.internetGateway) attachInternetGateway(ctx, vpc.id, v.tags ?? {});
         for (const s of v.subnets ?? []) createSubnet(ctx, vpc, zonesOf(region, r.zones).find((z) => z.zoneName === s.zone)!, s.cidr, s.tags ?? {});
       }
       for (const inst of r.instances ?? []) {

@@ -3,7 +3,10 @@ import type { AwsService } from '../serve.js';
 import { ec2FaultScope } from './fault-scope.js';
 import { attachmentOperations } from './attachments.js';
 import type { AwsOperation } from '../shared/context.js';
+import { instanceActionOperations } from './instance-actions.js';
 import { instanceOperations } from './instances.js';
+import { routeTableOperations } from './route-tables.js';
+import { securityGroupOperations } from './security-groups.js';
 import { instanceTypeOperations } from './instance-types.js';
 import { modificationOperations } from './modifications.js';
 import { snapshotOperations } from './snapshots.js';
@@ -17,6 +20,9 @@ const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...regionOperations,
   ...networkOperations,
   ...instanceOperations,
+  ...instanceActionOperations,
+  ...securityGroupOperations,
+  ...routeTableOperations,
   ...instanceTypeOperations,
   ...volumeOperations,
   ...volumeStatusOperations,

@@ -10,17 +10,18 @@ import type {
   TerminateInstancesResult,
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
-import { Ec2Errors } from '../shared/errors.js';
+import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { allocateAddress, ensureDefaultVpc, subnets } from './network.js';
-import { attachmentId, T, type AttachmentData, type InstanceData } from './records.js';
+import { attachmentId, T, type AttachmentData, type InstanceData, type SecurityGroupData } from './records.js';
+import { defaultGroupOf } from './security-groups.js';
 import { resolveShape } from './volume-types.js';
 import { attachmentsOnInstance, insertVolume } from './volumes.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
 
-const STATE_CODES: Readonly<Record<string, number>> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
+export const STATE_CODES: Readonly<Record<string, number>> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 };
 /** Terminated instances stay visible for about an hour, as in EC2. */
 const TERMINATED_VISIBLE_MS = 3600_000;
 
@@ -42,6 +43,7 @@ export interface LaunchSpec {
   launchIndex: number;
   keyName?: string;
   clientToken?: string;
+  securityGroupIds?: string[];
 }
 
 /** Create one instance with its root (and mapped) EBS volumes; used by RunInstances and the seed. */
@@ -53,6 +55,12 @@ export function launchInstance(ctx: Ec2Context, spec: LaunchSpec): InstanceRecor
   if (spec.subnetId !== undefined && (!subnet || subnet.region !== ctx.region)) throw Ec2Errors.subnetNotFound(spec.subnetId);
   if (!subnet) throw Ec2Errors.invalidParameterValue(`No subnet found in availability zone ${spec.zone ?? ctx.region}`);
   const zone = findZone(ctx, subnet.data.zone, undefined);
+  const groups = spec.securityGroupIds?.length ? spec.securityGroupIds : [defaultGroupOf(ctx, subnet.data.vpcId)?.id].filter((g): g is string => g !== undefined);
+  for (const g of groups) {
+    const rec = ctx.tenant.collection<SecurityGroupData>(T.securityGroup).peek(g);
+    if (!rec) throw ec2Error('InvalidGroup.NotFound', `The security group '${g}' does not exist in VPC '${subnet.data.vpcId}'`);
+    if (rec.data.vpcId !== subnet.data.vpcId) throw Ec2Errors.invalidParameterValue(`Security group ${g} and subnet ${subnet.id} belong to different networks.`);
+  }
   const ip = allocateAddress(subnet);
   const dnsSuffix = ctx.region === 'us-east-1' ? 'ec2.internal' : `${ctx.region}.compute.internal`;
   const now = ctx.now().toISOString();
@@ -78,6 +86,8 @@ export function launchInstance(ctx: Ec2Context, spec: LaunchSpec): InstanceRecor
       keyName: spec.keyName,
       clientToken: spec.clientToken,
       rootDeviceName: '/dev/xvda',
+      securityGroupIds: groups,
+      sourceDestCheck: true,
     },
   });
   ctx.engine.lifecycle.enter(ctx.tenant, rec, 'pending');
@@ -98,6 +108,10 @@ export function launchInstance(ctx: Ec2Context, spec: LaunchSpec): InstanceRecor
     ctx.engine.lifecycle.enter(ctx.tenant, att, 'attached');
   }
   return rec;
+}
+
+export function groupsOf(ctx: Ec2Context, ids: readonly string[]): Array<{ GroupId: string; GroupName?: string }> {
+  return ids.map((id) => ({ GroupId: id, GroupName: ctx.tenant.collection<SecurityGroupData>(T.securityGroup).peek(id)?.data.groupName }));
 }
 
 export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
@@ -137,8 +151,8 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     VirtualizationType: 'hvm',
     ClientToken: d.clientToken ?? '',
     Tags: Object.keys(r.tags).length > 0 ? wireTags(r.tags) : undefined,
-    SecurityGroups: [],
-    SourceDestCheck: true,
+    SecurityGroups: groupsOf(ctx, d.securityGroupIds),
+    SourceDestCheck: d.sourceDestCheck,
     Hypervisor: 'xen',
     EbsOptimized: false,
     EnaSupport: true,
@@ -148,7 +162,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
           {
             Attachment: { AttachTime: attachTime, AttachmentId: d.eniAttachmentId, DeleteOnTermination: true, DeviceIndex: 0, NetworkCardIndex: 0, Status: 'attached' },
             Description: '',
-            Groups: [],
+            Groups: groupsOf(ctx, d.securityGroupIds),
             Ipv6Addresses: [],
             MacAddress: d.macAddress,
             NetworkInterfaceId: d.eniId,
@@ -156,7 +170,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
             PrivateDnsName: d.privateDnsName,
             PrivateIpAddress: d.privateIp,
             PrivateIpAddresses: [{ Primary: true, PrivateDnsName: d.privateDnsName, PrivateIpAddress: d.privateIp }],
-            SourceDestCheck: true,
+            SourceDestCheck: d.sourceDestCheck,
             Status: 'in-use',
             SubnetId: d.subnetId,
             VpcId: d.vpcId,
@@ -201,6 +215,7 @@ function runInstances(input: RunInstancesRequest, ctx: Ec2Context): Reservation 
         launchIndex: i,
         keyName: input.KeyName,
         clientToken: input.ClientToken,
+        securityGroupIds: input.SecurityGroupIds,
       }),
     );
   ctx.touch(...launched.map((r) => r.id));

@@ -5,12 +5,19 @@ import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { T, type SubnetData, type VpcData } from './records.js';
+import { attachInternetGateway, createMainRouteTable } from './route-tables.js';
+import { createGroup } from './security-groups.js';
 
 export const vpcs = (ctx: Ec2Context) => ctx.tenant.collection<VpcData>(T.vpc);
 export const subnets = (ctx: Ec2Context) => ctx.tenant.collection<SubnetData>(T.subnet);
 
+/** A VPC comes with its default security group and its main route table (tagged like the VPC). */
 export function createVpc(ctx: Ec2Context, cidrBlock: string, tags: Record<string, string>, isDefault = false): ResourceRecord<VpcData> {
-  return vpcs(ctx).insert({ id: ctx.newId('vpc'), region: ctx.region, tags, data: { cidrBlock, isDefault, dhcpOptionsId: ctx.newId('dopt') } });
+  const vpc = vpcs(ctx).insert({ id: ctx.newId('vpc'), region: ctx.region, tags, data: { cidrBlock, isDefault, dhcpOptionsId: ctx.newId('dopt') } });
+  createGroup(ctx, vpc.id, 'default', 'default VPC security group', {});
+  createMainRouteTable(ctx, vpc.id, cidrBlock, tags);
+  if (isDefault) attachInternetGateway(ctx, vpc.id, {});
+  return vpc;
 }
 
 export function createSubnet(

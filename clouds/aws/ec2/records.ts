@@ -13,6 +13,9 @@ export const T = {
   volumeInit: 'aws.ec2.volume-init',
   /** Fast snapshot restore of a snapshot in a zone; id `<snapshotId>/<zone>`. */
   fastRestore: 'aws.ec2.fast-snapshot-restore',
+  securityGroup: 'aws.ec2.security-group',
+  routeTable: 'aws.ec2.route-table',
+  internetGateway: 'aws.ec2.internet-gateway',
 } as const;
 
 export interface ZoneData {
@@ -56,6 +59,8 @@ export interface InstanceData {
   clientToken?: string;
   rootDeviceName: string;
   terminatedAt?: number;
+  securityGroupIds: string[];
+  sourceDestCheck: boolean;
 }
 
 export interface VolumeData {
@@ -128,4 +133,45 @@ export interface FastRestoreData {
   zone: string;
   zoneId: string;
   enablingTime: string;
+}
+
+/** One ingress or egress rule: a protocol and port range to one peer (CIDR, IPv6 CIDR or group). */
+export interface SecurityGroupRule {
+  ruleId: string;
+  protocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidr?: string;
+  cidrV6?: string;
+  groupId?: string;
+  userId?: string;
+  description?: string;
+}
+
+export interface SecurityGroupData {
+  vpcId: string;
+  groupName: string;
+  description: string;
+  ingress: SecurityGroupRule[];
+  egress: SecurityGroupRule[];
+}
+
+export interface RouteData {
+  destinationCidrBlock: string;
+  gatewayId?: string;
+  instanceId?: string;
+  networkInterfaceId?: string;
+  origin: 'CreateRouteTable' | 'CreateRoute';
+}
+
+export interface RouteTableData {
+  vpcId: string;
+  main: boolean;
+  associationId: string;
+  subnetIds: string[];
+  routes: RouteData[];
+}
+
+export interface InternetGatewayData {
+  vpcId: string;
 }
