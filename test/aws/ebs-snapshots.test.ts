@@ -126,3 +126,28 @@ describe('snapshots', () => {
     expect((await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'snapshot-id', Values: [SnapshotId!] }] }))).Volumes).toEqual([]);
   });
 });
+
+describe('what the EBS CSI driver sends', () => {
+  it('lists snapshots with MaxResults=0 (all) and clamps values above 1000', async () => {
+    const vol = await volume();
+    await ec2.send(snapshotNamed(vol, 'zero'));
+    const all = await ec2.send(new DescribeSnapshotsCommand({ MaxResults: 0, Filters: [{ Name: 'volume-id', Values: [vol] }] }));
+    expect(all.Snapshots).toHaveLength(1);
+    expect(all.NextToken).toBeUndefined();
+    expect((await ec2.send(new DescribeSnapshotsCommand({ MaxResults: 5000 }))).Snapshots).toHaveLength(1);
+  });
+
+  it('treats a CreateVolume retry with its tags in another order as the same request', async () => {
+    const tags = [
+      { Key: 'CSIVolumeName', Value: 'pvc-order' },
+      { Key: 'ebs.csi.aws.com/cluster', Value: 'true' },
+      { Key: 'kubernetes.io/cluster/fauxcloud', Value: 'owned' },
+    ];
+    const create = (t: typeof tags) =>
+      ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 3, VolumeType: 'gp3', ClientToken: 'order-token', TagSpecifications: [{ ResourceType: 'volume', Tags: t }] }));
+    const a = await create(tags);
+    const b = await create([...tags].reverse());
+    expect(b.VolumeId).toBe(a.VolumeId);
+    await expect(create([...tags, { Key: 'extra', Value: '1' }])).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
+  });
+});

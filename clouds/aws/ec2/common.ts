@@ -43,6 +43,12 @@ export interface PageOptions {
   /** EC2's bounds for MaxResults on this call. */
   min: number;
   max: number;
+  /**
+   * Calls whose documentation says a larger value returns `max` results (DescribeVolumes,
+   * DescribeSnapshots) clamp instead of refusing, and take 0 as "not given" (the EBS CSI driver
+   * has sent DescribeSnapshots MaxResults=0 for years).
+   */
+  lenient?: boolean;
   /** MaxResults may not be combined with explicit ids (`VolumeId.N`, `InstanceId.N`). */
   idsGiven: boolean;
   idsParam: string;
@@ -51,18 +57,19 @@ export interface PageOptions {
 
 /** Parameter checks come before any lookup, as in EC2 (a bad MaxResults beats a missing id). */
 export function checkPaging(o: Omit<PageOptions, 'query' | 'nextToken'>): void {
-  if (o.maxResults !== undefined) {
+  if (o.maxResults !== undefined && !(o.lenient && o.maxResults === 0)) {
     if (o.idsGiven)
       throw Ec2Errors.invalidParameterCombination(`The parameter ${o.idsParam} cannot be used with the parameter maxResults`);
-    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || o.maxResults > o.max)
+    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || (o.maxResults > o.max && !o.lenient))
       throw Ec2Errors.invalidParameterValue(`Value ( ${o.maxResults} ) for parameter maxResults is invalid. Parameter must be between ${o.min} and ${o.max}.`);
   }
 }
 
 export function pageOf<T extends { seq: number }>(items: T[], o: PageOptions): Page<T> {
   checkPaging(o);
+  const max = o.maxResults === undefined || (o.lenient && o.maxResults === 0) ? undefined : Math.min(o.maxResults, o.lenient ? o.max : o.maxResults);
   try {
-    return paginate(items, { maxResults: o.maxResults, token: o.nextToken, query: o.query });
+    return paginate(items, { maxResults: max, token: o.nextToken, query: o.query });
   } catch (e) {
     if (e instanceof CoreInputError) throw Ec2Errors.invalidPaginationToken(o.nextToken ?? '');
     throw e;

@@ -100,7 +100,7 @@ function createSnapshot(input: CreateSnapshotRequest, ctx: Ec2Context): Snapshot
 function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): DescribeSnapshotsResult {
   const ids = input.SnapshotIds ?? [];
   checkIdShape(ids, 'snap', 'InvalidSnapshotID.Malformed');
-  checkPaging({ maxResults: input.MaxResults, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'snapshotId' });
+  checkPaging({ maxResults: input.MaxResults, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'snapshotId', lenient: true });
   checkDryRun(input);
   // Only the caller's own snapshots exist here; asking for other owners' finds nothing.
   const owners = input.OwnerIds ?? [];
@@ -124,7 +124,7 @@ function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): De
       'storage-tier': () => 'standard',
     },
   });
-  const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'snapshotId', query: { f: input.Filters ?? [], o: owners } });
+  const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'snapshotId', lenient: true, query: { f: input.Filters ?? [], o: owners } });
   ctx.touch(...page.items.map((r) => r.id));
   return { Snapshots: page.items.map((r) => renderSnapshot(ctx, r)), NextToken: page.nextToken };
 }

@@ -6,6 +6,7 @@ import type {
   DeleteVolumeRequest,
   DescribeVolumesRequest,
   DescribeVolumesResult,
+  TagSpecification,
   Volume,
   VolumeAttachment,
 } from '@aws-sdk/client-ec2';
@@ -129,11 +130,19 @@ function defaultEbsKey(ctx: Ec2Context): string {
   return kmsKeyArn(ctx.account, ctx.region, defaultEbsKeyId(ctx.engine, ctx.account, ctx.region));
 }
 
+function normalisedTagSpecs(specs: TagSpecification[] | undefined): TagSpecification[] | undefined {
+  return specs
+    ?.map((s) => ({ ...s, Tags: [...(s.Tags ?? [])].sort((a, b) => ((a.Key ?? '') < (b.Key ?? '') ? -1 : (a.Key ?? '') > (b.Key ?? '') ? 1 : 0)) }))
+    .sort((a, b) => ((a.ResourceType ?? '') < (b.ResourceType ?? '') ? -1 : 1));
+}
+
 /** ClientToken idempotency shared by CreateVolume and CopyVolumes. */
-function idempotent<T extends { ClientToken?: string; DryRun?: boolean }>(ctx: Ec2Context, scope: string, input: T, create: () => VolumeRecord): VolumeRecord {
+function idempotent<T extends { ClientToken?: string; DryRun?: boolean; TagSpecifications?: TagSpecification[] }>(ctx: Ec2Context, scope: string, input: T, create: () => VolumeRecord): VolumeRecord {
   const token = input.ClientToken;
   if (token === undefined || token === '') return create();
-  const { ClientToken: _t, DryRun: _d, ...params } = input;
+  const { ClientToken: _t, DryRun: _d, ...rest } = input;
+  // Tag order is not a parameter: callers build tags from maps (the EBS CSI driver does).
+  const params = { ...rest, TagSpecifications: normalisedTagSpecs(rest.TagSpecifications) };
   const seen = ctx.tenant.idempotency.check(scope, token, params);
   if (seen.kind === 'mismatch') throw Ec2Errors.idempotentMismatch();
   if (seen.kind === 'replay') {
@@ -209,7 +218,7 @@ function copyVolumes(input: CopyVolumesRequest, ctx: Ec2Context): CopyVolumesRes
 function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): DescribeVolumesResult {
   const ids = input.VolumeIds ?? [];
   checkIdShape(ids, 'vol', 'InvalidVolumeID.Malformed');
-  checkPaging({ maxResults: input.MaxResults, min: 5, max: 500, idsGiven: ids.length > 0, idsParam: 'volumeSet' });
+  checkPaging({ maxResults: input.MaxResults, min: 5, max: 500, idsGiven: ids.length > 0, idsParam: 'volumeSet', lenient: true });
   checkDryRun(input);
   let found = volumes(ctx).list(describeQuery(ctx, ids, input.Filters));
   if (ids.length > 0) {
@@ -253,6 +262,7 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
     max: 500,
     idsGiven: ids.length > 0,
     idsParam: 'volumeSet',
+    lenient: true,
     query: { f: input.Filters ?? [] },
   });
   ctx.touch(...page.items.map((r) => r.id));
