@@ -37,6 +37,16 @@ export class VirtualClock {
     this.anchorVirtual += ms;
   }
 
+  /**
+   * Set virtual now outright (a drill that starts on a given date, or a clock behind real time).
+   * Moving it back is allowed: transitions already due stay applied, later ones wait longer.
+   */
+  set(virtualMs: number): void {
+    if (!Number.isFinite(virtualMs)) throw new RangeError('the clock needs a finite time');
+    this.anchorVirtual = virtualMs;
+    this.anchorReal = this.realNow();
+  }
+
   /** Real milliseconds until the virtual clock reaches `virtualMs` (Infinity when stopped). */
   realDelayUntil(virtualMs: number): number {
     const gap = virtualMs - this.now();

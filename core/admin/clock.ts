@@ -10,7 +10,13 @@ const Clock = Type.Object({
   nextTransitionAt: Type.Optional(Type.String({ description: 'when the next timed lifecycle transition is due' })),
 });
 const Advance = Type.Object({ ms: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
-const Factor = Type.Object({ factor: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
+const Factor = Type.Object(
+  {
+    factor: Type.Optional(Type.Number({ minimum: 0 })),
+    now: Type.Optional(Type.Union([Type.Number(), Type.String({ format: 'date-time' })], { description: 'set virtual now (epoch ms or ISO 8601); may be earlier than real time' })),
+  },
+  { additionalProperties: false },
+);
 
 export async function clockRoutes(app: FastifyInstance, { engine }: AdminOptions): Promise<void> {
   const read = () => {
@@ -34,9 +40,14 @@ export async function clockRoutes(app: FastifyInstance, { engine }: AdminOptions
   );
   app.put<{ Body: Static<typeof Factor> }>(
     '/clock',
-    { schema: { tags: ['clock'], summary: 'Set the clock speed', body: Factor, response: { 200: Clock } } },
+    { schema: { tags: ['clock'], summary: 'Set the clock speed and/or virtual now', body: Factor, response: { 200: Clock } } },
     async (req) => {
-      engine.clock.setFactor(req.body.factor);
+      const { factor, now } = req.body;
+      if (now !== undefined) {
+        const ms = typeof now === 'number' ? now : Date.parse(now);
+        engine.clock.set(ms);
+      }
+      if (factor !== undefined) engine.clock.setFactor(factor);
       return read();
     },
   );
