@@ -8,6 +8,8 @@ import type { CloudApi, RoutedCall, WireRequest } from '../../core/cloud-api.js'
 import { CloudError } from '../../core/errors.js';
 import { ecrPublicService, ecrService } from './ecr/index.js';
 import { ec2Service } from './ec2/index.js';
+import { elbService } from './elb/index.js';
+import { defineElbv2Machines, elbv2Service } from './elbv2/index.js';
 import { kmsService } from './kms/index.js';
 import { serveAws, type AwsService } from './serve.js';
 import { stsService } from './sts/index.js';
@@ -30,7 +32,7 @@ interface AwsCall extends RoutedCall {
 }
 
 /** Services by signing name; JSON services also by their X-Amz-Target prefix. */
-const SERVICES = new Map<string, AwsService>([ec2Service, stsService, ecrService, ecrPublicService, kmsService].map((s) => [s.name, s]));
+const SERVICES = new Map<string, AwsService>([ec2Service, stsService, ecrService, ecrPublicService, kmsService, elbService, elbv2Service].map((s) => [s.name, s]));
 const TARGET_PREFIXES: Readonly<Record<string, string>> = {
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
   SpencerFrontendService: 'ecr-public',
@@ -54,6 +56,7 @@ function imdsPathOf(path: string): string | undefined {
 const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }) => {
   const accounts = new AccountResolver();
   defineEc2Machines(engine);
+  defineElbv2Machines(engine);
   const imds = new ImdsService(engine, () => DEFAULT_ACCOUNT);
   await imdsListenerRoutes(app, engine);
 
@@ -82,7 +85,9 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
       const params = formParams(req);
       const action = params.get('Action');
       if (!scope && !action) return undefined;
-      const service = scope?.service ?? VERSIONS[params.get('Version') ?? ''] ?? 'ec2';
+      let service = scope?.service ?? VERSIONS[params.get('Version') ?? ''] ?? 'ec2';
+      // ELB and ELBv2 share a signing name; only the API version tells them apart.
+      if (service === 'elasticloadbalancing' && params.get('Version') === '2015-12-01') service = 'elasticloadbalancingv2';
       return { service, operation: action ?? 'unknown', tenant: account, region, protocol: service === 'ec2' ? 'ec2' : 'query', params, accessKeyId: scope?.accessKeyId };
     },
 
