@@ -1,7 +1,8 @@
 /** The shipped scenarios: valid, described by the committed schema, and doing what they say. */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, type EC2Client as Client } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, DescribeSubnetsCommand, DescribeVolumesCommand, EC2Client, type EC2Client as Client } from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allClouds } from '../../clouds/index.js';
@@ -82,6 +83,18 @@ describe('drills', () => {
     await expect(ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId!] }))).rejects.toMatchObject({ name: 'InvalidVolume.NotFound' });
     await admin(server).post('/clock/advance', { ms: 3000 });
     expect((await ec2.send(new DescribeVolumesCommand({ VolumeIds: [VolumeId!] }))).Volumes![0]!.VolumeId).toBe(VolumeId);
+  });
+
+  it('slow-lb-provisioning: a new NLB stays provisioning for 5 minutes', async () => {
+    await load('slow-lb-provisioning');
+    const subnet = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }] }))).Subnets![0]!.SubnetId!;
+    const v2 = new ElasticLoadBalancingV2Client({ endpoint: server.httpUrl, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const lb = (await v2.send(new CreateLoadBalancerCommand({ Name: 'slow', Type: 'network', Subnets: [subnet] }))).LoadBalancers![0]!;
+    const state = async () => (await v2.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] }))).LoadBalancers![0]!.State!.Code;
+    await admin(server).post('/clock/advance', { ms: 299_000 });
+    expect(await state()).toBe('provisioning');
+    await admin(server).post('/clock/advance', { ms: 1_000 });
+    expect(await state()).toBe('active');
   });
 
   it('zone-outage: us-east-1b has no capacity and hangs attachments; us-east-1a works', async () => {
