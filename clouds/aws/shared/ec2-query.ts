@@ -8,12 +8,8 @@
  */
 import { CloudError } from '../../../core/errors.js';
 import { NormalizedSchema } from './model.js';
+import { paramTree, type ParamNode } from './form-tree.js';
 import { xmlEscape } from './xml.js';
-
-interface ParamNode {
-  value?: string;
-  children?: Map<string, ParamNode>;
-}
 
 interface InMember {
   name: string;
@@ -28,24 +24,9 @@ interface OutMember {
 const inTables = new WeakMap<object, Map<string, InMember>>();
 const outTables = new WeakMap<object, OutMember[]>();
 
-/** Parameters that carry the call itself, not the input shape. */
-const ENVELOPE = new Set(['Action', 'Version']);
-
 export function decodeEc2Query(params: URLSearchParams, input: NormalizedSchema): Record<string, unknown> {
   if (!input.isStructSchema()) return {};
-  const root: ParamNode = { children: new Map() };
-  for (const [key, value] of params) {
-    if (ENVELOPE.has(key)) continue;
-    let node = root;
-    for (const part of key.split('.')) {
-      node.children ??= new Map();
-      let next = node.children.get(part);
-      if (!next) node.children.set(part, (next = {}));
-      node = next;
-    }
-    node.value = value;
-  }
-  return decodeStruct(input, root, '');
+  return decodeStruct(input, paramTree(params), '');
 }
 
 function decodeStruct(schema: NormalizedSchema, node: ParamNode, path: string): Record<string, unknown> {

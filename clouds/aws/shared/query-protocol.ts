@@ -6,33 +6,15 @@
  */
 import { CloudError } from '../../../core/errors.js';
 import type { NormalizedSchema } from './model.js';
+import { paramTree, type ParamNode } from './form-tree.js';
 import { xmlEscape } from './xml.js';
-
-interface ParamNode {
-  value?: string;
-  children?: Map<string, ParamNode>;
-}
-
-const ENVELOPE = new Set(['Action', 'Version']);
 
 type Traits = { xmlName?: string; xmlFlattened?: unknown };
 const traitsOf = (s: NormalizedSchema) => s.getMergedTraits() as Traits;
 
 export function decodeQuery(params: URLSearchParams, input: NormalizedSchema): Record<string, unknown> {
   if (!input.isStructSchema()) return {};
-  const root: ParamNode = { children: new Map() };
-  for (const [key, value] of params) {
-    if (ENVELOPE.has(key) || key.startsWith('X-Amz-')) continue;
-    let node = root;
-    for (const part of key.split('.')) {
-      node.children ??= new Map();
-      let next = node.children.get(part);
-      if (!next) node.children.set(part, (next = {}));
-      node = next;
-    }
-    node.value = value;
-  }
-  return decodeStruct(input, root, '');
+  return decodeStruct(input, paramTree(params), '');
 }
 
 function decodeStruct(schema: NormalizedSchema, node: ParamNode, path: string): Record<string, unknown> {
