@@ -1,20 +1,18 @@
 /** The admin API under /_fauxcloud/: reset, seed, clock, journal, state, lifecycle, OpenAPI, TLS. */
 import { request as httpsRequest } from 'node:https';
 import { CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, startFauxcloud, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 
-beforeAll(async () => {
-  server = await startFauxcloud({ httpsPort: 0 });
-  ec2 = ec2Client(server);
-});
-afterAll(async () => server.close());
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
+}, { httpsPort: 0 });
 beforeEach(async () => {
-  await admin(server).put('/lifecycle', {});
   await admin(server).post('/seed', { seed: 42 });
 });
 

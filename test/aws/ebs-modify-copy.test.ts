@@ -12,21 +12,16 @@ import {
   waitUntilVolumeAvailable,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
-});
-afterAll(async () => server.close());
-beforeEach(async () => {
-  await admin(server).put('/lifecycle', {});
-  await admin(server).post('/reset');
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
 
 async function volume(extra: Partial<ConstructorParameters<typeof CreateVolumeCommand>[0]> = {}): Promise<string> {

@@ -9,20 +9,16 @@ import {
   DetachVolumeCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, rawEc2, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, rawEc2, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
-});
-afterAll(async () => server.close());
-beforeEach(async () => {
-  await admin(server).post('/reset');
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
 
 const failure = (p: Promise<unknown>) =>

@@ -20,23 +20,20 @@ import {
   type EC2Client,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 let vpcId: string;
 let nodes: Instance[];
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
-afterAll(async () => server.close());
 beforeEach(async () => {
-  await admin(server).put('/lifecycle', {});
-  await admin(server).post('/reset');
   vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'tag:Name', Values: ['fauxcloud'] }] }))).Vpcs![0]!.VpcId!;
   nodes = (await ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
 });

@@ -16,22 +16,19 @@ import {
   type EC2Client,
   type EC2ServiceException,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud, until } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, until, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 let nodeA: string;
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
-afterAll(async () => server.close());
 beforeEach(async () => {
-  await admin(server).put('/lifecycle', {});
-  await admin(server).post('/reset');
   const res = await ec2.send(
     new DescribeInstancesCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }, { Name: 'tag-key', Values: ['kubernetes.io/cluster/fauxcloud'] }] }),
   );

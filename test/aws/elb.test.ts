@@ -18,9 +18,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing';
 import * as v2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeInstancesCommand, DescribeSubnetsCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
@@ -29,17 +29,14 @@ let elbv2: v2.ElasticLoadBalancingV2Client;
 let subnets: string[];
 let nodes: Instance[];
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
-  const o = { endpoint: server.httpUrl, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }, maxAttempts: 1 };
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
+  const o = { endpoint: s.httpUrl, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }, maxAttempts: 1 };
   elb = new ElasticLoadBalancingClient(o);
   elbv2 = new v2.ElasticLoadBalancingV2Client(o);
 });
-afterAll(async () => server.close());
 beforeEach(async () => {
-  await admin(server).put('/lifecycle', {});
-  await admin(server).post('/reset');
   subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'tag:kubernetes.io/role/elb', Values: ['1'] }] }))).Subnets!.map((s) => s.SubnetId!);
   nodes = (await ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
 });

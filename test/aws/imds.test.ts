@@ -1,21 +1,19 @@
 /** IMDS as the EBS node plugin and the CCM read it, through AWS's own JS IMDS client. */
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, RunInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 let nodes: Instance[];
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
-afterAll(async () => server.close());
 beforeEach(async () => {
-  await admin(server).post('/reset');
   nodes = (await ec2.send(new DescribeInstancesCommand({}))).Reservations!.flatMap((r) => r.Instances!);
 });
 

@@ -4,17 +4,13 @@ import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicTokenCommand 
 import { CreateVolumeCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
-beforeAll(async () => {
-  server = await startFauxcloud();
-});
-afterAll(async () => server.close());
-beforeEach(async () => {
-  await admin(server).post('/reset');
+useFauxcloud((s) => {
+  server = s;
 });
 
 type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };

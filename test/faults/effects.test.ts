@@ -1,21 +1,18 @@
 /** Each fault effect as the real JS SDK surfaces it: error codes, retries, timeouts, broken sockets. */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AttachVolumeCommand, CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: EC2Client;
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
-afterAll(async () => server.close());
 beforeEach(async () => {
-  await admin(server).put('/lifecycle', {});
-  await admin(server).post('/reset');
   await admin(server).delete('/journal');
 });
 

@@ -1,19 +1,17 @@
 /** Rule matching (one test per field), the admin API for rules, determinism, scenario validation. */
 import { CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client, type EC2Client as Client } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
-import { admin, ec2Client, startFauxcloud } from '../helpers/fauxcloud.js';
+import { admin, ec2Client, startFauxcloud, useFauxcloud } from '../helpers/fauxcloud.js';
 
 let server: RunningServer;
 let ec2: Client;
 
-beforeAll(async () => {
-  server = await startFauxcloud();
-  ec2 = ec2Client(server);
+useFauxcloud((s) => {
+  server = s;
+  ec2 = ec2Client(s);
 });
-afterAll(async () => server.close());
 beforeEach(async () => {
-  await admin(server).post('/reset');
   await admin(server).delete('/journal');
 });
 

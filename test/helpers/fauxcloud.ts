@@ -1,5 +1,6 @@
 /** Start a fauxcloud on port 0 for one test file, and clients pointed at it. */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { allClouds } from '../../clouds/index.js';
 import type { Settings } from '../../core/config.js';
 import { startServer, type RunningServer } from '../../core/server.js';
@@ -73,4 +74,21 @@ export async function until<T>(read: () => Promise<T>, check: (v: T) => boolean,
     last = await read();
   }
   return last;
+}
+
+/**
+ * One fauxcloud per test file: started before the file's tests, closed after, and before each
+ * test put back to the default scenario with instant lifecycle steps.
+ */
+export function useFauxcloud(onStart: (server: RunningServer) => void, overrides: Partial<Settings> = {}): void {
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    server = await startFauxcloud(overrides);
+    onStart(server);
+  });
+  afterAll(async () => server?.close());
+  beforeEach(async () => {
+    await admin(server!).put('/lifecycle', {});
+    await admin(server!).post('/reset');
+  });
 }
