@@ -10,6 +10,7 @@ import { systemContext } from './shared/context.js';
 import { launchInstance } from './ec2/instances.js';
 import { createSubnet, createVpc } from './ec2/network.js';
 import { attachInternetGateway } from './ec2/route-tables.js';
+import { createGroup, securityGroups } from './ec2/security-groups.js';
 import { T, type ZoneData } from './ec2/records.js';
 import { zoneIdPrefix } from './ec2/region-data.js';
 import type { AccountResolver } from './shared/request.js';
@@ -24,6 +25,9 @@ const Vpc = Type.Object(
     tags: Type.Optional(Tags),
     subnets: Type.Optional(Type.Array(Subnet)),
     internetGateway: Type.Optional(Type.Boolean({ description: 'attach an internet gateway and route 0.0.0.0/0 to it from the main route table' })),
+    securityGroups: Type.Optional(
+      Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), description: Type.Optional(Type.String()), tags: Type.Optional(Tags) }, { additionalProperties: false })),
+    ),
   },
   { additionalProperties: false },
 );
@@ -35,6 +39,7 @@ const Instance = Type.Object(
     name: Type.Optional(Type.String({ description: 'the Name tag' })),
     tags: Type.Optional(Tags),
     state: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('stopped')])),
+    securityGroups: Type.Optional(Type.Array(Type.String(), { description: "names of the VPC's security groups (default: its default group)" })),
   },
   { additionalProperties: false },
 );
@@ -68,7 +73,9 @@ export function validateAwsSeed(section: unknown): SeedProblem[] {
           if (!zones.some((z) => z.zoneName === s.zone)) at(`vpcs.${i}.subnets.${j}.zone`, `zone ${s.zone} is not one of the region's zones (${zones.map((z) => z.zoneName).join(', ')})`);
         }),
       );
+      const groupNames = new Set(['default', ...(r.vpcs ?? []).flatMap((v) => (v.securityGroups ?? []).map((g) => g.name))]);
       (r.instances ?? []).forEach((inst, i) => {
+        for (const g of inst.securityGroups ?? []) if (!groupNames.has(g)) at(`instances.${i}.securityGroups`, `no security group named ${g} in the region's VPCs`);
         if (!zones.some((z) => z.zoneName === inst.zone)) at(`instances.${i}.zone`, `zone ${inst.zone} is not one of the region's zones`);
         else if ((r.vpcs ?? []).length > 0 && !(r.vpcs ?? []).some((v) => (v.subnets ?? []).some((s) => s.zone === inst.zone)))
           at(`instances.${i}.zone`, `no subnet in zone ${inst.zone} to launch into`);
@@ -83,6 +90,10 @@ function zonesOf(region: string, zones: AwsSeed extends never ? never : Static<t
   return list.map((z, i) => (typeof z === 'string' ? { zoneName: z, zoneId: `${prefix}-az${i + 1}` } : { zoneName: z.name, zoneId: z.id ?? `${prefix}-az${i + 1}` }));
 }
 
+function groupByName(ctx: ReturnType<typeof systemContext>, name: string): string {
+  return securityGroups(ctx).list({ region: ctx.region }).find((g) => g.data.groupName === name)!.id;
+}
+
 export function applyAwsSeed(section: unknown, engine: Engine, accounts: AccountResolver, onlyTenant?: string): void {
   const seed = section as AwsSeed;
   for (const [key, account] of Object.entries(seed.accessKeys ?? {})) accounts.map(key, account);
@@ -94,6 +105,7 @@ export function applyAwsSeed(section: unknown, engine: Engine, accounts: Account
       for (const v of r.vpcs ?? []) {
         const vpc = createVpc(ctx, v.cidr, v.tags ?? {});
         if (v.internetGateway) attachInternetGateway(ctx, vpc.id, v.tags ?? {});
+        for (const g of v.securityGroups ?? []) createGroup(ctx, vpc.id, g.name, g.description ?? g.name, g.tags ?? {});
         for (const s of v.subnets ?? []) createSubnet(ctx, vpc, zonesOf(region, r.zones).find((z) => z.zoneName === s.zone)!, s.cidr, s.tags ?? {});
       }
       for (const inst of r.instances ?? []) {
@@ -107,6 +119,7 @@ export function applyAwsSeed(section: unknown, engine: Engine, accounts: Account
           blockDevices: [],
           reservationId: ctx.newId('r'),
           launchIndex: 0,
+          securityGroupIds: inst.securityGroups?.map((name) => groupByName(ctx, name)),
         });
         // Seeded instances start in their final state, whatever the lifecycle modes say.
         engine.lifecycle.enter(ctx.tenant, rec, inst.state ?? 'running');

@@ -3,6 +3,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateRouteCommand,
   CreateSecurityGroupCommand,
+  CreateTagsCommand,
   DeleteRouteCommand,
   DeleteSecurityGroupCommand,
   DescribeInstancesCommand,
@@ -10,6 +11,7 @@ import {
   DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeTagsCommand,
   DescribeVpcsCommand,
   ModifyInstanceAttributeCommand,
   RevokeSecurityGroupIngressCommand,
@@ -66,7 +68,23 @@ describe('security groups', () => {
     });
     await ec2.send(new DeleteSecurityGroupCommand({ GroupId }));
     await expect(ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [GroupId!] }))).rejects.toMatchObject({ name: 'InvalidGroup.NotFound' });
-    await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: nodeGroup }))).rejects.toMatchObject({ name: 'CannotDelete' });
+    // The nodes' group is in use by the instances; the VPC's default group cannot be deleted at all.
+    await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: nodeGroup }))).rejects.toMatchObject({ name: 'DependencyViolation' });
+    const defaultGroup = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: ['default'] }] }))).SecurityGroups![0]!;
+    await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: defaultGroup.GroupId }))).rejects.toMatchObject({ name: 'CannotDelete' });
+  });
+
+  it('tags security groups, route tables and snapshots like any other resource', async () => {
+    const nodeGroup = nodes[0]!.SecurityGroups![0]!;
+    expect(nodeGroup.GroupName).toBe('fauxcloud-nodes');
+    await ec2.send(new CreateTagsCommand({ Resources: [nodeGroup.GroupId!], Tags: [{ Key: 'repaired', Value: 'yes' }] }));
+    const tagged = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'tag:kubernetes.io/cluster/fauxcloud', Values: ['owned'] }, { Name: 'tag:repaired', Values: ['yes'] }] }))).SecurityGroups!;
+    expect(tagged.map((g) => g.GroupId)).toEqual([nodeGroup.GroupId]);
+    const rtb = (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))).RouteTables![0]!.RouteTableId!;
+    await ec2.send(new CreateTagsCommand({ Resources: [rtb], Tags: [{ Key: 'role', Value: 'main' }] }));
+    const tags = (await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-type', Values: ['route-table', 'security-group'] }, { Name: 'key', Values: ['role', 'repaired'] }] }))).Tags!;
+    expect(tags.map((t) => [t.ResourceType, t.Key]).sort()).toEqual([['route-table', 'role'], ['security-group', 'repaired']]);
+    await expect(ec2.send(new CreateTagsCommand({ Resources: ['sg-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }))).rejects.toMatchObject({ name: 'InvalidGroup.NotFound' });
   });
 });
 

@@ -1,7 +1,7 @@
 /** CreateTags, DeleteTags, DescribeTags across every taggable EC2 resource fauxcloud keeps. */
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, DescribeTagsResult, TagDescription } from '@aws-sdk/client-ec2';
 import type { Collection, ResourceRecord } from '../../../core/store.js';
-import { Ec2Errors } from '../shared/errors.js';
+import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, validateTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { T } from './records.js';
@@ -12,6 +12,10 @@ const TAGGABLE: ReadonlyArray<{ prefix: string; type: string; resourceType: stri
   { prefix: 'i-', type: T.instance, resourceType: 'instance', notFound: (id) => Ec2Errors.instanceNotFound([id]) },
   { prefix: 'vpc-', type: T.vpc, resourceType: 'vpc', notFound: (id) => Ec2Errors.vpcNotFound(id) },
   { prefix: 'subnet-', type: T.subnet, resourceType: 'subnet', notFound: (id) => Ec2Errors.subnetNotFound(id) },
+  { prefix: 'snap-', type: T.snapshot, resourceType: 'snapshot', notFound: (id) => Ec2Errors.snapshotNotFound(id) },
+  { prefix: 'sg-', type: T.securityGroup, resourceType: 'security-group', notFound: (id) => ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`) },
+  { prefix: 'rtb-', type: T.routeTable, resourceType: 'route-table', notFound: (id) => ec2Error('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`) },
+  { prefix: 'igw-', type: T.internetGateway, resourceType: 'internet-gateway', notFound: (id) => ec2Error('InvalidInternetGatewayID.NotFound', `The internetGateway ID '${id}' does not exist`) },
 ];
 
 function resolve(ctx: Ec2Context, id: string): { collection: Collection<unknown>; record: ResourceRecord } {
