@@ -19,10 +19,19 @@ package aws_test
 // every failing spec is reported with the EC2 calls the driver made during it,
 // their parameters, and the EC2 error code and message fauxcloud answered.
 //
+// The suite runs twice against the same driver, in one ginkgo run (ginkgo
+// allows one per process), each pass a container of its own and a subtest:
+// TestEBSCSISanity/instant with every lifecycle step instant, and
+// TestEBSCSISanity/lifecycle-delays with attach, detach, modification,
+// snapshot and creation steps taking seconds, so the driver's waiters meet
+// the intermediate states (ebs_csi_lifecycle_test.go checks that they did).
+//
 //	cd test/conformance/aws && GOFLAGS=-mod=mod go test -count=1 -v -run TestEBSCSISanity ./...
 //
 // Environment knobs (all optional):
 //
+//	EBS_CSI_SANITY_MODES    passes to run, comma separated: instant, lifecycle-delays (default both)
+//	EBS_CSI_SANITY_DELAYS_FOCUS=1  the lifecycle-delays pass runs only the specs with waits
 //	EBS_CSI_SANITY_SKIP     extra regexp of spec texts to skip (ginkgo -ginkgo.skip works too)
 //	EBS_CSI_SANITY_REPORT   file to write the per-spec report to (markdown-ish text)
 //	EBS_CSI_LOG_V           klog verbosity of the driver (default 4), captured per spec
@@ -49,6 +58,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/container-storage-interface/spec/lib/go/csi"
 	"github.com/kubernetes-csi/csi-test/v5/pkg/sanity"
 	cloudpkg "github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/cloud"
 	"github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/cloud/metadata"
@@ -57,6 +67,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 	"github.com/spf13/pflag"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 	"k8s.io/klog/v2"
 )
 
@@ -155,40 +167,97 @@ func (awsIDs) GenerateInvalidVolumeID() string     { return "vol-0" + randHex(16
 func (awsIDs) GenerateUniqueValidNodeID() string   { return "i-0" + randHex(16) }
 func (awsIDs) GenerateInvalidNodeID() string       { return "i-0" + randHex(16) }
 
-func TestEBSCSISanity(t *testing.T) {
-	ctx := context.Background()
-	resetStore(t)
-	setLifecycle(t, map[string]any{})
-	t.Cleanup(func() { resetStore(t) })
+// sanityMode is one pass of csi-sanity over the same driver: the lifecycle
+// fauxcloud runs during it and, optionally, which specs it runs. Each pass is
+// a ginkgo container "[name]" around the whole csi-sanity suite, and a
+// subtest TestEBSCSISanity/name that reports it with the same skip and
+// known-failure accounting.
+type sanityMode struct {
+	name      string
+	lifecycle map[string]any // PUT /_fauxcloud/lifecycle before the pass's first spec
+	// focus, when set, runs only the specs whose csi-sanity text matches it;
+	// the others are skipped with focusWhy.
+	focus    *regexp.Regexp
+	focusWhy string
+	// check, when set, makes further assertions on the pass's specs (their EC2 calls).
+	check func(t *testing.T, specs []specResult)
+}
 
-	// The node the node service pretends to run on.
-	inst := seededInstance(ctx, t, newEC2(t), testZone)
+// sanityModes are the passes: "instant" (every lifecycle step instant, as
+// fauxcloud starts) and "lifecycle-delays" (ebs_csi_lifecycle_test.go).
+// EBS_CSI_SANITY_MODES=instant (or a comma-separated list) runs only those.
+func sanityModes(t *testing.T) []sanityMode {
+	all := []sanityMode{
+		// instant: only the table of states the driver met, for comparison.
+		{name: "instant", lifecycle: map[string]any{}, check: func(t *testing.T, specs []specResult) { logStates(t, specs) }},
+		lifecycleDelaysMode(),
+	}
+	sel := os.Getenv("EBS_CSI_SANITY_MODES")
+	if sel == "" {
+		return all
+	}
+	var out []sanityMode
+	for _, m := range all {
+		for _, n := range strings.Split(sel, ",") {
+			if strings.TrimSpace(n) == m.name {
+				out = append(out, m)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("EBS_CSI_SANITY_MODES=%q names none of the modes (instant, lifecycle-delays)", sel)
+	}
+	return out
+}
+
+// modeContainer is the ginkgo container text of a mode.
+func modeContainer(name string) string { return "[" + name + "]" }
+
+// ebsDriver is the real aws-ebs-csi-driver running in this process on a unix
+// socket, talking EC2 to fauxcloud through a recording tap.
+type ebsDriver struct {
+	endpoint string // unix:…/csi.sock
+	dir      string
+	tap      *ec2Tap
+	log      *lockedLog
+	batching bool
+	inst     ec2types.Instance // the seeded instance in testZone: the node
+	runErr   chan error
+}
+
+// startEBSDriver starts the driver in the given mode (driver.AllMode for
+// csi-sanity, driver.ControllerMode as the controller Deployment runs it) with
+// its options parsed from flags as cmd/main does; it stops at the end of t.
+func startEBSDriver(t *testing.T, mode driver.Mode) *ebsDriver {
+	t.Helper()
+	d := &ebsDriver{dir: t.TempDir(), runErr: make(chan error, 1)}
+	d.inst = seededInstance(context.Background(), t, newEC2(t), testZone)
 	tap, err := startEC2Tap(fauxcloudURL)
 	if err != nil {
 		t.Fatalf("EC2 tap: %v", err)
 	}
-	defer tap.close()
+	t.Cleanup(tap.close)
+	d.tap = tap
 	t.Setenv("AWS_EC2_ENDPOINT", tap.URL)
 	t.Setenv("AWS_REGION", testRegion)
 
-	drvLog := captureDriverLog(t)
+	d.log = captureDriverLog(t)
 
-	dir := t.TempDir()
-	endpoint := "unix:" + filepath.Join(dir, "csi.sock")
+	d.endpoint = "unix:" + filepath.Join(d.dir, "csi.sock")
 	args := []string{
-		"--endpoint=" + endpoint,
+		"--endpoint=" + d.endpoint,
 		"--k8s-tag-cluster-id=fauxcloud",
 		"--metadata-sources=imds", // there is no Kubernetes API to fall back on
 	}
 	// cmd/main's default is no batching; the Helm chart turns it on.
-	batching := os.Getenv("EBS_CSI_BATCHING") == "true"
-	if batching {
+	d.batching = os.Getenv("EBS_CSI_BATCHING") == "true"
+	if d.batching {
 		args = append(args, "--batching=true")
 	}
 	if os.Getenv("EBS_CSI_SDK_DEBUG") != "" {
 		args = append(args, "--aws-sdk-debug-log=true")
 	}
-	opts := &driver.Options{Mode: driver.AllMode}
+	opts := &driver.Options{Mode: mode}
 	fs := pflag.NewFlagSet("aws-ebs-csi-driver", pflag.ContinueOnError)
 	opts.AddFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -198,23 +267,49 @@ func TestEBSCSISanity(t *testing.T) {
 		t.Fatalf("driver options: %v", err)
 	}
 
-	md := nodeMetadata(t, inst, opts.MetadataSources)
-	t.Logf("node metadata: instance %s (%s) in %s", md.GetInstanceID(), md.GetInstanceType(), md.GetAvailabilityZone())
+	var md metadata.MetadataService
+	if mode != driver.ControllerMode {
+		md = nodeMetadata(t, d.inst, opts.MetadataSources)
+		t.Logf("node metadata: instance %s (%s) in %s", md.GetInstanceID(), md.GetInstanceType(), md.GetAvailabilityZone())
+	}
 
 	cloud := cloudpkg.NewCloud(testRegion, opts.AwsSdkDebugLog, opts.UserAgentExtra, opts.Batching, opts.DeprecatedMetrics)
 	drv, err := driver.NewDriver(cloud, opts, newSanityMounter(), md, nil)
 	if err != nil {
 		t.Fatalf("driver.NewDriver: %v", err)
 	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- drv.Run() }()
-	defer drv.Stop()
-	waitForSocket(t, filepath.Join(dir, "csi.sock"), runErr)
+	go func() { d.runErr <- drv.Run() }()
+	t.Cleanup(drv.Stop)
+	waitForSocket(t, filepath.Join(d.dir, "csi.sock"), d.runErr)
+	return d
+}
+
+// checkRunning reports the driver's gRPC server having stopped.
+func (d *ebsDriver) checkRunning(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-d.runErr:
+		t.Errorf("driver gRPC server stopped during the run: %v", err)
+	default:
+	}
+}
+
+func TestEBSCSISanity(t *testing.T) {
+	modes := sanityModes(t)
+	resetStore(t)
+	setLifecycle(t, map[string]any{})
+	t.Cleanup(func() {
+		setLifecycle(t, map[string]any{})
+		resetStore(t)
+	})
+
+	d := startEBSDriver(t, driver.AllMode)
+	d.tap.keepBodies(polledActions) // for the passes' checks: which states the driver was shown
 
 	cfg := sanity.NewTestConfig()
-	cfg.Address = endpoint
-	cfg.TargetPath = filepath.Join(dir, "target")
-	cfg.StagingPath = filepath.Join(dir, "staging")
+	cfg.Address = d.endpoint
+	cfg.TargetPath = filepath.Join(d.dir, "target")
+	cfg.StagingPath = filepath.Join(d.dir, "staging")
 	cfg.IDGen = awsIDs{}
 	// 10 GiB: gp3 allows at most 500 IOPS per GiB, so the mutable iops below
 	// need at least 8 GiB (EC2 rejects 4000 IOPS on 1 GiB, and so does fauxcloud).
@@ -223,9 +318,42 @@ func TestEBSCSISanity(t *testing.T) {
 	cfg.TestVolumeParameters = map[string]string{"type": "gp3"}
 	cfg.TestVolumeMutableParameters = map[string]string{"iops": "4000", "throughput": "200"}
 	cfg.IdempotentCount = 3
-	sc := sanity.GinkgoTest(&cfg)
 
-	rec := &specRecorder{tap: tap, log: drvLog, batching: batching}
+	// Every pass registers the whole csi-sanity suite under a container of
+	// its own (ginkgo runs one suite per process); the lifecycle is switched
+	// when the first spec of another pass starts, whatever order ginkgo picks.
+	var contexts []*sanity.TestContext
+	current := "" // the mode whose lifecycle is in force
+	for i, m := range modes {
+		mcfg := cfg // csi-sanity keeps a pointer to its config
+		if i > 0 {
+			// csi-sanity names volumes and snapshots with one suffix per
+			// process, and the driver's ClientToken is a hash of the name:
+			// a later pass would reuse the tokens of volumes an earlier one
+			// deleted, which EC2 (and fauxcloud) refuses with
+			// IdempotentParameterMismatch. Each later pass gets names with a
+			// suffix of its own, as a second csi-sanity process would.
+			rename := passNames("-" + sanity.PseudoUUID())
+			mcfg.DialOptions = append(append([]grpc.DialOption(nil), cfg.DialOptions...), grpc.WithChainUnaryInterceptor(rename))
+			mcfg.ControllerDialOptions = append(append([]grpc.DialOption(nil), cfg.ControllerDialOptions...), grpc.WithChainUnaryInterceptor(rename))
+		}
+		ginkgo.Describe(modeContainer(m.name), func() {
+			ginkgo.BeforeEach(func() {
+				text := strings.TrimPrefix(ginkgo.CurrentSpecReport().FullText(), modeContainer(m.name)+" ")
+				if m.focus != nil && !m.focus.MatchString(text) {
+					ginkgo.Skip("outside the " + m.name + " focus: " + m.focusWhy)
+				}
+				if current != m.name {
+					_, err := adminCall(http.MethodPut, "/_fauxcloud/lifecycle", m.lifecycle)
+					gomega.Expect(err).NotTo(gomega.HaveOccurred(), "set the %s lifecycle", m.name)
+					current = m.name
+				}
+			})
+			contexts = append(contexts, sanity.GinkgoTest(&mcfg))
+		})
+	}
+
+	rec := &specRecorder{tap: d.tap, log: d.log, batching: d.batching}
 	ginkgo.ReportBeforeEach(rec.before)
 	ginkgo.ReportAfterEach(rec.after)
 
@@ -246,25 +374,62 @@ func TestEBSCSISanity(t *testing.T) {
 	// sanityKnownFailures) do not fail the test, everything else does.
 	gt := &ginkgoVerdict{}
 	ginkgo.RunSpecs(gt, "aws-ebs-csi-driver sanity against fauxcloud", suiteCfg, repCfg)
-	sc.Finalize()
-
-	report, unexpected := rec.render(time.Since(start))
-	t.Log("\n" + report)
-	for _, u := range unexpected {
-		t.Errorf("csi-sanity spec failed: %s", u)
+	for _, sc := range contexts {
+		sc.Finalize()
 	}
-	if gt.failed && len(unexpected) == 0 && rec.xfails == 0 {
+	total := time.Since(start)
+	setLifecycle(t, map[string]any{})
+
+	var reports []string
+	anyUnexpected := false
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			specs := rec.resultsOf(m.name)
+			report, unexpected := rec.render(m.name, specs)
+			reports = append(reports, report)
+			t.Log("\n" + report)
+			for _, u := range unexpected {
+				anyUnexpected = true
+				t.Errorf("csi-sanity spec failed: %s", u)
+			}
+			if m.check != nil {
+				m.check(t, specs)
+			}
+		})
+	}
+	t.Logf("csi-sanity: %d passes in %s", len(modes), total.Round(time.Second))
+	if gt.failed && !anyUnexpected && rec.xfails == 0 {
 		t.Errorf("the ginkgo suite failed outside any spec (see its output above)")
 	}
 	if p := os.Getenv("EBS_CSI_SANITY_REPORT"); p != "" {
-		if err := os.WriteFile(p, []byte(report), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(strings.Join(reports, "\n")), 0o644); err != nil {
 			t.Errorf("write report: %v", err)
 		}
 	}
-	select {
-	case err := <-runErr:
-		t.Errorf("driver gRPC server stopped during the run: %v", err)
-	default:
+	d.checkRunning(t)
+}
+
+// passNames rewrites the names csi-sanity gives volumes and snapshots so
+// that they end in suffix instead of csi-sanity's per-process suffix (same
+// length, so the maximum-length-name specs keep their length).
+func passNames(suffix string) grpc.UnaryClientInterceptor {
+	orig := sanity.UniqueString("")
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		switch r := req.(type) {
+		case *csi.CreateVolumeRequest:
+			if strings.Contains(r.GetName(), orig) {
+				c := proto.Clone(r).(*csi.CreateVolumeRequest)
+				c.Name = strings.ReplaceAll(c.Name, orig, suffix)
+				req = c
+			}
+		case *csi.CreateSnapshotRequest:
+			if strings.Contains(r.GetName(), orig) {
+				c := proto.Clone(r).(*csi.CreateSnapshotRequest)
+				c.Name = strings.ReplaceAll(c.Name, orig, suffix)
+				req = c
+			}
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 }
 
@@ -387,11 +552,14 @@ func captureDriverLog(t *testing.T) *lockedLog {
 // Per-spec record: state, failure, EC2 calls, driver errors.
 
 type specResult struct {
+	mode     string // the sanityMode whose container holds the spec
 	text     string
 	state    types.SpecState
 	failure  string
 	where    string
 	duration time.Duration
+	start    time.Time
+	end      time.Time
 	calls    []ec2Call
 	drvErrs  []string
 	skipWhy  string
@@ -443,7 +611,12 @@ func (r *specRecorder) after(rep ginkgo.SpecReport) {
 		text:     rep.FullText(),
 		state:    rep.State,
 		duration: rep.RunTime,
+		start:    rep.StartTime,
+		end:      rep.EndTime,
 		calls:    r.tap.since(r.tapMark),
+	}
+	if len(rep.ContainerHierarchyTexts) > 0 {
+		res.mode = strings.TrimSuffix(strings.TrimPrefix(rep.ContainerHierarchyTexts[0], "["), "]")
 	}
 	if rep.Failed() {
 		res.failure = rep.Failure.Message
@@ -469,13 +642,44 @@ func (r *specRecorder) after(rep ginkgo.SpecReport) {
 	r.results = append(r.results, res)
 }
 
-// render returns the report and the specs that failed unexpectedly.
-func (r *specRecorder) render(total time.Duration) (string, []string) {
+// resultsOf returns the specs of one mode, in the order they ran.
+func (r *specRecorder) resultsOf(mode string) []specResult {
+	var out []specResult
+	for _, s := range r.results {
+		if s.mode == mode {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// wallTime is the time from the first spec of a pass starting to its last
+// spec ending (skipped specs do not count).
+func wallTime(specs []specResult) time.Duration {
+	var first, last time.Time
+	for _, s := range specs {
+		if s.state == types.SpecStateSkipped || s.start.IsZero() {
+			continue
+		}
+		if first.IsZero() || s.start.Before(first) {
+			first = s.start
+		}
+		if s.end.After(last) {
+			last = s.end
+		}
+	}
+	if first.IsZero() {
+		return 0
+	}
+	return last.Sub(first)
+}
+
+// render returns the report of one pass and its specs that failed unexpectedly.
+func (r *specRecorder) render(mode string, specs []specResult) (string, []string) {
 	var b strings.Builder
 	counts := map[string]int{}
 	var unexpected []string
-	r.xfails = 0
-	for _, s := range r.results {
+	for _, s := range specs {
 		w := r.word(s)
 		counts[w]++
 		switch w {
@@ -485,9 +689,9 @@ func (r *specRecorder) render(total time.Duration) (string, []string) {
 			r.xfails++
 		}
 	}
-	fmt.Fprintf(&b, "== aws-ebs-csi-driver sanity against fauxcloud: %d specs in %s: %d passed, %d failed, %d skipped, %d failed as known (XFAIL), %d known failures passed (XPASS) ==\n",
-		len(r.results), total.Round(time.Second), counts["PASS"], counts["FAIL"], counts["SKIP"], counts["XFAIL"], counts["XPASS"])
-	sorted := append([]specResult(nil), r.results...)
+	fmt.Fprintf(&b, "== aws-ebs-csi-driver sanity against fauxcloud, lifecycle %s: %d specs in %s: %d passed, %d failed, %d skipped, %d failed as known (XFAIL), %d known failures passed (XPASS) ==\n",
+		mode, len(specs), wallTime(specs).Round(time.Second), counts["PASS"], counts["FAIL"], counts["SKIP"], counts["XFAIL"], counts["XPASS"])
+	sorted := append([]specResult(nil), specs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].text < sorted[j].text })
 	for _, s := range sorted {
 		w := r.word(s)

@@ -8,10 +8,14 @@ package aws_test
 //
 // It exists so that a failing upstream test can say exactly which EC2 call
 // failed and what the component sent, which fauxcloud's journal (operation,
-// status, error code) does not carry.
+// status, error code) does not carry. On request (keepBodies) it also keeps
+// the body of successful answers to chosen actions, so a test can see which
+// states a component was shown (e.g. every DescribeVolumes answer while an
+// attachment was "attaching").
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -35,6 +39,7 @@ type ec2Call struct {
 	Code    string // EC2 error code, for status >= 400
 	Message string // EC2 error message, for status >= 400
 	Err     string // transport error talking to fauxcloud, if any
+	Body    []byte // the answer's body, for successful actions chosen with keepBodies
 }
 
 func (c ec2Call) failed() bool { return c.Status >= 400 || c.Err != "" }
@@ -75,11 +80,49 @@ func (c ec2Call) String() string {
 }
 
 type ec2Tap struct {
-	URL   string
-	srv   *http.Server
-	ln    net.Listener
-	mu    sync.Mutex
-	calls []ec2Call
+	URL      string
+	srv      *http.Server
+	ln       net.Listener
+	mu       sync.Mutex
+	calls    []ec2Call
+	keepBody func(action string) bool
+}
+
+// maxKeptBody caps a kept answer body.
+const maxKeptBody = 1 << 20
+
+// keepBodies makes the tap keep the body of every successful answer to an
+// action keep accepts (nil: none).
+func (t *ec2Tap) keepBodies(keep func(action string) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.keepBody = keep
+}
+
+func (t *ec2Tap) wantsBody(action string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.keepBody != nil && t.keepBody(action)
+}
+
+// readBody reads an answer's body and puts an identical reader back; it
+// returns the decoded bytes (gzip undone) for inspection.
+func readBody(resp *http.Response) ([]byte, error) {
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		return io.ReadAll(io.LimitReader(zr, maxKeptBody))
+	}
+	return raw, nil
 }
 
 type tapKey struct{}
@@ -111,10 +154,14 @@ func startEC2Tap(target string) (*ec2Tap, error) {
 				return nil
 			}
 			call := ec2Call{Status: resp.StatusCode}
-			if resp.StatusCode >= 400 {
-				body, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				resp.Body = io.NopCloser(bytes.NewReader(body))
+			if resp.StatusCode < 400 {
+				if action := tap.action(idx); resp.StatusCode/100 == 2 && tap.wantsBody(action) {
+					if body, err := readBody(resp); err == nil && len(body) <= maxKeptBody {
+						call.Body = body
+					}
+				}
+			} else {
+				body, err := readBody(resp)
 				if err == nil {
 					if m := ec2ErrCode.FindSubmatch(body); m != nil {
 						call.Code = string(m[1])
@@ -172,7 +219,13 @@ func (t *ec2Tap) finish(idx int, res ec2Call) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c := &t.calls[idx]
-	c.Status, c.Code, c.Message, c.Err = res.Status, res.Code, res.Message, res.Err
+	c.Status, c.Code, c.Message, c.Err, c.Body = res.Status, res.Code, res.Message, res.Err, res.Body
+}
+
+func (t *ec2Tap) action(idx int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.calls[idx].Action
 }
 
 // mark returns a position to pass to since.

@@ -313,11 +313,21 @@ func wantAPIError(t *testing.T, err error, code string) smithy.APIError {
 
 func adminDo(t *testing.T, method, path string, body any) []byte {
 	t.Helper()
+	out, err := adminCall(method, path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// adminCall is adminDo for code that must not call t.Fatal (e.g. ginkgo nodes,
+// which run on a goroutine of their own): it returns the error instead.
+func adminCall(method, path string, body any) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			t.Fatalf("marshal admin body: %v", err)
+			return nil, fmt.Errorf("marshal admin body: %w", err)
 		}
 		rd = bytes.NewReader(b)
 	}
@@ -325,21 +335,21 @@ func adminDo(t *testing.T, method, path string, body any) []byte {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, fauxcloudURL+path, rd)
 	if err != nil {
-		t.Fatalf("admin request: %v", err)
+		return nil, fmt.Errorf("admin request: %w", err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("admin %s %s: %v", method, path, err)
+		return nil, fmt.Errorf("admin %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("admin %s %s: HTTP %d: %s", method, path, resp.StatusCode, out)
+		return nil, fmt.Errorf("admin %s %s: HTTP %d: %s", method, path, resp.StatusCode, out)
 	}
-	return out
+	return out, nil
 }
 
 // resetStore restores the scenario seed.
@@ -391,4 +401,35 @@ func journalLastSeq(t *testing.T) int {
 		last = max(last, e.Seq)
 	}
 	return last
+}
+
+// journalRecord is one record of fauxcloud's request journal.
+type journalRecord struct {
+	Seq         int      `json:"seq"`
+	Time        string   `json:"time"`
+	Operation   string   `json:"operation"`
+	Status      int      `json:"status"`
+	ErrorCode   string   `json:"errorCode"`
+	ResourceIDs []string `json:"resourceIds"`
+	Rule        string   `json:"rule"`
+}
+
+// journalEntries returns the journal records matching the query, oldest first.
+func journalEntries(t *testing.T, q url.Values) []journalRecord {
+	t.Helper()
+	out := adminDo(t, http.MethodGet, "/_fauxcloud/journal?"+q.Encode(), nil)
+	var r struct {
+		Entries []journalRecord `json:"entries"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("journal: bad body %q: %v", out, err)
+	}
+	return r.Entries
+}
+
+// setClock sets fauxcloud's virtual now (epoch milliseconds); the clock keeps
+// running at its speed from there.
+func setClock(t *testing.T, now time.Time) {
+	t.Helper()
+	adminDo(t, http.MethodPut, "/_fauxcloud/clock", map[string]any{"now": now.UnixMilli()})
 }
