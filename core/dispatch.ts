@@ -118,7 +118,7 @@ function applyHolds(engine: Engine, key: string, touched: Set<string>, decision:
   for (const type of tenant.collectionTypes()) {
     const c = tenant.collection(type);
     for (const id of touched)
-      for (const rec of [c.peek(id), ...c.list({ parent: id })])
+      for (const rec of [c.peek(id), ...c.peekChildren(id)])
         if (rec) for (const h of decision.holds) engine.lifecycle.hold(tenant, rec, h.state, { ms: h.ms, reads: h.reads });
   }
 }

@@ -125,6 +125,11 @@ export class Collection<T> {
     return this.byId.get(id);
   }
 
+  /** A parent's records without counting reads (internal bookkeeping). */
+  peekChildren(parent: string): ResourceRecord<T>[] {
+    return this.idsToRecords(this.byParent.get(parent));
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

@@ -51,6 +51,9 @@ export class ImdsService {
     const ttl = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!(ttl >= 1 && ttl <= 21600)) return plain(400, 'Bad Request');
     const token = `AQAEA${this.engine.ids.alnum('aws:imds-token', 50)}==`;
+    // Forget expired tokens as new ones are issued, so a long run does not accumulate them.
+    const now = this.engine.clock.now();
+    for (const [t, v] of this.tokens) if (v.expiresAt <= now) this.tokens.delete(t);
     this.tokens.set(token, { instanceId: inst.record.id, expiresAt: this.engine.clock.now() + ttl * 1000 });
     return { status: 200, body: token, contentType: 'text/plain', headers: { [TTL_HEADER]: String(ttl) } };
   }
