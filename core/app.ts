@@ -45,6 +45,12 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     bodyLimit: 32 * 1024 * 1024,
     // Unknown admin parameters are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // Clients that use fauxcloud as an HTTP proxy (auth-provider-gcp hard-codes
+    // http://metadata.google.internal/…) send absolute-form request lines: route them by path.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return url.startsWith('/') ? url : url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+    },
     // One handler, two listeners: HTTPS serves exactly what HTTP serves.
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
       if (opts.tls) httpsServer = createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler);
