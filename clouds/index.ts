@@ -1,5 +1,6 @@
 /** Every cloud fauxcloud serves, in the order their plugins register. */
 import type { CloudPlugin } from '../core/app.js';
 import aws from './aws/index.js';
+import gcp from './gcp/index.js';
 
-export const allClouds: readonly CloudPlugin[] = [aws];
+export const allClouds: readonly CloudPlugin[] = [aws, gcp];

@@ -1,0 +1,53 @@
+/**
+ * Google API errors: the JSON envelope (`{"error": {code, message, errors: [{reason}], status}}`)
+ * and the codes a fault rule may inject by name, with the status Google sends for them.
+ */
+import type { InjectedError, WireReply } from '../../core/cloud-api.js';
+import { CloudError } from '../../core/errors.js';
+
+const STATUS_NAMES: Readonly<Record<number, string>> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  412: 'FAILED_PRECONDITION',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
+
+/** Reason code → HTTP status, as Compute Engine answers them. */
+const CATALOGUE: Readonly<Record<string, [number, string]>> = {
+  rateLimitExceeded: [429, 'Rate Limit Exceeded'],
+  userRateLimitExceeded: [429, 'User Rate Limit Exceeded'],
+  quotaExceeded: [403, 'Quota exceeded for quota metric.'],
+  forbidden: [403, 'Required permission is missing.'],
+  notFound: [404, 'The resource was not found.'],
+  alreadyExists: [409, 'The resource already exists.'],
+  resourceNotReady: [400, 'The resource is not ready.'],
+  backendError: [503, 'Backend Error'],
+  internalError: [500, 'Internal Error'],
+  unavailable: [503, 'The service is currently unavailable.'],
+};
+
+export function googleError(err: CloudError, requestId: string): WireReply {
+  const reason = typeof err.details['reason'] === 'string' ? err.details['reason'] : err.code;
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8', 'x-goog-request-id': requestId };
+  const retryAfter = err.details['retryAfterSeconds'];
+  if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+  return {
+    status: err.status,
+    headers,
+    body: JSON.stringify({
+      error: { code: err.status, message: err.message, errors: [{ message: err.message, domain: 'global', reason }], status: STATUS_NAMES[err.status] ?? 'UNKNOWN' },
+    }),
+    errorCode: reason,
+  };
+}
+
+export function gcpFaultError(err: InjectedError): CloudError {
+  if (err.throttle) return new CloudError('rateLimitExceeded', 429, 'Rate Limit Exceeded', { reason: 'rateLimitExceeded', retryAfterSeconds: err.retryAfterSeconds });
+  const known = CATALOGUE[err.code];
+  return new CloudError(err.code, err.status ?? known?.[0] ?? 400, err.message ?? known?.[1] ?? `Injected error ${err.code}`, { reason: err.code });
+}

@@ -1,0 +1,63 @@
+/**
+ * Google Cloud as a fastify plugin: the GCE metadata server (`/computeMetadata/v1/…`, also as an
+ * HTTP proxy target for `metadata.google.internal`) and the OAuth token endpoint. Tenancy is the
+ * project. Compute Engine's API lands here next, on the same registration.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { CloudPluginOptions } from '../../core/app.js';
+import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
+import { gcpFaultError, googleError } from './errors.js';
+import { findGceInstance, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
+import { issueOAuthToken } from './oauth.js';
+import { applyGcpSeed, GcpSeedSchema, validateGcpSeed } from './seed.js';
+
+type GcpCall = RoutedCall & { kind: 'metadata' | 'oauth' };
+
+const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
+  // The default scenario's project, else whichever the seed made first.
+  const defaultProject = () => (engine.store.findTenant('gcp:fauxcloud-project') ? 'fauxcloud-project' : undefined);
+
+  const api: CloudApi<GcpCall> = {
+    name: 'gcp',
+    // Path-specific matchers run before AWS's catch-all `POST /`.
+    priority: 50,
+
+    identify(req: WireRequest): GcpCall | undefined {
+      if (req.path === '/computeMetadata/v1' || req.path.startsWith(METADATA_PREFIX)) {
+        const inst = findGceInstance(engine, req.headers, defaultProject);
+        const operation = /\/token$/.test(req.path) ? 'GetToken' : 'GetMetadata';
+        return { kind: 'metadata', service: 'metadata', operation, tenant: inst?.tenant.id, region: inst?.record.region };
+      }
+      if (req.path === '/token' && req.method === 'POST') return { kind: 'oauth', service: 'oauth2', operation: 'Token' };
+      return undefined;
+    },
+
+    async handle(call, req, ctx): Promise<WireReply> {
+      if (call.kind === 'oauth') {
+        await ctx.gate();
+        const token = issueOAuthToken(engine, new URLSearchParams(req.body.toString('utf8')));
+        return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(token) };
+      }
+      const inst = findGceInstance(engine, req.headers, defaultProject);
+      if (inst) ctx.touch(inst.record.data.numericId);
+      await ctx.gate(inst ? { zones: [inst.record.data.zone], resources: [{ id: inst.record.data.numericId, tags: inst.record.tags, zone: inst.record.data.zone }] } : undefined);
+      const path = req.path === '/computeMetadata/v1' ? METADATA_PREFIX : req.path;
+      const r = serveMetadata(engine, req.method, path, req.query, req.headers, inst);
+      return { status: r.status, headers: { 'content-type': r.contentType, 'metadata-flavor': 'Google', server: 'Metadata Server for VM' }, body: r.body, errorCode: r.status >= 400 ? String(r.status) : undefined };
+    },
+
+    renderError(err, call, requestId) {
+      if (call?.kind === 'metadata') return { status: err.status, headers: { 'content-type': 'text/plain', 'metadata-flavor': 'Google' }, body: `${err.message}\n`, errorCode: err.code };
+      if (err.details['oauth']) return { status: err.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: err.code, error_description: err.message }), errorCode: err.code };
+      return googleError(err, requestId);
+    },
+
+    faultError: (err) => gcpFaultError(err),
+    seedSchema: GcpSeedSchema,
+    validateSeed: validateGcpSeed,
+    applySeed: (section, eng, onlyTenant) => applyGcpSeed(section, eng, onlyTenant),
+  };
+  engine.clouds.register(api);
+};
+
+export default gcpPlugin;
