@@ -97,3 +97,7 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
+
+require fauxcloud.test/conformance/harness v0.0.0
+
+replace fauxcloud.test/conformance/harness => ../harness

@@ -8,72 +8,41 @@ package awsccm_test
 // failing test shows what the real components did.
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"k8s.io/klog/v2"
+
+	"fauxcloud.test/conformance/harness"
 )
 
 const (
-	testRegion      = "us-east-1"
-	clusterID       = "fauxcloud"
-	startupTimeout  = 30 * time.Second
-	shutdownTimeout = 5 * time.Second
+	testRegion = "us-east-1"
+	clusterID  = "fauxcloud"
 )
-
-var readyLine = regexp.MustCompile(`^fauxcloud ready http=(\S+) https=(\S+)\s*$`)
 
 // fauxcloudURL is the base URL of the server's plain-HTTP listener.
 var fauxcloudURL string
 
-func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
+// admin calls fauxcloud's admin API.
+func admin() harness.Admin { return harness.Admin{BaseURL: fauxcloudURL} }
 
-func runMain(m *testing.M) int {
+func TestMain(m *testing.M) {
 	setupKlog()
-	var srv *server
-	if u := os.Getenv("FAUXCLOUD_URL"); u != "" {
-		fauxcloudURL = strings.TrimRight(u, "/")
-		fmt.Fprintf(os.Stderr, "aws-ccm: using already-running fauxcloud at %s\n", fauxcloudURL)
-	} else {
-		var err error
-		srv, err = startServer()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "aws-ccm: cannot start fauxcloud: %v\n", err)
-			return 1
-		}
-		fauxcloudURL = srv.httpURL
-	}
-	if err := isolateSDKEnv(); err != nil {
-		fmt.Fprintf(os.Stderr, "aws-ccm: %v\n", err)
-		srv.stop()
-		return 1
-	}
-	code := m.Run()
-	if srv != nil {
-		srv.stop()
-		if code != 0 {
-			srv.dumpLog()
-		}
-	}
-	return code
+	os.Exit(harness.Main(m, harness.Options{
+		Name: "aws-ccm",
+		Setup: func(baseURL string) error {
+			fauxcloudURL = baseURL
+			return isolateSDKEnv()
+		},
+	}))
 }
 
 // isolateSDKEnv gives the SDK dummy keys and hides any AWS configuration of the
@@ -167,192 +136,35 @@ func setupKlog() {
 }
 
 // ---------------------------------------------------------------------------
-// Server process
-
-type server struct {
-	cmd      *exec.Cmd
-	httpURL  string
-	httpsURL string
-	logMu    sync.Mutex
-	log      bytes.Buffer
-	done     chan struct{}
-}
-
-const maxLog = 256 << 10
-
-func (s *server) Write(p []byte) (int, error) {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	if os.Getenv("FAUXCLOUD_VERBOSE") != "" {
-		os.Stderr.Write(p)
-	}
-	if s.log.Len()+len(p) > maxLog {
-		keep := append([]byte(nil), s.log.Bytes()[min(s.log.Len(), s.log.Len()+len(p)-maxLog):]...)
-		s.log.Reset()
-		s.log.Write(keep)
-	}
-	return s.log.Write(p)
-}
-
-func (s *server) dumpLog() {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	out := s.log.Bytes()
-	if len(out) == 0 {
-		return
-	}
-	if len(out) > 16<<10 {
-		out = out[len(out)-16<<10:]
-	}
-	fmt.Fprintf(os.Stderr, "---- fauxcloud server output (tail) ----\n%s\n---- end ----\n", out)
-}
-
-func startServer() (*server, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, err
-	}
-	root := filepath.Join(wd, "..", "..", "..")
-	if _, err := os.Stat(filepath.Join(root, "dist", "core", "cli.js")); err != nil {
-		return nil, fmt.Errorf("dist/core/cli.js not found under %s (run `npm run build`, or set FAUXCLOUD_URL): %w", root, err)
-	}
-	node := os.Getenv("NODE")
-	if node == "" {
-		node = "node"
-	}
-	s := &server{done: make(chan struct{})}
-	cmd := exec.Command(node, "dist/core/cli.js", "--port", "0", "--https-port", "0", "--seed", "42")
-	cmd.Dir = root
-	cmd.Stderr = s
-	setProcAttr(cmd)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", node, err)
-	}
-	s.cmd = cmd
-	ready := make(chan [2]string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		found := false
-		for sc.Scan() {
-			if m := readyLine.FindStringSubmatch(sc.Text()); !found && m != nil {
-				found = true
-				ready <- [2]string{m[1], m[2]}
-				continue
-			}
-			fmt.Fprintln(s, sc.Text())
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		cmd.Wait()
-		close(s.done)
-	}()
-	select {
-	case u := <-ready:
-		s.httpURL = strings.TrimRight(u[0], "/")
-		s.httpsURL = strings.TrimRight(u[1], "/")
-		if pu, err := url.Parse(s.httpURL); err != nil || pu.Host == "" {
-			s.stop()
-			return nil, fmt.Errorf("ready line has an unusable http URL %q", u[0])
-		}
-		fmt.Fprintf(os.Stderr, "aws-ccm: fauxcloud (pid %d) ready at %s\n", cmd.Process.Pid, s.httpURL)
-		return s, nil
-	case <-s.done:
-		s.dumpLog()
-		return nil, fmt.Errorf("fauxcloud exited before its ready line (%v)", cmd.ProcessState)
-	case <-time.After(startupTimeout):
-		s.stop()
-		s.dumpLog()
-		return nil, fmt.Errorf("no ready line from fauxcloud within %s", startupTimeout)
-	}
-}
-
-func (s *server) stop() {
-	if s == nil || s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(shutdownTimeout):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
-// ---------------------------------------------------------------------------
-// Admin API
+// Admin API (t.Fatal wrappers of harness.Admin)
 
 func adminDo(t testing.TB, method, path string, body any) []byte {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatalf("marshal admin body: %v", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, fauxcloudURL+path, rd)
-	if err != nil {
-		t.Fatalf("admin request: %v", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("admin %s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("admin %s %s: HTTP %d: %s", method, path, resp.StatusCode, out)
-	}
+	out, err := admin().Call(method, path, body)
+	harness.Check(t, err)
 	return out
 }
 
 func resetStore(t testing.TB) {
 	t.Helper()
-	adminDo(t, http.MethodPost, "/_fauxcloud/reset", map[string]any{})
+	harness.Check(t, admin().Reset())
 }
 
 // openIMDS opens an IMDS port pinned to one instance and closes it when the
 // test ends.
 func openIMDS(t testing.TB, instanceID string) string {
 	t.Helper()
-	out := adminDo(t, http.MethodPost, "/_fauxcloud/aws/imds", map[string]any{"instanceId": instanceID})
-	var r struct {
-		Port     int    `json:"port"`
-		Endpoint string `json:"endpoint"`
-	}
-	if err := json.Unmarshal(out, &r); err != nil || r.Endpoint == "" || r.Port == 0 {
-		t.Fatalf("POST /_fauxcloud/aws/imds: bad answer %q: %v", out, err)
-	}
-	t.Cleanup(func() { adminDo(t, http.MethodDelete, fmt.Sprintf("/_fauxcloud/aws/imds/%d", r.Port), nil) })
-	return r.Endpoint
+	endpoint, port, err := admin().OpenIMDS(instanceID)
+	harness.Check(t, err)
+	t.Cleanup(func() { harness.Check(t, admin().CloseIMDS(port)) })
+	return endpoint
 }
 
+// journalEntry is a journal record and its JSON text, which failing tests
+// print.
 type journalEntry struct {
-	Seq          int    `json:"seq"`
-	Service      string `json:"service"`
-	Operation    string `json:"operation"`
-	Status       int    `json:"status"`
-	ErrorCode    string `json:"errorCode"`
-	ErrorMessage string `json:"errorMessage"`
-	raw          string
+	harness.JournalEntry
+	raw string
 }
 
 // journal returns the journal records matching q (service, operation,
@@ -362,24 +174,13 @@ func journal(t testing.TB, q url.Values) ([]journalEntry, int) {
 	if q.Get("limit") == "" {
 		q.Set("limit", "2000")
 	}
-	out := adminDo(t, http.MethodGet, "/_fauxcloud/journal?"+q.Encode(), nil)
-	var r struct {
-		Entries []json.RawMessage `json:"entries"`
-		LastSeq int               `json:"lastSeq"`
+	records, last, err := admin().Journal(q)
+	harness.Check(t, err)
+	entries := make([]journalEntry, 0, len(records))
+	for _, e := range records {
+		entries = append(entries, journalEntry{JournalEntry: e, raw: e.Raw})
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("journal: bad body %q: %v", out, err)
-	}
-	entries := make([]journalEntry, 0, len(r.Entries))
-	for _, raw := range r.Entries {
-		var e journalEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			t.Fatalf("journal entry %s: %v", raw, err)
-		}
-		e.raw = string(raw)
-		entries = append(entries, e)
-	}
-	return entries, r.LastSeq
+	return entries, last
 }
 
 func journalLastSeq(t testing.TB) int {

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package aws_test
+package harness
 
 import "os/exec"
 

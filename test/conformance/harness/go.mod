@@ -1,0 +1,3 @@
+module fauxcloud.test/conformance/harness
+
+go 1.26.0
