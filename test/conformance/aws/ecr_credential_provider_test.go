@@ -29,7 +29,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -40,6 +39,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"fauxcloud.test/conformance/harness"
 )
 
 const (
@@ -204,34 +205,13 @@ func runECRPlugin(t *testing.T, req credentialProviderRequest, extraEnv ...strin
 	if req.Kind == "" {
 		req.Kind = "CredentialProviderRequest"
 	}
-	in, err := json.Marshal(req)
+	r, err := harness.RunCredentialPlugin(bin, nil, append(os.Environ(), extraEnv...), req, ecrPluginTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ecrPluginTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env = append(os.Environ(), extraEnv...)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	r := pluginRun{stdout: stdout.Bytes(), stderr: stderr.Bytes(), elapsed: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.exitCode = ee.ExitCode()
-	default:
-		t.Fatalf("run %s: %v (stderr: %s)", bin, err, stderr.Bytes())
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("plugin did not finish within %s; stderr:\n%s", ecrPluginTimeout, stderr.Bytes())
-	}
-	t.Logf("plugin request %s\n  exit %d after %s\n  stdout: %s\n  stderr: %s", in, r.exitCode, r.elapsed.Round(time.Millisecond),
-		bytes.TrimSpace(r.stdout), bytes.TrimSpace(r.stderr))
-	return r
+	t.Logf("plugin request %s\n  exit %d after %s\n  stdout: %s\n  stderr: %s", r.Request, r.ExitCode, r.Elapsed.Round(time.Millisecond),
+		bytes.TrimSpace(r.Stdout), bytes.TrimSpace(r.Stderr))
+	return pluginRun{stdout: r.Stdout, stderr: r.Stderr, exitCode: r.ExitCode, elapsed: r.Elapsed}
 }
 
 // wantCredentials asserts a successful run whose response gives registry

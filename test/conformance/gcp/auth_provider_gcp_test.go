@@ -37,10 +37,8 @@ package gcp_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -48,7 +46,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -110,34 +107,14 @@ type pluginRun struct {
 func runPlugin(t *testing.T, image string, args []string, extraEnv ...string) pluginRun {
 	t.Helper()
 	bin := authProviderGCP(t)
-	in, err := json.Marshal(credentialProviderRequest{APIVersion: credentialProviderAPIVersion, Kind: "CredentialProviderRequest", Image: image})
+	req := credentialProviderRequest{APIVersion: credentialProviderAPIVersion, Kind: "CredentialProviderRequest", Image: image}
+	r, err := harness.RunCredentialPlugin(bin, append([]string{"get-credentials"}, args...), append(pluginEnv(), extraEnv...), req, pluginTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), pluginTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"get-credentials"}, args...)...)
-	cmd.Env = append(pluginEnv(), extraEnv...)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	r := pluginRun{stdout: stdout.Bytes(), stderr: stderr.Bytes(), elapsed: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.exitCode = ee.ExitCode()
-	default:
-		t.Fatalf("run %s: %v (stderr: %s)", bin, err, stderr.Bytes())
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("plugin did not finish within %s; stderr:\n%s", pluginTimeout, stderr.Bytes())
-	}
-	t.Logf("plugin get-credentials %v, request %s\n  exit %d after %s\n  stdout: %s\n  stderr: %s", args, in, r.exitCode,
-		r.elapsed.Round(time.Millisecond), bytes.TrimSpace(r.stdout), bytes.TrimSpace(r.stderr))
-	return r
+	t.Logf("plugin get-credentials %v, request %s\n  exit %d after %s\n  stdout: %s\n  stderr: %s", args, r.Request, r.ExitCode,
+		r.Elapsed.Round(time.Millisecond), bytes.TrimSpace(r.Stdout), bytes.TrimSpace(r.Stderr))
+	return pluginRun{stdout: r.Stdout, stderr: r.Stderr, exitCode: r.ExitCode, elapsed: r.Elapsed}
 }
 
 func pluginEnv() []string {
