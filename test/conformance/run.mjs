@@ -39,7 +39,8 @@ const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: process.env.GOTO
 let firstFailure = 0;
 for (const dir of modules) {
   console.log(`conformance: go test ./... in ${relative(repoRoot, dir)} (${probe.stdout.trim()})`);
-  const r = spawnSync('go', ['test', '-count=1', '-p', '2', './...'], { cwd: dir, env, stdio: 'inherit' });
+  // go test stops a package after 10 minutes by default; csi-sanity twice on a slow machine comes close.
+  const r = spawnSync('go', ['test', '-count=1', '-p', '2', '-timeout', '30m', './...'], { cwd: dir, env, stdio: 'inherit' });
   const code = r.error ? 1 : (r.status ?? 1);
   if (r.error) console.error(`conformance: could not run go test in ${dir}: ${r.error.message}`);
   if (r.signal) console.error(`conformance: go test in ${dir} was killed by ${r.signal}`);
