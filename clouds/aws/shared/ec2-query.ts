@@ -9,7 +9,7 @@
 import { CloudError } from '../../../core/errors.js';
 import { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { xmlEscape } from './xml.js';
+import { encodeXmlMap, xmlEscape } from './xml.js';
 
 interface InMember {
   name: string;
@@ -135,14 +135,7 @@ function encodeValue(name: string, schema: NormalizedSchema, value: unknown, out
     return;
   }
   if (schema.isMapSchema()) {
-    const valueSchema = schema.getValueSchema();
-    out.push(`<${name}>`);
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out.push(`<entry><key>${xmlEscape(k)}</key>`);
-      encodeValue('value', valueSchema, v, out);
-      out.push('</entry>');
-    }
-    out.push(`</${name}>`);
+    encodeXmlMap(name, schema, value as Record<string, unknown>, out, encodeValue);
     return;
   }
   if (schema.isStructSchema()) {

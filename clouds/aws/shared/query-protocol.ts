@@ -7,7 +7,7 @@
 import { CloudError } from '../../../core/errors.js';
 import type { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { xmlEscape } from './xml.js';
+import { encodeXmlMap, xmlEscape } from './xml.js';
 
 type Traits = { xmlName?: string; xmlFlattened?: unknown };
 const traitsOf = (s: NormalizedSchema) => s.getMergedTraits() as Traits;
@@ -106,13 +106,7 @@ function encodeValue(name: string, schema: NormalizedSchema, value: unknown, out
     return;
   }
   if (schema.isMapSchema()) {
-    out.push(`<${name}>`);
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out.push(`<entry><key>${xmlEscape(k)}</key>`);
-      encodeValue('value', schema.getValueSchema(), v, out);
-      out.push('</entry>');
-    }
-    out.push(`</${name}>`);
+    encodeXmlMap(name, schema, value as Record<string, unknown>, out, encodeValue);
     return;
   }
   if (schema.isStructSchema()) {
