@@ -58,6 +58,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     },
   });
 
+  opts.engine.pinned.attach((req, res) => app.routing(req, res));
+  app.addHook('onClose', async () => opts.engine.pinned.closeAll());
   await app.register(swagger, {
     openapi: {
       info: { title: 'fauxcloud admin API', version: VERSION, description: 'Control fauxcloud: reset, seed, clock, journal, state, lifecycle.' },

@@ -9,6 +9,7 @@ import type { FaultRule } from './faults/types.js';
 import { IdFactory } from './ids.js';
 import { Journal } from './journal.js';
 import { LifecycleEngine } from './lifecycle.js';
+import { PinnedListeners } from './pinned-listeners.js';
 import type { LifecycleConfig } from './lifecycle-types.js';
 import { SeededRandom, type StreamState } from './rng.js';
 import { Store, type StoreSnapshot } from './store.js';
@@ -37,6 +38,8 @@ export class Engine {
   readonly journal: Journal;
   readonly clouds = new CloudRegistry();
   readonly faults: FaultEngine;
+  /** Extra ports with request headers pinned (per-instance metadata endpoints). */
+  readonly pinned = new PinnedListeners();
   private scenarioInForce: Scenario | undefined;
   private readonly initialSeed: string;
 

@@ -6,6 +6,7 @@ import { clockRoutes } from './clock.js';
 import { controlRoutes } from './control.js';
 import { faultRoutes } from './faults.js';
 import { journalRoutes } from './journal.js';
+import { listenerRoutes } from './listeners.js';
 import { stateRoutes } from './state.js';
 
 export interface AdminOptions {
@@ -24,7 +25,7 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
   const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version };
-  for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes]) await app.register(routes, shared);
+  for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
 
   app.get('/ca.pem', { schema: { tags: ['tls'], summary: 'The CA certificate that signs the HTTPS listener' } }, async (_req, reply) => {
     if (!opts.caPem) return reply.code(404).send({ error: 'NotFound', message: 'HTTPS is off, so there is no CA' });

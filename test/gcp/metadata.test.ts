@@ -85,3 +85,19 @@ describe('GCE metadata server', () => {
     expect(entries[0]).toMatchObject({ cloud: 'gcp', tenant: 'fauxcloud-project', rule: 'rule-1' });
   });
 });
+
+describe('pinned listeners', () => {
+  it('gives a component that cannot send headers a metadata port of its own instance', async () => {
+    const opened = await admin(server).post<{ port: number; endpoint: string; headers: Record<string, string> }>('/listeners', { headers: { 'X-Fauxcloud-Instance': 'node-b' } });
+    expect(opened.status).toBe(200);
+    expect(opened.body.headers).toEqual({ 'x-fauxcloud-instance': 'node-b' });
+    const name = await fetch(`${opened.body.endpoint}/computeMetadata/v1/instance/name`, { headers: { 'Metadata-Flavor': 'Google' } });
+    expect(await name.text()).toBe('node-b');
+    // The port serves everything else too, and the journal sees it.
+    expect((await (await fetch(`${opened.body.endpoint}/_fauxcloud/health`)).json()) as object).toMatchObject({ status: 'ok' });
+    expect((await admin(server).get<unknown[]>('/listeners')).body).toEqual([opened.body]);
+    expect((await admin(server).delete(`/listeners/${opened.body.port}`)).body).toEqual({ closed: true });
+    expect((await admin(server).delete(`/listeners/${opened.body.port}`)).body).toEqual({ closed: false });
+    expect((await admin(server).post('/listeners', { headers: { 'bad header': 'x' } })).status).toBe(400);
+  });
+});

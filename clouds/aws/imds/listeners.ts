@@ -1,11 +1,9 @@
 /**
- * Per-instance IMDS ports. Real components (the EBS node plugin, the CCM) reach IMDS at a fixed
- * endpoint and cannot send a header saying which instance they are, so each instance can get a
- * port of its own (`AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:<port>`). The port serves the
- * whole app with the instance pinned, so the journal and fault gate see these requests too.
+ * Per-instance IMDS ports, on core's pinned listeners. Real components (the EBS node plugin, the
+ * CCM) reach IMDS at a fixed endpoint and cannot send a header saying which instance they are, so
+ * each instance can get a port of its own (`AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:<port>`).
+ * These routes check the instance exists and speak in instance ids; the port is core's.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../../core/engine.js';
@@ -23,45 +21,27 @@ const Open = Type.Object(
 const Listener = Type.Object({ instanceId: Type.String(), port: Type.Integer(), endpoint: Type.String() });
 
 export async function imdsListenerRoutes(app: FastifyInstance, engine: Engine): Promise<void> {
-  const open = new Map<number, { instanceId: string; server: Server; endpoint: string }>();
-  const list = () => [...open.entries()].map(([port, l]) => ({ instanceId: l.instanceId, port, endpoint: l.endpoint }));
+  const imdsPorts = () =>
+    engine.pinned
+      .list()
+      .filter((l) => l.headers[INSTANCE_HEADER] !== undefined)
+      .map((l) => ({ instanceId: l.headers[INSTANCE_HEADER]!, port: l.port, endpoint: l.endpoint }));
 
   app.post<{ Body: Static<typeof Open> }>(
     '/_fauxcloud/aws/imds',
     { schema: { tags: ['aws'], summary: 'Serve IMDS for one instance on a port of its own', body: Open, response: { 200: Listener } } },
     async (req, reply) => {
-      const { instanceId, port = 0, host = '127.0.0.1' } = req.body;
+      const { instanceId, port, host } = req.body;
       const known = engine.store.tenants().some((t) => t.cloud === 'aws' && t.collection(T.instance).has(instanceId));
       if (!known) return reply.code(404).send({ error: 'NotFound', message: `no instance ${instanceId}` });
-      const server = createServer((rq, rs) => {
-        rq.headers[INSTANCE_HEADER] = instanceId;
-        app.routing(rq, rs);
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => resolve());
-      });
-      const actual = (server.address() as AddressInfo).port;
-      const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
-      open.set(actual, { instanceId, server, endpoint });
-      return { instanceId, port: actual, endpoint };
+      const l = await engine.pinned.add({ [INSTANCE_HEADER]: instanceId }, port, host);
+      return { instanceId, port: l.port, endpoint: l.endpoint };
     },
   );
-  app.get('/_fauxcloud/aws/imds', { schema: { tags: ['aws'], response: { 200: Type.Array(Listener) } } }, async () => list());
+  app.get('/_fauxcloud/aws/imds', { schema: { tags: ['aws'], response: { 200: Type.Array(Listener) } } }, async () => imdsPorts());
   app.delete<{ Params: { port: number } }>(
     '/_fauxcloud/aws/imds/:port',
     { schema: { tags: ['aws'], params: Type.Object({ port: Type.Integer() }), response: { 200: Type.Object({ closed: Type.Boolean() }) } } },
-    async (req) => {
-      const l = open.get(req.params.port);
-      if (l) {
-        open.delete(req.params.port);
-        await new Promise<void>((resolve) => l.server.close(() => resolve()));
-      }
-      return { closed: l !== undefined };
-    },
+    async (req) => ({ closed: imdsPorts().some((p) => p.port === req.params.port) && (await engine.pinned.remove(req.params.port)) }),
   );
-  app.addHook('onClose', async () => {
-    await Promise.all([...open.values()].map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
-    open.clear();
-  });
 }

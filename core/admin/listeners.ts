@@ -1,0 +1,28 @@
+/** Pinned listeners through the admin API: a port of its own with some request headers fixed. */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AdminOptions } from './index.js';
+
+const Listener = Type.Object({ port: Type.Integer(), endpoint: Type.String(), headers: Type.Record(Type.String(), Type.String()) });
+const Open = Type.Object(
+  {
+    headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String(), { description: 'e.g. {"X-Fauxcloud-Instance": "node-b"}' }),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: '0 or absent picks a free port' })),
+    host: Type.Optional(Type.String({ description: 'default 127.0.0.1' })),
+  },
+  { additionalProperties: false },
+);
+
+export async function listenerRoutes(app: FastifyInstance, { engine }: AdminOptions): Promise<void> {
+  app.post<{ Body: Static<typeof Open> }>(
+    '/listeners',
+    { schema: { tags: ['listeners'], summary: 'Open a port that serves everything with these request headers pinned', body: Open, response: { 200: Listener } } },
+    async (req) => engine.pinned.add(req.body.headers, req.body.port, req.body.host),
+  );
+  app.get('/listeners', { schema: { tags: ['listeners'], response: { 200: Type.Array(Listener) } } }, async () => engine.pinned.list());
+  app.delete<{ Params: { port: number } }>(
+    '/listeners/:port',
+    { schema: { tags: ['listeners'], params: Type.Object({ port: Type.Integer() }), response: { 200: Type.Object({ closed: Type.Boolean() }) } } },
+    async (req) => ({ closed: await engine.pinned.remove(req.params.port) }),
+  );
+}
