@@ -7,6 +7,7 @@ import type { CallContext, WireReply, WireRequest } from '../../core/cloud-api.j
 import { CloudError } from '../../core/errors.js';
 import type { ResourceInfo } from '../../core/faults/types.js';
 import type { TenantStore } from '../../core/store.js';
+import { T } from './ec2/records.js';
 import { REGIONS } from './ec2/region-data.js';
 import type { AwsContext, AwsOperation } from './shared/context.js';
 import { decodeEc2Query, encodeEc2Response } from './shared/ec2-query.js';
@@ -54,7 +55,7 @@ export async function serveAws(service: AwsService, call: AwsCallTarget, req: Wi
   if (service.protocol !== 'json' && !call.params.get('Version')) throw Ec2Errors.missingParameter('Version');
   const { engine } = ctx;
   const tenant = engine.store.tenant('aws', call.account);
-  if (!REGIONS[call.region] && tenant.collection('aws.ec2.zone').list({ region: call.region }).length === 0)
+  if (!REGIONS[call.region] && tenant.collection(T.zone).list({ region: call.region }).length === 0)
     throw Ec2Errors.authFailure(`Credential should be scoped to a valid region, not '${call.region}'.`);
 
   const input =

@@ -26,6 +26,14 @@ export function describeQuery(ctx: Ec2Context, ids: readonly string[], filters: 
   return ids.length > 0 ? { region: ctx.region, ids } : { region: ctx.region, tags: indexableTagFilters(filterSpecs(filters)) };
 }
 
+/**
+ * Plain values (regions, zones, instance types, tag descriptions) as rows the record filters and
+ * page helpers take: the values' order is their sequence, and they carry no tags of their own.
+ */
+export function asRows<V>(values: readonly V[], idOf: (v: V) => string): ResourceRecord<V>[] {
+  return values.map((data, i) => ({ id: idOf(data), type: 'row', seq: i + 1, createdAt: 0, tenant: '', tags: {}, data }));
+}
+
 export function filterRecords<D>(records: ResourceRecord<D>[], filters: Filter[] | undefined, spec: FilterFields<D>): ResourceRecord<D>[] {
   const specs = filterSpecs(filters);
   try {

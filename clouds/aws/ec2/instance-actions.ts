@@ -21,7 +21,7 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type AwsContext } from '../shared/context.js';
 import { checkDryRun, checkIdShape, filterRecords, pageOf } from './common.js';
-import { groupsOf, instances, instanceState, renderInstance, STATE_CODES } from './instances.js';
+import { groupsOf, instances, instanceState, primaryInterface, STATE_CODES } from './instances.js';
 import { T, type InstanceData, type SecurityGroupData } from './records.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
@@ -78,7 +78,7 @@ function modifyInstanceAttribute(input: ModifyInstanceAttributeRequest, ctx: Aws
 
 /** Each instance's primary interface, as DescribeNetworkInterfaces lists it. */
 function renderInterface(ctx: AwsContext, r: InstanceRecord): NetworkInterface {
-  const eni = renderInstance(ctx, r).NetworkInterfaces![0]!;
+  const eni = primaryInterface(ctx, r);
   return {
     NetworkInterfaceId: eni.NetworkInterfaceId,
     Attachment: { ...eni.Attachment, InstanceId: r.id, InstanceOwnerId: ctx.account },

@@ -1,8 +1,7 @@
 /** DescribeInstanceTypes from the published instance-type data. */
 import type { DescribeInstanceTypesRequest, DescribeInstanceTypesResult, InstanceTypeInfo } from '@aws-sdk/client-ec2';
-import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error } from '../shared/errors.js';
-import { checkDryRun, filterRecords, pageOf } from './common.js';
+import { asRows, checkDryRun, filterRecords, pageOf } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { ebsAttachmentLimit, INSTANCE_TYPES, type InstanceTypeData } from './instance-type-data.js';
 
@@ -55,8 +54,7 @@ function describeInstanceTypes(input: DescribeInstanceTypesRequest, ctx: Ec2Cont
   if (unknown.length > 0) throw ec2Error('InvalidInstanceType', `The following supplied instance types do not exist: [${unknown.join(', ')}]`);
   checkDryRun(input);
   const names = wanted.length > 0 ? [...new Set(wanted)] : [...INSTANCE_TYPES.keys()];
-  // Wrap as records so the generic filter and page helpers apply.
-  const rows = names.map((name, i) => ({ id: name, seq: i + 1, tags: {}, data: render(name, INSTANCE_TYPES.get(name)!) }) as unknown as ResourceRecord<InstanceTypeInfo>);
+  const rows = asRows(names.map((name) => render(name, INSTANCE_TYPES.get(name)!)), (t) => t.InstanceType!);
   const found = filterRecords(rows, input.Filters, {
     fields: {
       'instance-type': (r) => r.data.InstanceType,

@@ -3,6 +3,7 @@ import type {
   DescribeInstancesRequest,
   DescribeInstancesResult,
   Instance,
+  InstanceNetworkInterface,
   InstanceStateChange,
   Reservation,
   RunInstancesRequest,
@@ -114,11 +115,32 @@ export function groupsOf(ctx: Ec2Context, ids: readonly string[]): Array<{ Group
   return ids.map((id) => ({ GroupId: id, GroupName: ctx.tenant.collection<SecurityGroupData>(T.securityGroup).peek(id)?.data.groupName }));
 }
 
+/** An instance's primary network interface (device 0), as DescribeInstances nests it. */
+export function primaryInterface(ctx: Ec2Context, r: InstanceRecord): InstanceNetworkInterface {
+  const d = r.data;
+  return {
+    Attachment: { AttachTime: new Date(d.launchTime), AttachmentId: d.eniAttachmentId, DeleteOnTermination: true, DeviceIndex: 0, NetworkCardIndex: 0, Status: 'attached' },
+    Description: '',
+    Groups: groupsOf(ctx, d.securityGroupIds),
+    Ipv6Addresses: [],
+    MacAddress: d.macAddress,
+    NetworkInterfaceId: d.eniId,
+    OwnerId: ctx.account,
+    PrivateDnsName: d.privateDnsName,
+    PrivateIpAddress: d.privateIp,
+    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: d.privateDnsName, PrivateIpAddress: d.privateIp }],
+    SourceDestCheck: d.sourceDestCheck,
+    Status: 'in-use',
+    SubnetId: d.subnetId,
+    VpcId: d.vpcId,
+    InterfaceType: 'interface',
+  };
+}
+
 export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
   const d = r.data;
   const state = instanceState(r);
   const live = state !== 'terminated';
-  const attachTime = new Date(d.launchTime);
   return {
     InstanceId: r.id,
     ImageId: d.imageId,
@@ -157,27 +179,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     EbsOptimized: false,
     EnaSupport: true,
     KeyName: d.keyName,
-    NetworkInterfaces: live
-      ? [
-          {
-            Attachment: { AttachTime: attachTime, AttachmentId: d.eniAttachmentId, DeleteOnTermination: true, DeviceIndex: 0, NetworkCardIndex: 0, Status: 'attached' },
-            Description: '',
-            Groups: groupsOf(ctx, d.securityGroupIds),
-            Ipv6Addresses: [],
-            MacAddress: d.macAddress,
-            NetworkInterfaceId: d.eniId,
-            OwnerId: ctx.account,
-            PrivateDnsName: d.privateDnsName,
-            PrivateIpAddress: d.privateIp,
-            PrivateIpAddresses: [{ Primary: true, PrivateDnsName: d.privateDnsName, PrivateIpAddress: d.privateIp }],
-            SourceDestCheck: d.sourceDestCheck,
-            Status: 'in-use',
-            SubnetId: d.subnetId,
-            VpcId: d.vpcId,
-            InterfaceType: 'interface',
-          },
-        ]
-      : [],
+    NetworkInterfaces: live ? [primaryInterface(ctx, r)] : [],
     PlatformDetails: 'Linux/UNIX',
     UsageOperation: 'RunInstances',
     MetadataOptions: { State: 'applied', HttpTokens: 'optional', HttpPutResponseHopLimit: 2, HttpEndpoint: 'enabled', InstanceMetadataTags: 'disabled' },

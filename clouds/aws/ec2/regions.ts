@@ -7,25 +7,10 @@ import type {
   DescribeRegionsResult,
   Region,
 } from '@aws-sdk/client-ec2';
-import { compileFilters } from '../../../core/filters.js';
-import { CoreInputError } from '../../../core/errors.js';
-import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
-import { checkDryRun, regionZones } from './common.js';
+import { asRows, checkDryRun, filterRecords, regionZones } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { OPT_IN_NOT_REQUIRED, REGIONS } from './region-data.js';
-
-/** Filters over plain objects (regions and zones are not store records). */
-function filterPlain<V>(values: V[], filters: DescribeRegionsRequest['Filters'], fields: Record<string, (v: V) => string | undefined>): V[] {
-  const specs = (filters ?? []).map((f) => ({ name: f.Name ?? '', values: f.Values ?? [] }));
-  try {
-    const pred = compileFilters<V>(specs, { fields: Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, (r: ResourceRecord<V>) => f(r.data)])) });
-    return values.filter((v) => pred({ data: v } as ResourceRecord<V>));
-  } catch (e) {
-    if (e instanceof CoreInputError) throw Ec2Errors.invalidParameterValue(e.message);
-    throw e;
-  }
-}
 
 function describeRegions(input: DescribeRegionsRequest, ctx: Ec2Context): DescribeRegionsResult {
   checkDryRun(input);
@@ -37,11 +22,9 @@ function describeRegions(input: DescribeRegionsRequest, ctx: Ec2Context): Descri
   for (const name of input.RegionNames ?? [])
     if (!REGIONS[name]) throw Ec2Errors.invalidParameterValue(`Invalid region name: ${name}`);
   if (input.RegionNames?.length) regions = regions.filter((r) => input.RegionNames!.includes(r.RegionName!));
-  regions = filterPlain(regions, input.Filters, {
-    'region-name': (r) => r.RegionName,
-    endpoint: (r) => r.Endpoint,
-    'opt-in-status': (r) => r.OptInStatus,
-  });
+  regions = filterRecords(asRows(regions, (r) => r.RegionName!), input.Filters, {
+    fields: { 'region-name': (r) => r.data.RegionName, endpoint: (r) => r.data.Endpoint, 'opt-in-status': (r) => r.data.OptInStatus },
+  }).map((r) => r.data);
   void ctx;
   return { Regions: regions };
 }
@@ -66,16 +49,18 @@ function describeAvailabilityZones(input: DescribeAvailabilityZonesRequest, ctx:
   checkDryRun(input);
   if (input.ZoneNames?.length || input.ZoneIds?.length)
     zones = zones.filter((z) => input.ZoneNames?.includes(z.ZoneName!) || input.ZoneIds?.includes(z.ZoneId!));
-  zones = filterPlain(zones, input.Filters, {
-    'zone-name': (z) => z.ZoneName,
-    'zone-id': (z) => z.ZoneId,
-    'region-name': (z) => z.RegionName,
-    state: (z) => z.State,
-    'zone-type': (z) => z.ZoneType,
-    'group-name': (z) => z.GroupName,
-    'opt-in-status': (z) => z.OptInStatus,
-    'network-border-group': (z) => z.NetworkBorderGroup,
-  });
+  zones = filterRecords(asRows(zones, (z) => z.ZoneName!), input.Filters, {
+    fields: {
+      'zone-name': (z) => z.data.ZoneName,
+      'zone-id': (z) => z.data.ZoneId,
+      'region-name': (z) => z.data.RegionName,
+      state: (z) => z.data.State,
+      'zone-type': (z) => z.data.ZoneType,
+      'group-name': (z) => z.data.GroupName,
+      'opt-in-status': (z) => z.data.OptInStatus,
+      'network-border-group': (z) => z.data.NetworkBorderGroup,
+    },
+  }).map((r) => r.data);
   return { AvailabilityZones: zones };
 }
 

@@ -2,7 +2,7 @@
 import type { CreateTagsRequest, DeleteTagsRequest, DescribeTagsRequest, DescribeTagsResult, TagDescription } from '@aws-sdk/client-ec2';
 import type { Collection, ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
-import { checkDryRun, filterRecords, pageOf, validateTags } from './common.js';
+import { asRows, checkDryRun, filterRecords, pageOf, validateTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { T } from './records.js';
 
@@ -57,21 +57,14 @@ function deleteTags(input: DeleteTagsRequest, ctx: Ec2Context): object {
   return {};
 }
 
-interface TagRow {
-  seq: number;
-  d: TagDescription;
-}
-
 function describeTags(input: DescribeTagsRequest, ctx: Ec2Context): DescribeTagsResult {
   checkDryRun(input);
-  const rows: TagRow[] = [];
+  const tags: TagDescription[] = [];
   for (const kind of TAGGABLE)
     for (const r of ctx.tenant.collection<unknown>(kind.type).list({ region: ctx.region }))
-      for (const [Key, Value] of Object.entries(r.tags)) rows.push({ seq: 0, d: { Key, Value, ResourceId: r.id, ResourceType: kind.resourceType as TagDescription['ResourceType'] } });
-  rows.sort((a, b) => (a.d.ResourceId! < b.d.ResourceId! ? -1 : a.d.ResourceId! > b.d.ResourceId! ? 1 : a.d.Key! < b.d.Key! ? -1 : 1));
-  rows.forEach((r, i) => (r.seq = i + 1));
-  const asRecords = rows.map((r) => ({ id: `${r.d.ResourceId}:${r.d.Key}`, seq: r.seq, tags: {}, data: r.d }) as unknown as ResourceRecord<TagDescription>);
-  const filtered = filterRecords(asRecords, input.Filters, {
+      for (const [Key, Value] of Object.entries(r.tags)) tags.push({ Key, Value, ResourceId: r.id, ResourceType: kind.resourceType as TagDescription['ResourceType'] });
+  tags.sort((a, b) => (a.ResourceId! < b.ResourceId! ? -1 : a.ResourceId! > b.ResourceId! ? 1 : a.Key! < b.Key! ? -1 : 1));
+  const filtered = filterRecords(asRows(tags, (t) => `${t.ResourceId}:${t.Key}`), input.Filters, {
     fields: {
       key: (r) => r.data.Key,
       value: (r) => r.data.Value,
