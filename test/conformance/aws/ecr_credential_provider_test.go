@@ -26,7 +26,6 @@ package aws_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -93,13 +92,7 @@ func buildECRCredentialProvider(t *testing.T) (string, error) {
 		return "", err
 	}
 
-	timeout := ecrBuildTimeout
-	if dl, ok := t.Deadline(); ok {
-		if left := time.Until(dl) - 30*time.Second; left < timeout {
-			timeout = left
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel, timeout := harness.BuildContext(t, ecrBuildTimeout)
 	defer cancel()
 	start := time.Now()
 

@@ -43,6 +43,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"fauxcloud.test/conformance/harness"
 )
 
 const (
@@ -108,13 +110,7 @@ func findOrBuildAuthProviderGCP(t *testing.T) (bin, skip string, err error) {
 		return bin, "", nil
 	}
 
-	timeout := authProviderGCPBuildTimeout
-	if dl, ok := t.Deadline(); ok {
-		if left := time.Until(dl) - 30*time.Second; left < timeout {
-			timeout = left
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel, timeout := harness.BuildContext(t, authProviderGCPBuildTimeout)
 	defer cancel()
 	start := time.Now()
 

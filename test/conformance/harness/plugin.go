@@ -51,3 +51,17 @@ func RunCredentialPlugin(bin string, args, env []string, request any, timeout ti
 	}
 	return r, nil
 }
+
+// BuildContext is a context for a slow step (building an upstream binary): at most max, and
+// ending 30 s before the test's own deadline so the test can still report why it stopped.
+// It also returns the timeout it chose, for error messages.
+func BuildContext(t interface{ Deadline() (time.Time, bool) }, max time.Duration) (context.Context, context.CancelFunc, time.Duration) {
+	timeout := max
+	if dl, ok := t.Deadline(); ok {
+		if left := time.Until(dl) - 30*time.Second; left < timeout {
+			timeout = left
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	return ctx, cancel, timeout
+}
