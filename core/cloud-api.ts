@@ -43,10 +43,11 @@ export interface CallContext {
   touch(...ids: string[]): void;
   /**
    * Run the fault gate for the decoded call, with what the cloud knows of the zones and resources
-   * it names. Waits out injected latency; throws the cloud's CloudError (or a connection fault)
-   * when a rule says so. The answer tells a read under a stale-read fault its visibility horizon.
+   * it names (asked for only when rules are installed, so the usual rule-less run pays nothing).
+   * Waits out injected latency; throws the cloud's CloudError (or a connection fault) when a rule
+   * says so. The answer tells a read under a stale-read fault its visibility horizon.
    */
-  gate(scope?: { zones?: readonly string[]; resources?: readonly ResourceInfo[] }): Promise<{ staleHorizon?: number }>;
+  gate(scope?: () => { zones?: readonly string[]; resources?: readonly ResourceInfo[] }): Promise<{ staleHorizon?: number }>;
 }
 
 /** An injected error as the fault engine hands it to a cloud. */

@@ -69,7 +69,9 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
         engine,
         requestId,
         touch: (...ids) => ids.forEach((id) => touched.add(id)),
-        gate: async (scope) => {
+        gate: async (scopeOf) => {
+          if (engine.faults.size === 0) return {};
+          const scope = scopeOf?.();
           const info: CallInfo = {
             cloud: api.name,
             ...call,

@@ -62,7 +62,7 @@ export async function serveAws(service: AwsService, call: AwsCallTarget, req: Wi
     service.protocol === 'ec2' ? decodeEc2Query(call.params, model.input) : service.protocol === 'query' ? decodeQuery(call.params, model.input) : decodeJson(req.body, model.input);
   const ids = resourceIdsIn(input);
   ctx.touch(...ids);
-  const { staleHorizon } = await ctx.gate(service.faultScope?.(tenant, input, ids));
+  const { staleHorizon } = await ctx.gate(() => service.faultScope?.(tenant, input, ids) ?? {});
   const aws: AwsContext = {
     engine,
     tenant,

@@ -40,7 +40,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
       }
       const inst = findGceInstance(engine, req.headers, defaultProject);
       if (inst) ctx.touch(inst.record.data.numericId);
-      await ctx.gate(inst ? { zones: [inst.record.data.zone], resources: [{ id: inst.record.data.numericId, tags: inst.record.tags, zone: inst.record.data.zone }] } : undefined);
+      await ctx.gate(() => (inst ? { zones: [inst.record.data.zone], resources: [{ id: inst.record.data.numericId, tags: inst.record.tags, zone: inst.record.data.zone }] } : {}));
       const path = req.path === '/computeMetadata/v1' ? METADATA_PREFIX : req.path;
       const r = serveMetadata(engine, req.method, path, req.query, req.headers, inst);
       return { status: r.status, headers: { 'content-type': r.contentType, 'metadata-flavor': 'Google', server: 'Metadata Server for VM' }, body: r.body, errorCode: r.status >= 400 ? String(r.status) : undefined };
