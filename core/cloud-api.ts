@@ -16,6 +16,8 @@ export interface WireRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** Arrived on the HTTPS port (clouds that echo their own URLs use the caller's scheme). */
+  secure?: boolean;
 }
 
 export interface WireReply {
@@ -45,9 +47,15 @@ export interface CallContext {
    * Run the fault gate for the decoded call, with what the cloud knows of the zones and resources
    * it names (asked for only when rules are installed, so the usual rule-less run pays nothing).
    * Waits out injected latency; throws the cloud's CloudError (or a connection fault) when a rule
-   * says so. The answer tells a read under a stale-read fault its visibility horizon.
+   * says so. The answer tells a read under a stale-read fault its visibility horizon, and a call
+   * that starts a long-running operation the error that operation must end with (`fail:` rules).
    */
-  gate(scope?: () => { zones?: readonly string[]; resources?: readonly ResourceInfo[] }): Promise<{ staleHorizon?: number }>;
+  gate(scope?: () => { zones?: readonly string[]; resources?: readonly ResourceInfo[] }): Promise<GateAnswer>;
+}
+
+export interface GateAnswer {
+  staleHorizon?: number;
+  asyncFailure?: InjectedError;
 }
 
 /** An injected error as the fault engine hands it to a cloud. */

@@ -47,6 +47,7 @@ function toWire(req: FastifyRequest): WireRequest {
     query: new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)),
     headers: req.headers,
     body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    secure: (req.raw.socket as { encrypted?: boolean }).encrypted === true,
   };
 }
 
@@ -83,7 +84,10 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
           const o = decision.outcome;
           if (o?.kind === 'error') throw api.faultError(o, call);
           if (o?.kind === 'connection' && (o.fault.kind === 'reset' || o.fault.kind === 'empty' || o.fault.kind === 'hang')) throw new ConnectionDropped(o.fault);
-          return { staleHorizon: decision.staleMs === undefined ? undefined : engine.clock.now() - decision.staleMs };
+          return {
+            staleHorizon: decision.staleMs === undefined ? undefined : engine.clock.now() - decision.staleMs,
+            asyncFailure: decision.asyncFailure,
+          };
         },
       };
       const reply = await api.handle(call, wire, ctx);

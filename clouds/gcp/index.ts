@@ -1,7 +1,7 @@
 /**
  * Google Cloud as a fastify plugin: the GCE metadata server (`/computeMetadata/v1/…`, also as an
- * HTTP proxy target for `metadata.google.internal`) and the OAuth token endpoint. Tenancy is the
- * project. Compute Engine's API lands here next, on the same registration.
+ * HTTP proxy target for `metadata.google.internal`), the OAuth token endpoint and Compute Engine's
+ * REST API (`/compute/{v1,beta,alpha}/projects/…`, compute/). Tenancy is the project.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
@@ -10,11 +10,18 @@ import { gcpFaultError, googleError } from './errors.js';
 import { findGceInstance, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
 import { issueOAuthToken } from './oauth.js';
 import { applyGcpSeed, GcpSeedSchema, validateGcpSeed } from './seed.js';
+import { defineOperationMachine } from './compute/operations.js';
+import { defineDiskMachines } from './compute/resources/disks.js';
+import { defineSnapshotMachines } from './compute/resources/snapshots.js';
+import { identifyCompute, serveCompute, type ComputeRouted } from './compute/service.js';
 
-type GcpCall = RoutedCall & { kind: 'metadata' | 'oauth' };
+type GcpCall = (RoutedCall & { kind: 'metadata' | 'oauth' }) | ComputeRouted;
 
 const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
   // The default scenario's project, else whichever the seed made first.
+  defineOperationMachine(engine);
+  defineDiskMachines(engine);
+  defineSnapshotMachines(engine);
   const defaultProject = () => (engine.store.findTenant('gcp:fauxcloud-project') ? 'fauxcloud-project' : undefined);
 
   const api: CloudApi<GcpCall> = {
@@ -23,6 +30,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     priority: 50,
 
     identify(req: WireRequest): GcpCall | undefined {
+      if (req.path.startsWith('/compute/')) return identifyCompute(req);
       if (req.path === '/computeMetadata/v1' || req.path.startsWith(METADATA_PREFIX)) {
         const inst = findGceInstance(engine, req.headers, defaultProject);
         const operation = /\/token$/.test(req.path) ? 'GetToken' : 'GetMetadata';
@@ -33,6 +41,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     },
 
     async handle(call, req, ctx): Promise<WireReply> {
+      if (call.kind === 'compute') return serveCompute(engine, call, req, ctx);
       if (call.kind === 'oauth') {
         await ctx.gate();
         const token = issueOAuthToken(engine, new URLSearchParams(req.body.toString('utf8')));

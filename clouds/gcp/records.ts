@@ -4,6 +4,7 @@ export const G = {
   zone: 'gcp.compute.zone',
   network: 'gcp.compute.network',
   subnetwork: 'gcp.compute.subnetwork',
+  ipAllocation: 'gcp.compute.ipAllocation',
   instance: 'gcp.compute.instance',
 } as const;
 
@@ -11,17 +12,19 @@ export interface ProjectData {
   number: string;
 }
 
-export interface NetworkData {
-  name: string;
-  numericId: string;
-}
-
+/** Networks and subnetworks are kept as Compute JSON (compute/collections.ts); these are the fields read here. */
 export interface SubnetworkData {
   name: string;
+  /** `compute://projects/p/global/networks/n` */
   network: string;
-  region: string;
   ipCidrRange: string;
-  nextHost: number;
+  gatewayAddress: string;
+  [field: string]: unknown;
+}
+
+/** Addresses handed out in a subnetwork (instances, internal addresses, forwarding rules). */
+export interface IpAllocationData {
+  used: string[];
 }
 
 export interface GceInstanceData {
@@ -38,7 +41,17 @@ export interface GceInstanceData {
   labels: Record<string, string>;
   attributes: Record<string, string>;
   creationTimestamp: string;
+  /** Compute's `instance.disks[]`, kept in step with `disk.users[]`. */
+  disks: Array<Record<string, unknown>>;
+  /** Network tags (`tags.items`). */
+  tags: string[];
+  tagsFingerprint: string;
+  status: string;
 }
+
+export const instanceKey = (zone: string, name: string): string => `zones/${zone}/instances/${name}`;
+export const subnetworkKey = (region: string, name: string): string => `regions/${region}/subnetworks/${name}`;
+export const networkKey = (name: string): string => `global/networks/${name}`;
 
 /** `us-central1-a` → `us-central1`. */
 export const regionOf = (zone: string): string => zone.replace(/-[a-z]$/, '');

@@ -6,7 +6,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { SeedProblem } from '../../core/cloud-api.js';
 import type { Engine } from '../../core/engine.js';
-import { G, regionOf, type GceInstanceData, type NetworkData, type ProjectData, type SubnetworkData } from './records.js';
+import { ref } from './compute/urls.js';
+import { allocateIp, intToIp, ipToInt } from './ips.js';
+import { G, instanceKey, networkKey, regionOf, subnetworkKey, type GceInstanceData, type ProjectData, type SubnetworkData } from './records.js';
 
 const Labels = Type.Record(Type.String(), Type.String());
 const Instance = Type.Object(
@@ -20,6 +22,7 @@ const Instance = Type.Object(
     serviceAccount: Type.Optional(Type.String()),
     labels: Type.Optional(Labels),
     attributes: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'instance metadata attributes' })),
+    tags: Type.Optional(Type.Array(Type.String(), { description: 'network tags (firewall targets)' })),
   },
   { additionalProperties: false },
 );
@@ -62,13 +65,6 @@ export function validateGcpSeed(section: unknown): SeedProblem[] {
   return problems;
 }
 
-function nextIp(s: SubnetworkData): string {
-  const [base, bits] = s.ipCidrRange.split('/');
-  const n = base!.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) + s.nextHost++;
-  if (s.nextHost >= 2 ** (32 - Number(bits)) - 2) throw new Error(`subnetwork ${s.name} is full`);
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
 export function applyGcpSeed(section: unknown, engine: Engine, onlyTenant?: string): void {
   const seed = section as GcpSeed;
   for (const [projectId, p] of Object.entries(seed.projects ?? {})) {
@@ -76,31 +72,60 @@ export function applyGcpSeed(section: unknown, engine: Engine, onlyTenant?: stri
     const tenant = engine.store.tenant('gcp', projectId);
     tenant.collection<ProjectData>(G.project).insert({ id: projectId, data: { number: p.number ?? `${1 + (Number(engine.ids.digits('gcp:project', 11)) % 9)}${engine.ids.digits('gcp:project', 11)}` } });
     for (const zone of p.zones ?? DEFAULT_ZONES) tenant.collection(G.zone).insert({ id: zone, region: regionOf(zone), data: { name: zone } });
+    const created = new Date(engine.clock.now()).toISOString().replace('Z', '+00:00');
+    const link = (key: string) => ref(projectId, key);
+    const id = () => engine.ids.digits('gcp:id', 19).replace(/^0/, '1');
     for (const n of p.networks ?? []) {
-      tenant.collection<NetworkData>(G.network).insert({ id: n.name, data: { name: n.name, numericId: engine.ids.digits('gcp:id', 19) } });
-      for (const s of n.subnetworks ?? [])
-        tenant.collection<SubnetworkData>(G.subnetwork).insert({ id: `${s.region}/${s.name}`, region: s.region, parent: n.name, data: { name: s.name, network: n.name, region: s.region, ipCidrRange: s.cidr, nextHost: 2 } });
+      const subnets = n.subnetworks ?? [];
+      tenant.collection(G.network).insert({
+        id: networkKey(n.name),
+        data: {
+          kind: 'compute#network', id: id(), creationTimestamp: created, name: n.name, selfLink: link(networkKey(n.name)),
+          autoCreateSubnetworks: false, mtu: 1460, routingConfig: { routingMode: 'REGIONAL' }, networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL',
+          subnetworks: subnets.map((s) => link(subnetworkKey(s.region, s.name))),
+        },
+      });
+      for (const s of subnets) {
+        const key = subnetworkKey(s.region, s.name);
+        const [base, bits] = s.cidr.split('/');
+        const size = 2 ** (32 - Number(bits));
+        const start = ipToInt(base!) - (ipToInt(base!) % size);
+        tenant.collection<SubnetworkData>(G.subnetwork).insert({
+          id: key,
+          region: s.region,
+          parent: networkKey(n.name),
+          data: {
+            kind: 'compute#subnetwork', id: id(), creationTimestamp: created, name: s.name, network: link(networkKey(n.name)),
+            ipCidrRange: `${intToIp(start)}/${bits}`, gatewayAddress: intToIp(start + 1), region: link(`regions/${s.region}`), selfLink: link(key),
+            fingerprint: 'fauxcloud00=', privateIpGoogleAccess: true, stackType: 'IPV4_ONLY', purpose: 'PRIVATE',
+          },
+        });
+      }
     }
     const subnets = tenant.collection<SubnetworkData>(G.subnetwork);
     for (const inst of p.instances ?? []) {
-      const subnet = [...subnets.all()].find((s) => (inst.subnetwork ? s.data.name === inst.subnetwork : s.data.region === regionOf(inst.zone)))!;
+      const subnet = [...subnets.all()].find((s) => (inst.subnetwork ? s.data.name === inst.subnetwork : s.region === regionOf(inst.zone)))!;
       tenant.collection<GceInstanceData>(G.instance).insert({
-        id: `${inst.zone}/${inst.name}`,
+        id: instanceKey(inst.zone, inst.name),
         region: regionOf(inst.zone),
         tags: inst.labels ?? {},
         data: {
           name: inst.name,
-          numericId: engine.ids.digits('gcp:id', 19).replace(/^0/, '1'),
+          numericId: id(),
           zone: inst.zone,
           machineType: inst.machineType ?? 'e2-standard-4',
-          network: subnet.data.network,
+          network: subnet.data.network.slice(subnet.data.network.lastIndexOf('/') + 1),
           subnetwork: subnet.data.name,
-          networkIp: nextIp(subnet.data),
+          networkIp: allocateIp(tenant, subnet.id, subnet.data.ipCidrRange)!,
           externalIp: inst.externalIp,
           serviceAccount: inst.serviceAccount ?? `${tenant.collection<ProjectData>(G.project).peek(projectId)!.data.number}-compute@developer.gserviceaccount.com`,
           scopes: ['https://www.googleapis.com/auth/cloud-platform'],
           labels: inst.labels ?? {},
           attributes: inst.attributes ?? {},
+          disks: [],
+          tags: inst.tags ?? [],
+          tagsFingerprint: 'fauxcloud00=',
+          status: 'RUNNING',
           creationTimestamp: new Date(engine.clock.now()).toISOString(),
         },
       });

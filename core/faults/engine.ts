@@ -95,6 +95,9 @@ export class FaultEngine implements FaultGate {
         case 'hold':
           decision.holds.push({ rule: rule.name, state: e.state, ms: e.ms, reads: e.reads });
           break;
+        case 'fail':
+          decision.asyncFailure = { rule: rule.name, code: e.code, status: e.status, message: e.message };
+          break;
         case 'stale':
           decision.staleMs = Math.max(decision.staleMs ?? 0, e.ms);
           break;

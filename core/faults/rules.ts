@@ -64,6 +64,7 @@ export const FaultRuleSchema = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1 })),
     match: Type.Optional(Match),
     error: Type.Optional(ErrorEffect),
+    fail: Type.Optional(Type.Union([ErrorEffect], { description: 'accept the call; its long-running operation (GCP Operation, Azure LRO) ends with this error' })),
     throttle: Type.Optional(ThrottleEffect),
     latency: Type.Optional(LatencyEffect),
     connection: Type.Optional(ConnectionEffect),
@@ -74,7 +75,7 @@ export const FaultRuleSchema = Type.Object(
 export type FaultRuleSpec = Static<typeof FaultRuleSchema>;
 export const FaultRulesSchema = Type.Array(FaultRuleSchema);
 
-export const EFFECT_KEYS = ['error', 'throttle', 'latency', 'connection', 'state'] as const;
+export const EFFECT_KEYS = ['error', 'fail', 'throttle', 'latency', 'connection', 'state'] as const;
 
 export function durationMs(d: number | string): number {
   if (typeof d === 'number') return d;
@@ -124,6 +125,10 @@ function toEffect(spec: FaultRuleSpec, key: (typeof EFFECT_KEYS)[number]): RuleE
       const e = spec.error!;
       return typeof e === 'string' ? { kind: 'error', code: e } : { kind: 'error', code: e.code, status: e.status, message: e.message };
     }
+    case 'fail': {
+      const e = spec.fail!;
+      return typeof e === 'string' ? { kind: 'fail', code: e } : { kind: 'fail', code: e.code, status: e.status, message: e.message };
+    }
     case 'throttle':
       return { kind: 'throttle', rate: spec.throttle!.rate, burst: spec.throttle!.burst ?? 1 };
     case 'latency':
@@ -162,6 +167,8 @@ export function formatRule(r: FaultRule): FaultRuleSpec {
   switch (e.kind) {
     case 'error':
       return { ...base, error: e.status === undefined && e.message === undefined ? e.code : { code: e.code, status: e.status, message: e.message } };
+    case 'fail':
+      return { ...base, fail: e.status === undefined && e.message === undefined ? e.code : { code: e.code, status: e.status, message: e.message } };
     case 'throttle':
       return { ...base, throttle: { rate: e.rate, burst: e.burst } };
     case 'latency':

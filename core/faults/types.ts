@@ -34,6 +34,8 @@ export type ConnectionFault =
 
 export type RuleEffect =
   | { kind: 'error'; code: string; status?: number; message?: string }
+  /** The call is accepted; the long-running operation it starts ends with this error. */
+  | { kind: 'fail'; code: string; status?: number; message?: string }
   | { kind: 'throttle'; rate: number; burst: number }
   | { kind: 'latency'; latency: LatencySpec }
   | { kind: 'connection'; fault: ConnectionFault }
@@ -73,6 +75,8 @@ export interface GateDecision {
   delayMs: number;
   /** Passive effects applied after the handler: hold resources in a state. */
   holds: Array<{ rule: string; state: string; ms?: number; reads?: number }>;
+  /** An accepted call whose long-running operation must end with this error (clouds with LROs). */
+  asyncFailure?: { rule: string; code: string; status?: number; message?: string };
   /** Resources created less than this many virtual ms ago are not visible to this request. */
   staleMs?: number;
   /** Names of every rule that fired, for the journal. */

@@ -4,7 +4,7 @@
  * directory as JSON with camelCased keys and arrays for numbered children, as the server does.
  */
 import type { ResourceRecord, TenantStore } from '../../../core/store.js';
-import { G, type GceInstanceData, type ProjectData, type SubnetworkData } from '../records.js';
+import { G, regionOf, subnetworkKey, type GceInstanceData, type ProjectData, type SubnetworkData } from '../records.js';
 
 export type Tree = Map<string, string>;
 
@@ -12,7 +12,7 @@ export function metadataTree(tenant: TenantStore, inst: ResourceRecord<GceInstan
   const d = inst.data;
   const project = tenant.id;
   const number = tenant.collection<ProjectData>(G.project).peek(project)?.data.number ?? '0';
-  const subnet = [...tenant.collection<SubnetworkData>(G.subnetwork).all()].find((s) => s.data.name === d.subnetwork && s.data.network === d.network);
+  const subnet = tenant.collection<SubnetworkData>(G.subnetwork).peek(subnetworkKey(regionOf(d.zone), d.subnetwork));
   const [base = '10.0.0.0', bits = '24'] = (subnet?.data.ipCidrRange ?? '').split('/');
   const mask = (0xffffffff << (32 - Number(bits))) >>> 0;
   const gw = (base.split('.').reduce((a, o) => a * 256 + Number(o), 0) + 1) >>> 0;
@@ -28,7 +28,7 @@ export function metadataTree(tenant: TenantStore, inst: ResourceRecord<GceInstan
     'instance/machine-type': `projects/${number}/machineTypes/${d.machineType}`,
     'instance/cpu-platform': 'Intel Cascade Lake',
     'instance/image': `projects/cos-cloud/global/images/cos-stable`,
-    'instance/tags': '[]',
+    'instance/tags': JSON.stringify(d.tags),
     'instance/network-interfaces/0/ip': d.networkIp,
     'instance/network-interfaces/0/mac': mac,
     'instance/network-interfaces/0/mtu': '1460',

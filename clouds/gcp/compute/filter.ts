@@ -1,0 +1,188 @@
+/**
+ * Compute's list `filter` parameter, in both spellings the API takes:
+ * - regular expressions: `name eq "k8s-.*"`, `(name eq C-.*) (network eq URL) (description ne x)`;
+ *   the literal is RE2 and must match the whole field;
+ * - comparisons: `name = x`, `labels.env != prod`, `sizeGb > 10`, `name:web` (has / substring),
+ *   joined by AND, OR (binds tighter), NOT, parentheses, or plain juxtaposition (AND).
+ * Fields are dotted paths into the answer's JSON; a repeated field matches if any element does.
+ */
+import { invalid } from './problems.js';
+import { renderRef } from './urls.js';
+
+export type Predicate = (item: Record<string, unknown>) => boolean;
+
+export function compileFilter(filter: string | undefined, base: string): Predicate | undefined {
+  const text = filter?.trim();
+  if (!text) return undefined;
+  const bad = () => invalid(`Invalid list filter expression '${text}'.`);
+  try {
+    return /\s(eq|ne)\s/.test(text) ? regexFilter(text, base, bad) : new ComparisonParser(text, base, bad).parse();
+  } catch (e) {
+    if (e instanceof SyntaxError) throw bad();
+    throw e;
+  }
+}
+
+/** Every value at a dotted path (arrays fan out), stored references made absolute. */
+function valuesAt(item: unknown, path: string[], base: string): string[] {
+  let current: unknown[] = [item];
+  for (const key of path) {
+    const next: unknown[] = [];
+    for (const c of current) {
+      if (c === null || typeof c !== 'object') continue;
+      const v = (c as Record<string, unknown>)[key];
+      if (Array.isArray(v)) next.push(...v);
+      else if (v !== undefined) next.push(v);
+    }
+    current = next;
+  }
+  return current.filter((v) => v === null || typeof v !== 'object').map((v) => (typeof v === 'string' ? renderRef(v, base) : String(v)));
+}
+
+function regexFilter(text: string, base: string, bad: () => Error): Predicate {
+  const terms: Array<{ path: string[]; negate: boolean; re: RegExp }> = [];
+  const term = /\s*\(?\s*([A-Za-z_][\w.]*)\s+(eq|ne)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s)]+))\s*\)?/y;
+  let pos = 0;
+  while (pos < text.length) {
+    term.lastIndex = pos;
+    const m = term.exec(text);
+    if (!m) throw bad();
+    const literal = m[3] ?? m[4] ?? m[5] ?? '';
+    terms.push({ path: m[1]!.split('.'), negate: m[2] === 'ne', re: new RegExp(`^(?:${literal})$`) });
+    pos = term.lastIndex;
+    while (text[pos] === ' ') pos++;
+  }
+  if (terms.length === 0) throw bad();
+  return (item) => terms.every((t) => valuesAt(item, t.path, base).some((v) => t.re.test(v)) !== t.negate);
+}
+
+const OPS = ['!=', '>=', '<=', '=', '>', '<', ':'] as const;
+
+class ComparisonParser {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly base: string,
+    private readonly bad: () => Error,
+  ) {}
+
+  parse(): Predicate {
+    const p = this.andSeq();
+    this.ws();
+    if (this.pos < this.text.length) throw this.bad();
+    return p;
+  }
+
+  private ws(): void {
+    while (this.text[this.pos] === ' ' || this.text[this.pos] === '\t' || this.text[this.pos] === '\n') this.pos++;
+  }
+
+  private keyword(word: string): boolean {
+    this.ws();
+    const re = new RegExp(`${word}(?=[\\s(])`, 'y');
+    re.lastIndex = this.pos;
+    if (!re.test(this.text)) return false;
+    this.pos += word.length;
+    return true;
+  }
+
+  private andSeq(): Predicate {
+    const parts = [this.orSeq()];
+    for (;;) {
+      this.ws();
+      if (this.pos >= this.text.length || this.text[this.pos] === ')') break;
+      this.keyword('AND');
+      parts.push(this.orSeq());
+    }
+    return parts.length === 1 ? parts[0]! : (item) => parts.every((p) => p(item));
+  }
+
+  private orSeq(): Predicate {
+    const parts = [this.unary()];
+    while (this.keyword('OR')) parts.push(this.unary());
+    return parts.length === 1 ? parts[0]! : (item) => parts.some((p) => p(item));
+  }
+
+  private unary(): Predicate {
+    this.ws();
+    if (this.keyword('NOT') || this.text[this.pos] === '-') {
+      if (this.text[this.pos] === '-') this.pos++;
+      const inner = this.unary();
+      return (item) => !inner(item);
+    }
+    if (this.text[this.pos] === '(') {
+      this.pos++;
+      const inner = this.andSeq();
+      this.ws();
+      if (this.text[this.pos] !== ')') throw this.bad();
+      this.pos++;
+      return inner;
+    }
+    return this.comparison();
+  }
+
+  private comparison(): Predicate {
+    const field = /[A-Za-z_][\w.]*/y;
+    field.lastIndex = this.pos;
+    const f = field.exec(this.text);
+    if (!f) throw this.bad();
+    this.pos = field.lastIndex;
+    this.ws();
+    const op = OPS.find((o) => this.text.startsWith(o, this.pos));
+    if (!op) throw this.bad();
+    this.pos += op.length;
+    this.ws();
+    const value = this.value();
+    const path = f[0].split('.');
+    const test = comparator(op, value);
+    return (item) => {
+      const values = valuesAt(item, path, this.base);
+      return op === '!=' ? values.every((v) => test(v)) : values.some((v) => test(v));
+    };
+  }
+
+  private value(): string {
+    const q = this.text[this.pos];
+    if (q === '"' || q === "'") {
+      const end = this.text.indexOf(q, this.pos + 1);
+      if (end === -1) throw this.bad();
+      const v = this.text.slice(this.pos + 1, end);
+      this.pos = end + 1;
+      return v;
+    }
+    const m = /[^\s()]+/y;
+    m.lastIndex = this.pos;
+    const r = m.exec(this.text);
+    if (!r) throw this.bad();
+    this.pos = m.lastIndex;
+    return r[0];
+  }
+}
+
+function glob(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+}
+
+function comparator(op: (typeof OPS)[number], value: string): (v: string) => boolean {
+  const num = Number(value);
+  const numeric = value.trim() !== '' && Number.isFinite(num);
+  const cmp = (v: string): number => (numeric && Number.isFinite(Number(v)) ? Number(v) - num : v < value ? -1 : v > value ? 1 : 0);
+  switch (op) {
+    case '=': {
+      const re = value.includes('*') ? glob(value) : undefined;
+      return (v) => (re ? re.test(v) : v === value);
+    }
+    case '!=':
+      return (v) => v !== value;
+    case ':':
+      return value === '*' ? () => true : (v) => v.includes(value.replace(/\*/g, ''));
+    case '>':
+      return (v) => cmp(v) > 0;
+    case '<':
+      return (v) => cmp(v) < 0;
+    case '>=':
+      return (v) => cmp(v) >= 0;
+    case '<=':
+      return (v) => cmp(v) <= 0;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Compute Engine Operations on the core lifecycle engine: every mutation answers with a zonal,
+ * regional or global Operation that moves PENDING → RUNNING → DONE (instant by default; scenarios
+ * slow, hold or fail it). The change a mutation makes is an *effect*, named data on the operation,
+ * applied when it reaches DONE, so an operation that fails changes nothing and state exports
+ * stay plain JSON.
+ */
+import type { Engine } from '../../../core/engine.js';
+import type { ResourceRecord, TenantStore } from '../../../core/store.js';
+import { httpMessage, notFound, type OpFailure } from './problems.js';
+import { ref } from './urls.js';
+import type { Json } from './codec.js';
+
+export const OPERATION = 'gcp.compute.operation';
+
+export interface OperationData {
+  name: string;
+  numericId: string;
+  operationType: string;
+  /** `zones/z`, `regions/r` or `global`. */
+  scope: string;
+  targetLink: string;
+  targetId?: string;
+  user: string;
+  insertTime: string;
+  startTime?: string;
+  endTime?: string;
+  effect?: Effect;
+  failure?: OpFailure;
+}
+
+export interface Effect {
+  kind: string;
+  args: Json;
+}
+
+export interface EffectContext {
+  engine: Engine;
+  tenant: TenantStore;
+  project: string;
+  at: number;
+  op: OperationData;
+}
+
+/** What an effect does at DONE; `abandon` undoes what the call did up front when the operation fails. */
+export interface EffectImpl {
+  apply(ctx: EffectContext, args: Json): OpFailure | void;
+  abandon?(ctx: EffectContext, args: Json): void;
+}
+
+const effects = new Map<string, EffectImpl>();
+
+export function defineEffect(kind: string, impl: EffectImpl): void {
+  effects.set(kind, impl);
+}
+
+export const timestamp = (ms: number): string => new Date(ms).toISOString().replace('Z', '+00:00');
+
+export function defineOperationMachine(engine: Engine): void {
+  engine.lifecycle.define<OperationData>({
+    type: OPERATION,
+    auto: { PENDING: 'RUNNING', RUNNING: 'DONE' },
+    onEnter: ({ record, to, at, tenant }) => {
+      const op = record.data;
+      if (to === 'RUNNING') op.startTime = timestamp(at);
+      if (to !== 'DONE') return;
+      op.startTime ??= timestamp(at);
+      op.endTime = timestamp(at);
+      const impl = op.effect ? effects.get(op.effect.kind) : undefined;
+      const ctx: EffectContext = { engine, tenant, project: tenant.id, at, op };
+      if (op.failure) impl?.abandon?.(ctx, op.effect!.args);
+      else if (impl) {
+        const failure = impl.apply(ctx, op.effect!.args);
+        if (failure) {
+          op.failure = failure;
+          impl.abandon?.(ctx, op.effect!.args);
+        }
+      }
+    },
+  });
+}
+
+export interface StartOperation {
+  scope: string;
+  operationType: string;
+  /** Store key of the target, relative to the project (`zones/z/disks/d`). */
+  target: string;
+  targetId?: string;
+  effect?: Effect;
+  /** From a `fail:` fault rule: the operation ends DONE with this error. */
+  failure?: OpFailure;
+}
+
+export function startOperation(engine: Engine, tenant: TenantStore, start: StartOperation): ResourceRecord<OperationData> {
+  const now = engine.clock.now();
+  const name = `operation-${now}-${engine.ids.hex('gcp:op', 13)}-${engine.ids.hex('gcp:op', 8)}-${engine.ids.hex('gcp:op', 8)}`;
+  const record = tenant.collection<OperationData>(OPERATION).insert({
+    id: `${start.scope}/operations/${name}`,
+    region: start.scope.startsWith('global') ? undefined : start.scope.split('/')[1]!.replace(/-[a-z]$/, ''),
+    data: {
+      name,
+      numericId: engine.ids.digits('gcp:id', 19).replace(/^0/, '1'),
+      operationType: start.operationType,
+      scope: start.scope,
+      targetLink: ref(tenant.id, start.target),
+      targetId: start.targetId,
+      user: 'fauxcloud@fauxcloud.iam.gserviceaccount.com',
+      insertTime: timestamp(now),
+      effect: start.effect,
+      failure: start.failure,
+    },
+  });
+  engine.lifecycle.enter(tenant, record, 'PENDING', now);
+  return record;
+}
+
+export function findOperation(tenant: TenantStore, scope: string, name: string): ResourceRecord<OperationData> {
+  const rec = tenant.collection<OperationData>(OPERATION).get(`${scope}/operations/${name}`);
+  if (!rec) throw notFound(`projects/${tenant.id}/${scope}/operations/${name}`);
+  return rec;
+}
+
+export function renderOperation(project: string, rec: ResourceRecord<OperationData>): Json {
+  const op = rec.data;
+  const status = rec.lc?.state ?? 'DONE';
+  const out: Json = {
+    kind: 'compute#operation',
+    id: op.numericId,
+    name: op.name,
+    operationType: op.operationType,
+    targetLink: op.targetLink,
+    ...(op.targetId ? { targetId: op.targetId } : {}),
+    status,
+    user: op.user,
+    progress: status === 'DONE' ? 100 : 0,
+    insertTime: op.insertTime,
+    ...(op.startTime ? { startTime: op.startTime } : {}),
+    ...(status === 'DONE' && op.endTime ? { endTime: op.endTime } : {}),
+    selfLink: ref(project, `${op.scope}/operations/${op.name}`),
+  };
+  if (op.scope.startsWith('zones/')) out['zone'] = ref(project, op.scope);
+  else if (op.scope.startsWith('regions/')) out['region'] = ref(project, op.scope);
+  if (status === 'DONE' && op.failure) {
+    out['error'] = { errors: [{ code: op.failure.code, message: op.failure.message }] };
+    out['httpErrorStatusCode'] = op.failure.httpStatus;
+    out['httpErrorMessage'] = httpMessage(op.failure.httpStatus);
+  }
+  return out;
+}
+
+/**
+ * `operations.wait`: the real call blocks up to two minutes for DONE. Here it waits only while a
+ * timed transition is due within that window in real time (delays a scenario asked for), and
+ * answers at once for instant or manual operations, whose next step no waiting can bring.
+ */
+export async function waitForOperation(engine: Engine, rec: ResourceRecord<OperationData>, maxMs = 2000): Promise<void> {
+  const until = Date.now() + maxMs;
+  for (;;) {
+    engine.lifecycle.settle();
+    const lc = rec.lc;
+    if (!lc || lc.state === 'DONE' || lc.dueAt === undefined) return;
+    const delay = engine.clock.realDelayUntil(lc.dueAt);
+    if (Date.now() + delay > until) return;
+    await new Promise((r) => setTimeout(r, Math.ceil(delay) + 1));
+  }
+}

@@ -1,0 +1,10 @@
+/** Every Compute resource module, loaded once for its handler definitions. */
+import './operations-api.js';
+import './resources/locations.js';
+import './resources/disks.js';
+import './resources/instances.js';
+import './resources/snapshots.js';
+import './resources/networks.js';
+import './resources/addresses.js';
+import './resources/load-balancing.js';
+import './resources/instance-groups.js';

@@ -1,0 +1,84 @@
+/**
+ * Serving one Compute Engine call: route from the proto model, decode against it, find the
+ * project, pass the fault gate, run the handler, render references against the caller's base.
+ */
+import type { CallContext, RoutedCall, WireReply, WireRequest } from '../../../core/cloud-api.js';
+import type { Engine } from '../../../core/engine.js';
+import { handlers, type ComputeCall } from './call.js';
+import { decodeRequest } from './codec.js';
+import { computeModel, knowsPath, type ApiPackage, type Route } from './model.js';
+import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems.js';
+import { renderJson } from './urls.js';
+import { CloudError } from '../../../core/errors.js';
+import { regionOf } from '../records.js';
+import './resources.js';
+
+export const COMPUTE_PREFIX = /^\/compute\/(v1|beta|alpha|staging_v1)\/(.*)$/;
+
+export interface ComputeRouted extends RoutedCall {
+  kind: 'compute';
+  version: string;
+  route?: Route;
+  params: Record<string, string>;
+}
+
+/** Identify a Compute path; the operation is Google's method id without `compute.` (`disks.insert`). */
+export function identifyCompute(req: WireRequest): ComputeRouted | undefined {
+  const m = COMPUTE_PREFIX.exec(req.path);
+  if (!m) return undefined;
+  const segments = m[2]!.split('/');
+  const found = computeModel().match(req.method, segments);
+  const params = found?.params ?? {};
+  const zone = params['zone'];
+  return {
+    kind: 'compute',
+    service: 'compute',
+    operation: found?.route.operation ?? 'unknown',
+    version: m[1]!,
+    route: found?.route,
+    params,
+    tenant: params['project'] ?? (/^projects\/([^/]+)/.exec(m[2]!)?.[1]),
+    region: params['region'] ?? (zone ? regionOf(zone) : undefined),
+  };
+}
+
+export async function serveCompute(engine: Engine, call: ComputeRouted, req: WireRequest, ctx: CallContext): Promise<WireReply> {
+  const model = computeModel();
+  const route = call.route;
+  if (!route) {
+    const m = COMPUTE_PREFIX.exec(req.path)!;
+    if (knowsPath(model, m[2]!.split('/'))) throw new CloudError('httpMethodNotAllowed', 405, `Method ${req.method} is not allowed for ${req.path}`, { reason: 'httpMethodNotAllowed' });
+    throw new CloudError('notFound', 404, `The requested URL ${req.path} was not found on this server.`, { reason: 'notFound' });
+  }
+  const pkg: ApiPackage = call.version === 'v1' && route.pkg === 'v1' ? 'v1' : 'v1beta';
+  const decoded = decodeRequest(model, pkg, route, req.query, req.body);
+  const project = call.params['project']!;
+  const tenant = engine.store.findTenant(`gcp:${project}`);
+  if (!tenant) throw notFound(`projects/${project}`);
+  const handler = handlers.get(route.operation);
+  if (!handler) throw notImplemented(route.operation);
+
+  const zone = call.params['zone'];
+  const { asyncFailure } = await ctx.gate(() => ({ zones: zone ? [zone] : [], resources: [] }));
+  const proto = req.secure ? 'https' : 'http';
+  const host = req.headers.host ?? '127.0.0.1';
+  const base = `${proto}://${host}/compute/${call.version}/`;
+  const computeCall: ComputeCall = {
+    engine,
+    tenant,
+    project,
+    params: call.params,
+    query: decoded.query,
+    body: decoded.body ?? {},
+    route,
+    base,
+    ctx,
+    asyncFailure: asyncFailure && opFailure(asyncFailure.code, asyncFailure.message ?? `Operation failed: ${asyncFailure.code}`, asyncFailure.status ?? OP_ERROR_STATUS[asyncFailure.code] ?? 400),
+  };
+  const answer = await handler(computeCall);
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer' },
+    body: renderJson(JSON.stringify(answer), base),
+  };
+}
