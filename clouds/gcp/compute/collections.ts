@@ -59,7 +59,7 @@ export function render(tenant: TenantStore, def: CollectionDef, rec: ResourceRec
   return out;
 }
 
-export function getRecord(call: ComputeCall, def: CollectionDef, name = call.params[def.nameParam]!): ResourceRecord<Json> {
+export function getRecord(call: ComputeCall, def: CollectionDef, name = call.params[def.nameParam] ?? call.params['resource']!): ResourceRecord<Json> {
   const key = keyOf(def, call, name);
   const rec = call.tenant.collection<Json>(def.type).get(key);
   if (!rec) throw notFound(`projects/${call.project}/${key}`);
