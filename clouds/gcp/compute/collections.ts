@@ -34,6 +34,8 @@ export interface CollectionDef {
   onDeleted?(tenant: TenantStore, rec: ResourceRecord<Json>): void;
   /** Extra fields computed at read time. */
   decorate?(tenant: TenantStore, rec: ResourceRecord<Json>, out: Json): void;
+  /** PUT and PATCH results go through `prepare` again (defaults and checks; only where it allocates nothing). */
+  revalidate?: boolean;
   /** Fields a PUT or PATCH must not change. */
   immutable?: readonly string[];
 }
@@ -184,6 +186,7 @@ function replace(call: ComputeCall, def: CollectionDef, next: (current: Json) =>
   const data = next(rec.data);
   for (const f of ['kind', 'id', 'creationTimestamp', 'selfLink', 'zone', 'region', ...(def.immutable ?? [])]) if (rec.data[f] !== undefined) data[f] = rec.data[f];
   if (data['fingerprint'] !== undefined && call.body['fingerprint'] !== undefined && call.body['fingerprint'] !== rec.data['fingerprint']) throw fingerprintMismatch('fingerprint');
+  if (def.revalidate) def.prepare?.(call, data, rec.id);
   if (rec.data['fingerprint'] !== undefined) data['fingerprint'] = fingerprint(data);
   return operation(call, { scope: scopeOf(call), operationType, target: rec.id, targetId: String(rec.data['id']), effect: { kind: 'replaced', args: { type: def.type, key: rec.id, data } } });
 }

@@ -160,7 +160,7 @@ defineHandlers({
 // Health checks -------------------------------------------------------------------------------
 
 defineCollection({
-  plural: 'httpHealthChecks', service: 'httpHealthChecks', type: T.httpHealthCheck, kind: 'compute#httpHealthCheck', scope: 'global', nameParam: 'httpHealthCheck',
+  plural: 'httpHealthChecks', service: 'httpHealthChecks', type: T.httpHealthCheck, kind: 'compute#httpHealthCheck', scope: 'global', nameParam: 'httpHealthCheck', revalidate: true,
   prepare: (_call, hc) => {
     hc['port'] ??= 80;
     hc['requestPath'] ??= '/';
@@ -173,7 +173,7 @@ defineCollection({
 }, ['insert', 'get', 'list', 'delete', 'update', 'patch']);
 
 defineCollection({
-  plural: 'healthChecks', service: 'healthChecks', type: T.healthCheck, kind: 'compute#healthCheck', scope: 'global', nameParam: 'healthCheck',
+  plural: 'healthChecks', service: 'healthChecks', type: T.healthCheck, kind: 'compute#healthCheck', scope: 'global', nameParam: 'healthCheck', revalidate: true,
   prepare: (_call, hc) => {
     if (typeof hc['type'] !== 'string') throw required('resource.type');
     hc['checkIntervalSec'] ??= 5;
@@ -187,7 +187,7 @@ defineCollection({
 // Regional backend services ---------------------------------------------------------------------
 
 const BACKEND_SERVICES: CollectionDef = {
-  plural: 'backendServices', service: 'regionBackendServices', type: T.backendService, kind: 'compute#backendService', scope: 'region', nameParam: 'backendService',
+  plural: 'backendServices', service: 'regionBackendServices', type: T.backendService, kind: 'compute#backendService', scope: 'region', nameParam: 'backendService', revalidate: true,
   immutable: ['loadBalancingScheme'],
   prepare: (call, bs) => {
     bs['healthChecks'] = ((bs['healthChecks'] as string[] | undefined) ?? []).map((h, n) => requireTarget(call, h, 'healthChecks', `healthChecks[${n}]`));

@@ -77,7 +77,7 @@ defineCollection({
 }, ['insert', 'get', 'list', 'delete']);
 
 defineCollection({
-  plural: 'firewalls', service: 'firewalls', type: 'gcp.compute.firewall', kind: 'compute#firewall', scope: 'global', nameParam: 'firewall',
+  plural: 'firewalls', service: 'firewalls', type: 'gcp.compute.firewall', kind: 'compute#firewall', scope: 'global', nameParam: 'firewall', revalidate: true,
   immutable: ['network', 'direction'],
   prepare: (call, res) => {
     requireNetwork(call, res);
