@@ -165,7 +165,18 @@ const globs = new Map<string, RegExp>();
 function glob(pattern: string): RegExp {
   let rx = globs.get(pattern);
   if (!rx) {
-    rx = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    // `*` any run, `?` one character, `{a,b}` either (Compute's `{disks.insert,instances.attachDisk}`).
+    let out = '';
+    let depth = 0;
+    for (const ch of pattern) {
+      if (ch === '{') (depth++, (out += '(?:'));
+      else if (ch === '}' && depth > 0) (depth--, (out += ')'));
+      else if (ch === ',' && depth > 0) out += '|';
+      else if (ch === '*') out += '.*';
+      else if (ch === '?') out += '.';
+      else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    rx = new RegExp(`^${out}$`);
     globs.set(pattern, rx);
   }
   return rx;

@@ -14,7 +14,7 @@ const Match = Type.Object(
   {
     cloud: Type.Optional(Type.String()),
     service: Type.Optional(Type.String()),
-    operation: Type.Optional(Type.String({ description: 'glob: * and ?' })),
+    operation: Type.Optional(Type.String({ description: 'glob: * any run, ? one character, {a,b} either' })),
     tenant: Type.Optional(Type.String()),
     region: Type.Optional(Type.String()),
     zone: Type.Optional(Type.String()),

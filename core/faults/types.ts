@@ -45,7 +45,7 @@ export type RuleEffect =
 export interface RuleMatch {
   cloud?: string;
   service?: string;
-  /** Glob: `*` any run, `?` one character. */
+  /** Glob: `*` any run, `?` one character, `{a,b}` either. */
   operation?: string;
   tenant?: string;
   region?: string;
