@@ -26,7 +26,8 @@ describe('Compute disks, as the PD CSI controller uses them', () => {
     expect((await c.wait(started)).status).toBe('DONE');
 
     const [disk] = await c.disks.get({ project: PROJECT, zone: ZONE, disk: 'pvc-1' });
-    expect(disk).toMatchObject({ name: 'pvc-1', sizeGb: '20', status: 'READY', users: [] });
+    expect(disk).toMatchObject({ name: 'pvc-1', sizeGb: '20', status: 'READY' });
+    expect(disk.users ?? []).toEqual([]);
     expect(disk.type).toMatch(/\/zones\/us-central1-a\/diskTypes\/pd-balanced$/);
 
     const [attach] = await c.instances.attachDisk({ project: PROJECT, zone: ZONE, instance: 'node-a', attachedDiskResource: { source: diskPath('pvc-1'), deviceName: 'pvc-1', mode: 'READ_WRITE' } });
@@ -127,5 +128,14 @@ describe('Compute disks, as the PD CSI controller uses them', () => {
     expect(noProject.status).toBe(404);
     const unknownQuery = await rawCompute(server, 'GET', `zones/${ZONE}/disks?colour=blue`);
     expect(unknownQuery.status).toBe(400);
+  });
+});
+
+describe('partial responses', () => {
+  it('trims answers to `fields`, as the PD driver asks of instances.list', async () => {
+    const res = await rawCompute(server, 'GET', `zones/${ZONE}/instances?fields=${encodeURIComponent('items(name,disks/source),nextPageToken')}`);
+    expect(res.json).toEqual({ items: [{ name: 'node-a' }] });
+    const bad = await rawCompute(server, 'GET', `zones/${ZONE}/instances?fields=${encodeURIComponent('items(name')}`);
+    expect(bad.status).toBe(400);
   });
 });

@@ -9,6 +9,7 @@ import { decodeRequest } from './codec.js';
 import { computeModel, knowsPath, type ApiPackage, type Route } from './model.js';
 import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems.js';
 import { renderJson } from './urls.js';
+import { applyFields, parseFields } from './fields.js';
 import { CloudError } from '../../../core/errors.js';
 import { regionOf } from '../records.js';
 import './resources.js';
@@ -75,10 +76,13 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
     ctx,
     asyncFailure: asyncFailure && opFailure(asyncFailure.code, asyncFailure.message ?? `Operation failed: ${asyncFailure.code}`, asyncFailure.status ?? OP_ERROR_STATUS[asyncFailure.code] ?? 400),
   };
-  const answer = await handler(computeCall);
+  const fields = decoded.system['fields'] ? parseFields(decoded.system['fields']) : undefined;
+  const full = await handler(computeCall);
+  const answer = fields ? applyFields(full, fields) : full;
   return {
     status: 200,
     headers: { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer' },
-    body: renderJson(JSON.stringify(answer), base),
+    // proto3 JSON leaves empty repeated fields out (a disk nobody uses has no `users`).
+    body: renderJson(JSON.stringify(answer, (_k, v: unknown) => (Array.isArray(v) && v.length === 0 ? undefined : v)), base),
   };
 }
