@@ -80,4 +80,10 @@ describe('GCP drills', () => {
     expect(fw.status).toBe(403);
     expect(fw.json.error).toMatchObject({ status: 'PERMISSION_DENIED', errors: [{ reason: 'forbidden' }] });
   });
+
+  it('matches fault rules on the resource a path names', async () => {
+    await admin(server).put('/faults', [{ name: 'node-a-broken', match: { cloud: 'gcp', operation: 'instances.*', resource: { id: `zones/${ZONE}/instances/node-a` } }, error: 'internalError' }]);
+    expect((await rawCompute(server, 'GET', `zones/${ZONE}/instances/node-a`)).status).toBe(500);
+    expect((await rawCompute(server, 'GET', 'zones/us-central1-b/instances/node-b')).status).toBe(200);
+  });
 });

@@ -60,7 +60,11 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
   if (!handler) throw notImplemented(route.operation);
 
   const zone = call.params['zone'];
-  const { asyncFailure } = await ctx.gate(() => ({ zones: zone ? [zone] : [], resources: [] }));
+  const { asyncFailure } = await ctx.gate(() => {
+    // The resource a path names (`zones/z/disks/d` of `…/disks/d/resize`) is what `resource.id` matches.
+    const m = /\/projects\/[^/]+\/((?:zones|regions)\/[^/]+|global)\/([A-Za-z]+)\/([^/]+)/.exec(req.path);
+    return { zones: zone ? [zone] : [], resources: m ? [{ id: `${m[1]}/${m[2]}/${m[3]}`, tags: {}, zone }] : [] };
+  });
   const proto = req.secure ? 'https' : 'http';
   const host = req.headers.host ?? '127.0.0.1';
   const base = `${proto}://${host}/compute/${call.version}/`;
