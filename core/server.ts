@@ -36,6 +36,8 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
     });
     httpsUrl = urlOf('https', settings.host, (https.address() as AddressInfo).port);
   }
+  engine.listeners.httpUrl = httpUrl;
+  engine.listeners.httpsUrl = httpsUrl;
   return {
     app,
     engine,

@@ -23,6 +23,8 @@ describe('Compute disks, as the PD CSI controller uses them', () => {
     const op = started.latestResponse as { status: string; selfLink: string };
     expect(op.status).toBe('PENDING');
     expect(op.selfLink).toContain(`/compute/v1/projects/${PROJECT}/zones/${ZONE}/operations/operation-`);
+    // https, as GCE's links are (the PD driver refuses any other scheme); Google's origin without an HTTPS listener.
+    expect(op.selfLink).toMatch(/^https:\/\/www\.googleapis\.com\/compute\/v1\//);
     expect((await c.wait(started)).status).toBe('DONE');
 
     const [disk] = await c.disks.get({ project: PROJECT, zone: ZONE, disk: 'pvc-1' });

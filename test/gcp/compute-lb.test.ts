@@ -26,6 +26,9 @@ describe('GCE networking for the CCM', () => {
     expect(dup.status).toBe(409);
     const [routes] = await c.routes.list({ project: PROJECT, filter: `(name eq fauxcloud-.*) (network eq ${net.selfLink}) (description eq k8s-node-route)` });
     expect(routes.map((r) => [r.name, r.destRange, r.nextHopInstance?.split('/').pop()])).toEqual([['fauxcloud-pod-a', '10.64.1.0/24', 'node-a']]);
+    // The CCM builds the network URL from its own api-endpoint; references compare by path.
+    const [byOwnUrl] = await c.routes.list({ project: PROJECT, filter: `(network eq ${server.httpUrl}/compute/v1/projects/${PROJECT}/global/networks/default)` });
+    expect(byOwnUrl).toHaveLength(1);
     const missingHop = await rawCompute(server, 'POST', 'global/routes', { name: 'r2', network: 'global/networks/default', destRange: '10.64.2.0/24', nextHopInstance: `zones/${ZONE}/instances/ghost` });
     expect(missingHop.status).toBe(404);
     await c.wait((await c.routes.delete({ project: PROJECT, route: 'fauxcloud-pod-a' }))[0]);
@@ -111,5 +114,19 @@ describe('GCE networking for the CCM', () => {
     const igInUse = await rawCompute(server, 'DELETE', `zones/${ZONE}/instanceGroups/k8s-ig--uid`);
     expect(igInUse.status).toBe(400);
     expect(igInUse.json.error.message).toContain('being used by');
+  });
+});
+
+describe('links on the HTTPS listener', () => {
+  it('point selfLinks at fauxcloud\'s HTTPS port, on the host name the caller used', async () => {
+    const { startFauxcloud } = await import('../helpers/fauxcloud.js');
+    const tls = await startFauxcloud({ httpsPort: 0 });
+    try {
+      const res = await fetch(`${tls.httpUrl}/compute/beta/projects/${PROJECT}/zones/${ZONE}/instances/node-a`);
+      const inst = (await res.json()) as { selfLink: string };
+      expect(inst.selfLink).toBe(`${tls.httpsUrl}/compute/beta/projects/${PROJECT}/zones/${ZONE}/instances/node-a`);
+    } finally {
+      await tls.close();
+    }
   });
 });

@@ -96,7 +96,10 @@ export function decodeRequest(model: ComputeModel, pkg: ApiPackage, route: Route
     if (!field || name === route.bodyField)
       throw invalid(`Invalid JSON payload received. Unknown name "${key}": Cannot bind query parameter. Field '${key}' could not be found in request message.`);
     const v = scalar({ type: field.type }, value, key, model, pkg);
-    if (field.rule === 'repeated') (out.query[name] = (out.query[name] as unknown[] | undefined) ?? []) && (out.query[name] as unknown[]).push(v);
+    const prior = out.query[name];
+    // Repeated in the model, or repeated on the wire: discovery declares some fields repeated that
+    // the protos keep singular (disks.update's `paths`), and the Go clients send them so.
+    if (field.rule === 'repeated' || prior !== undefined) out.query[name] = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [prior]), v];
     else out.query[name] = v;
   }
   if (route.bodyField) {

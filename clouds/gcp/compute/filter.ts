@@ -5,26 +5,35 @@
  * - comparisons: `name = x`, `labels.env != prod`, `sizeGb > 10`, `name:web` (has / substring),
  *   joined by AND, OR (binds tighter), NOT, parentheses, or plain juxtaposition (AND).
  * Fields are dotted paths into the answer's JSON; a repeated field matches if any element does.
+ * Resource URLs compare by their path from `projects/` on, as GCE compares references: a caller
+ * filtering `network eq <its own endpoint>/projects/p/global/networks/n` matches whatever host
+ * and API version the stored reference would render with.
  */
 import { invalid } from './problems.js';
-import { renderRef } from './urls.js';
+import { REF } from './urls.js';
 
 export type Predicate = (item: Record<string, unknown>) => boolean;
 
-export function compileFilter(filter: string | undefined, base: string): Predicate | undefined {
+export function compileFilter(filter: string | undefined): Predicate | undefined {
   const text = filter?.trim();
   if (!text) return undefined;
   const bad = () => invalid(`Invalid list filter expression '${text}'.`);
   try {
-    return /\s(eq|ne)\s/.test(text) ? regexFilter(text, base, bad) : new ComparisonParser(text, base, bad).parse();
+    return /\s(eq|ne)\s/.test(text) ? regexFilter(text, bad) : new ComparisonParser(text, bad).parse();
   } catch (e) {
     if (e instanceof SyntaxError) throw bad();
     throw e;
   }
 }
 
-/** Every value at a dotted path (arrays fan out), stored references made absolute. */
-function valuesAt(item: unknown, path: string[], base: string): string[] {
+/** A literal naming a resource URL (`https://host/compute/v1/projects/…`) → `projects/…`. */
+function pathOf(literal: string): string {
+  const m = /^(?:https?:\/\/[^/]*\/)?(?:compute\/)?(?:v1|beta|alpha|staging_v1)\/(projects\/.*)$/.exec(literal);
+  return m ? m[1]! : literal;
+}
+
+/** Every value at a dotted path (arrays fan out); stored references as `projects/…` paths. */
+function valuesAt(item: unknown, path: string[]): string[] {
   let current: unknown[] = [item];
   for (const key of path) {
     const next: unknown[] = [];
@@ -36,10 +45,10 @@ function valuesAt(item: unknown, path: string[], base: string): string[] {
     }
     current = next;
   }
-  return current.filter((v) => v === null || typeof v !== 'object').map((v) => (typeof v === 'string' ? renderRef(v, base) : String(v)));
+  return current.filter((v) => v === null || typeof v !== 'object').map((v) => (typeof v === 'string' && v.startsWith(REF) ? v.slice(REF.length) : String(v)));
 }
 
-function regexFilter(text: string, base: string, bad: () => Error): Predicate {
+function regexFilter(text: string, bad: () => Error): Predicate {
   const terms: Array<{ path: string[]; negate: boolean; re: RegExp }> = [];
   const term = /\s*\(?\s*([A-Za-z_][\w.]*)\s+(eq|ne)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s)]+))\s*\)?/y;
   let pos = 0;
@@ -48,12 +57,12 @@ function regexFilter(text: string, base: string, bad: () => Error): Predicate {
     const m = term.exec(text);
     if (!m) throw bad();
     const literal = m[3] ?? m[4] ?? m[5] ?? '';
-    terms.push({ path: m[1]!.split('.'), negate: m[2] === 'ne', re: new RegExp(`^(?:${literal})$`) });
+    terms.push({ path: m[1]!.split('.'), negate: m[2] === 'ne', re: new RegExp(`^(?:${pathOf(literal)})$`) });
     pos = term.lastIndex;
     while (text[pos] === ' ') pos++;
   }
   if (terms.length === 0) throw bad();
-  return (item) => terms.every((t) => valuesAt(item, t.path, base).some((v) => t.re.test(v)) !== t.negate);
+  return (item) => terms.every((t) => valuesAt(item, t.path).some((v) => t.re.test(v)) !== t.negate);
 }
 
 const OPS = ['!=', '>=', '<=', '=', '>', '<', ':'] as const;
@@ -62,7 +71,6 @@ class ComparisonParser {
   private pos = 0;
   constructor(
     private readonly text: string,
-    private readonly base: string,
     private readonly bad: () => Error,
   ) {}
 
@@ -134,9 +142,9 @@ class ComparisonParser {
     this.ws();
     const value = this.value();
     const path = f[0].split('.');
-    const test = comparator(op, value);
+    const test = comparator(op, pathOf(value));
     return (item) => {
-      const values = valuesAt(item, path, this.base);
+      const values = valuesAt(item, path);
       return op === '!=' ? values.every((v) => test(v)) : values.some((v) => test(v));
     };
   }

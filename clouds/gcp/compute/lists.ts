@@ -32,7 +32,7 @@ function page<T extends { seq: number }>(call: ComputeCall, rows: T[]): { items:
 
 /** Rendered, filtered, paged items with their record order kept for the page cursor. */
 function select<R extends { seq: number }>(call: ComputeCall, records: readonly R[], render: (r: R) => Json): Array<{ seq: number; item: Json }> {
-  const matches = compileFilter(call.query['filter'] as string | undefined, call.base);
+  const matches = compileFilter(call.query['filter'] as string | undefined);
   const rows: Array<{ seq: number; item: Json }> = [];
   for (const r of records) {
     const item = render(r);

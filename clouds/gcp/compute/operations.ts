@@ -149,11 +149,13 @@ export function renderOperation(project: string, rec: ResourceRecord<OperationDa
 }
 
 /**
- * `operations.wait`: the real call blocks up to two minutes for DONE. Here it waits only while a
- * timed transition is due within that window in real time (delays a scenario asked for), and
- * answers at once for instant or manual operations, whose next step no waiting can bring.
+ * `operations.wait`: the real call blocks up to two minutes for DONE (callers such as the PD CSI
+ * driver back off for minutes when it does not). Here it blocks while the operation's next timed
+ * step falls within that window in real time, rechecking often so a clock advanced meanwhile is
+ * noticed, and answers at once when no waiting can bring the step (manual mode, a frozen clock, a
+ * hold longer than the window).
  */
-export async function waitForOperation(engine: Engine, rec: ResourceRecord<OperationData>, maxMs = 2000): Promise<void> {
+export async function waitForOperation(engine: Engine, rec: ResourceRecord<OperationData>, maxMs = 120_000): Promise<void> {
   const until = Date.now() + maxMs;
   for (;;) {
     engine.lifecycle.settle();
@@ -161,6 +163,6 @@ export async function waitForOperation(engine: Engine, rec: ResourceRecord<Opera
     if (!lc || lc.state === 'DONE' || lc.dueAt === undefined) return;
     const delay = engine.clock.realDelayUntil(lc.dueAt);
     if (Date.now() + delay > until) return;
-    await new Promise((r) => setTimeout(r, Math.ceil(delay) + 1));
+    await new Promise((r) => setTimeout(r, Math.min(100, Math.ceil(delay) + 1)));
   }
 }

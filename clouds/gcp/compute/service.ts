@@ -43,6 +43,21 @@ export function identifyCompute(req: WireRequest): ComputeRouted | undefined {
   };
 }
 
+/**
+ * The origin of the URLs in answers. GCE's are `https://www.googleapis.com/…` and callers insist on
+ * https (the PD CSI driver refuses any other scheme in a selfLink), so links point at the HTTPS
+ * listener, on the host name the caller used: fetchable with fauxcloud's CA. Without an HTTPS
+ * listener they are Google's own.
+ */
+function linkOrigin(engine: Engine, req: WireRequest): string {
+  const host = req.headers.host;
+  if (req.secure && host) return `https://${host}`;
+  const https = engine.listeners.httpsUrl;
+  if (!https || !host) return 'https://www.googleapis.com';
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return `https://${hostname}:${new URL(https).port}`;
+}
+
 export async function serveCompute(engine: Engine, call: ComputeRouted, req: WireRequest, ctx: CallContext): Promise<WireReply> {
   const model = computeModel();
   const route = call.route;
@@ -65,9 +80,7 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
     const m = /\/projects\/[^/]+\/((?:zones|regions)\/[^/]+|global)\/([A-Za-z]+)\/([^/]+)/.exec(req.path);
     return { zones: zone ? [zone] : [], resources: m ? [{ id: `${m[1]}/${m[2]}/${m[3]}`, tags: {}, zone }] : [] };
   });
-  const proto = req.secure ? 'https' : 'http';
-  const host = req.headers.host ?? '127.0.0.1';
-  const base = `${proto}://${host}/compute/${call.version}/`;
+  const base = `${linkOrigin(engine, req)}/compute/${call.version}/`;
   const computeCall: ComputeCall = {
     engine,
     tenant,

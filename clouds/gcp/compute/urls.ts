@@ -1,8 +1,7 @@
 /**
  * Resource URLs. The store keeps references as `compute://projects/p/zones/z/disks/d`; answers
- * replace that prefix with the base the caller used (`http://host:port/compute/v1/`), so selfLinks
- * and the references callers compare against them use the endpoint they were given, and a beta
- * call sees beta URLs, as on the real API. Callers may send full URLs of any host and version or
+ * replace that prefix with an https origin (service.ts) and the API version of the call, so a
+ * beta call sees beta URLs, as on the real API. Callers may send full URLs of any host and version or
  * partial paths (`zones/z/instances/i`, `global/networks/n`).
  */
 import { badRequest } from './problems.js';
@@ -52,9 +51,6 @@ export function requireRef(value: unknown, project: string, collection: string, 
 
 /** The last path segment of a URL or name. */
 export const baseName = (v: string): string => v.slice(v.lastIndexOf('/') + 1);
-
-/** Absolute form of a stored reference for one answer. */
-export const renderRef = (value: string, base: string): string => (value.startsWith(REF) ? base + value.slice(REF.length) : value);
 
 /** Every stored reference in a serialised answer → the caller's base. */
 export const renderJson = (json: string, base: string): string => json.replaceAll(`"${REF}`, `"${base}`);

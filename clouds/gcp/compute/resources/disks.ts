@@ -104,7 +104,8 @@ for (const def of [DISKS, REGION_DISKS]) {
     },
     [`${def.service}.update`]: (call) => {
       const rec = getRecord(call, def);
-      const paths = [...((call.query['paths'] as string[] | undefined) ?? []), ...String(call.query['updateMask'] ?? '').split(',').filter(Boolean)];
+      const given = call.query['paths'];
+      const paths = [...(given === undefined ? [] : Array.isArray(given) ? given.map(String) : [String(given)]), ...String(call.query['updateMask'] ?? '').split(',').filter(Boolean)];
       if (paths.length === 0) throw badRequest('invalid', 'Invalid value for field \'paths\': \'\'. At least one field path must be given to update.');
       const fields: Json = {};
       for (const p of paths) {
