@@ -90,6 +90,22 @@ describe('GCE networking for the CCM', () => {
     expect((await c.addresses.get({ project: PROJECT, region: REGION, address: 'a-lb' }))[0].status).toBe('RESERVED');
   });
 
+  it('demotes an address in use to the rule\'s ephemeral IP on delete, and promotes it back on insert', async () => {
+    await c.wait((await c.targetPools.insert({ project: PROJECT, region: REGION, targetPoolResource: { name: 'tp-eph', instances: ['/zones/us-central1-a/instances/node-a'] } }))[0]);
+    await c.wait((await c.addresses.insert({ project: PROJECT, region: REGION, addressResource: { name: 'a-eph' } }))[0]);
+    const ip = (await c.addresses.get({ project: PROJECT, region: REGION, address: 'a-eph' }))[0].address!;
+    await c.wait((await c.forwardingRules.insert({ project: PROJECT, region: REGION, forwardingRuleResource: { name: 'fr-eph', IPAddress: ip, portRange: '80-80', target: `regions/${REGION}/targetPools/tp-eph` } }))[0]);
+    // cloud-provider-gcp releases the address right after the rule exists: the rule keeps the IP.
+    await c.wait((await c.addresses.delete({ project: PROJECT, region: REGION, address: 'a-eph' }))[0]);
+    expect((await c.forwardingRules.get({ project: PROJECT, region: REGION, forwardingRule: 'fr-eph' }))[0].IPAddress).toBe(ip);
+    const other = await rawCompute(server, 'POST', `regions/${REGION}/addresses`, { name: 'a-thief' });
+    expect(other.status).toBe(200);
+    expect((await c.addresses.get({ project: PROJECT, region: REGION, address: 'a-thief' }))[0].address).not.toBe(ip);
+    // ensureStaticIP: reserving the rule's IP again promotes it.
+    await c.wait((await c.addresses.insert({ project: PROJECT, region: REGION, addressResource: { name: 'a-eph-2', address: ip } }))[0]);
+    expect((await c.addresses.get({ project: PROJECT, region: REGION, address: 'a-eph-2' }))[0]).toMatchObject({ address: ip, status: 'IN_USE' });
+  });
+
   it('builds an internal load balancer: instance group, health check, backend service, INTERNAL rule', async () => {
     await c.wait((await c.instanceGroups.insert({ project: PROJECT, zone: ZONE, instanceGroupResource: { name: 'k8s-ig--uid', network: 'global/networks/default' } }))[0]);
     await c.wait((await c.instanceGroups.addInstances({ project: PROJECT, zone: ZONE, instanceGroup: 'k8s-ig--uid', instanceGroupsAddInstancesRequestResource: { instances: [{ instance: nodeUrl(ZONE, 'node-a') }] } }))[0]);

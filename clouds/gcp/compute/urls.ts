@@ -29,7 +29,8 @@ export function normalizeRef(value: string, project: string): string | undefined
   const abs = /^(?:https?:\/\/[^/]+\/|\/)?(?:compute\/)?(?:v1|beta|alpha|staging_v1)\/(projects\/.*)$/.exec(v);
   if (abs) v = abs[1]!;
   else if (v.startsWith(REF)) return v;
-  if (/^(zones|regions|global)\//.test(v)) v = `projects/${project}/${v}`;
+  // cloud-provider-gcp writes instances as `/zones/z/instances/i`; GCE takes that too.
+  if (/^\/?(zones|regions|global)\//.test(v)) v = `projects/${project}/${v.replace(/^\//, '')}`;
   return /^projects\/[^/]+\/(zones\/[^/]+|regions\/[^/]+|global)\/[A-Za-z]+\/[^/]+$/.test(v) || /^projects\/[^/]+\/(zones|regions)\/[^/]+$/.test(v) ? `${REF}${v}` : undefined;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Reserved addresses, regional and global: EXTERNAL ones come from a per-project public pool,
  * INTERNAL ones from their subnetwork. A clash on a given IP is 400 for EXTERNAL and 409 for
- * INTERNAL (what cloud-provider-gcp's ensureStaticIP tolerates); an address a forwarding rule uses
- * is IN_USE and cannot be deleted.
+ * INTERNAL (what cloud-provider-gcp's ensureStaticIP tolerates). Reserving the IP a forwarding
+ * rule holds ephemerally promotes it (the address is IN_USE by the rule); deleting an IN_USE
+ * address demotes it again: the rule keeps its IP, as the CCM's address manager relies on.
  */
 import type { TenantStore } from '../../../../core/store.js';
 import type { ComputeCall } from '../call.js';
@@ -46,6 +47,16 @@ function reserve(call: ComputeCall, res: Json, region: string | undefined): void
   res['status'] = 'RESERVED';
   res['users'] = [];
   const wanted = typeof res['address'] === 'string' ? res['address'] : undefined;
+  const holder = wanted && region ? ephemeralHolder(call.tenant, wanted, region, internal) : undefined;
+  if (holder) {
+    res['status'] = 'IN_USE';
+    res['users'] = [holder.data['selfLink']];
+    if (internal) res['subnetwork'] = holder.data['subnetwork'];
+    else res['networkTier'] ??= holder.data['networkTier'] ?? 'PREMIUM';
+    res['ipVersion'] ??= 'IPV4';
+    res['prefixLength'] ??= 32;
+    return;
+  }
   if (internal) {
     if (!region) throw invalid("Invalid value for field 'resource.addressType': 'INTERNAL'. Global internal addresses need purpose VPC_PEERING.");
     const sub = subnetworkFor(call, res, region);
@@ -69,12 +80,20 @@ for (const [type, service, scope] of [[ADDRESS, 'addresses', 'region'], [GLOBAL_
   defineCollection({
     plural: 'addresses', service, type, kind: 'compute#address', scope, nameParam: 'address',
     prepare: (call, res) => reserve(call, res, call.params['region'] ?? (call.params['zone'] ? regionOf(call.params['zone']) : undefined)),
-    beforeDelete: (call, rec) => {
-      const users = (rec.data['users'] as string[]) ?? [];
-      if (users.length > 0) throw badRequest('resourceInUseByAnotherResource', `The address resource 'projects/${call.project}/${rec.id}' is already being used by '${users[0]!.replace('compute://', '')}'`);
+    // An address in use stays with its forwarding rule as an ephemeral IP; a free one goes back to the pool.
+    onDeleted: (tenant, rec) => {
+      if (((rec.data['users'] as string[]) ?? []).length === 0) releaseIp(tenant, poolOf(rec.data), String(rec.data['address']));
     },
-    onDeleted: (tenant, rec) => releaseIp(tenant, poolOf(rec.data), String(rec.data['address'])),
   }, ['insert', 'get', 'list', 'delete', 'setLabels', ...(service === 'addresses' ? (['aggregatedList'] as const) : [])]);
+
+/** The forwarding rule holding `ip` without a reserved address (an ephemeral IP), if any. */
+function ephemeralHolder(tenant: TenantStore, ip: string, region: string, internal: boolean): { data: Json } | undefined {
+  if (reservedAddress(tenant, ip, region)) return undefined;
+  return tenant
+    .collection<Json>('gcp.compute.forwardingRule')
+    .list({ region })
+    .find((fr) => fr.data['IPAddress'] === ip && (fr.data['loadBalancingScheme'] === 'INTERNAL' || fr.data['loadBalancingScheme'] === 'INTERNAL_MANAGED') === internal);
+}
 
 /** A reserved address with this IP in the region (forwarding rules take it over), if any. */
 export function reservedAddress(tenant: TenantStore, ip: string, region: string | undefined): { data: Json; id: string } | undefined {
