@@ -133,6 +133,22 @@ describe('Compute disks, as the PD CSI controller uses them', () => {
   });
 });
 
+describe('regional disks', () => {
+  it('replicates to two zones and attaches in either; not in a third', async () => {
+    const started = (await c.regionDisks.insert({ project: PROJECT, region: 'us-central1', diskResource: { name: 'rpd', sizeGb: 200, type: 'regions/us-central1/diskTypes/pd-balanced', replicaZones: [`zones/${ZONE}`, 'zones/us-central1-b'] } }))[0];
+    expect((started.latestResponse as { region?: string }).region).toMatch(/regions\/us-central1$/);
+    expect((await c.wait(started)).status).toBe('DONE');
+    const [disk] = await c.regionDisks.get({ project: PROJECT, region: 'us-central1', disk: 'rpd' });
+    expect(disk.replicaZones?.map((z) => z.split('/').pop())).toEqual([ZONE, 'us-central1-b']);
+    const source = 'projects/fauxcloud-project/regions/us-central1/disks/rpd';
+    expect((await c.wait((await c.instances.attachDisk({ project: PROJECT, zone: 'us-central1-b', instance: 'node-b', attachedDiskResource: { source, deviceName: 'rpd' } }))[0])).error).toBeFalsy();
+    const third = await rawCompute(server, 'POST', 'zones/us-central1-c/instances/node-c/attachDisk', { source, deviceName: 'rpd' });
+    expect(third.status).toBe(400);
+    const oneZone = await rawCompute(server, 'POST', 'regions/us-central1/disks', { name: 'rpd-bad', sizeGb: '200', replicaZones: [`zones/${ZONE}`] });
+    expect(oneZone.status).toBe(400);
+  });
+});
+
 describe('partial responses', () => {
   it('trims answers to `fields`, as the PD driver asks of instances.list', async () => {
     const res = await rawCompute(server, 'GET', `zones/${ZONE}/instances?fields=${encodeURIComponent('items(name,disks/source),nextPageToken')}`);
