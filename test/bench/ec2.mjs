@@ -1,6 +1,6 @@
 // Minimal EC2 query-protocol client shared by the readiness probe, the
-// seeding step, the sample-body checks and the autocannon load phases, so
-// every server gets byte-for-byte the same requests.
+// seeding step, the sample-body checks, the autocannon load phases and the
+// EBS volume flow, so every server gets byte-for-byte the same requests.
 
 export const EC2_API_VERSION = '2016-11-15';
 const REGION = 'us-east-1';
@@ -49,4 +49,16 @@ export function describeAnswer({ status, body }) {
   if (code) return `HTTP ${status} ${code}${message ? `: ${message}` : ''}`;
   const snippet = body.replace(/\s+/g, ' ').trim().slice(0, 160);
   return `HTTP ${status}${snippet ? ` body: ${snippet}` : ' (empty body)'}`;
+}
+
+/**
+ * The EC2 side of a load.mjs measurePhase: `action` with `params` as the load
+ * request and as the sample, a sample judged by `check(body)` once it is 2xx.
+ */
+export function ec2Phase(baseUrl, action, params, check) {
+  return {
+    request: { url: baseUrl, headers: ec2Headers(), body: ec2Body(action, params), label: action },
+    sample: () => ec2Call(baseUrl, action, params),
+    judge: (answer) => (answer.status >= 200 && answer.status < 300 ? check(answer.body) : describeAnswer(answer)),
+  };
 }

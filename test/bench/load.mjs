@@ -1,7 +1,8 @@
-// autocannon wrapper: one bounded, closed-loop load phase against one EC2
-// action. Latency percentiles are computed from autocannon's per-response
-// hrtime durations (float ms), because its own histogram has 1 ms
-// resolution, which is too coarse for sub-millisecond answers.
+// autocannon wrapper: one bounded, closed-loop load phase against one request
+// (EC2 query or Compute Engine REST alike: the caller builds the request).
+// Latency percentiles are computed from autocannon's per-response hrtime
+// durations (float ms), because its own histogram has 1 ms resolution, which
+// is too coarse for sub-millisecond answers.
 //
 // Connection handling: autocannon assumes keep-alive and writes the next
 // request the moment a response completes. moto's server (Werkzeug dev
@@ -11,12 +12,12 @@
 // connection. honourConnectionClose() makes each autocannon client behave like
 // an ordinary HTTP client (Go net/http, the AWS SDKs): when a response says
 // `Connection: close` (or is HTTP/1.0 without keep-alive), the next request
-// goes on a fresh connection. For a keep-alive server it is a no-op. The same
-// client code runs against both servers; the new TCP handshake is counted in
-// the latency of the request that needed it, as a real client would see it.
+// goes on a fresh connection. For a keep-alive server (fauxcloud) it is a
+// no-op. The same client code runs against every server; the new TCP
+// handshake is counted in the latency of the request that needed it, as a
+// real client would see it.
 
 import autocannon from 'autocannon';
-import { ec2Body, ec2Headers } from './ec2.mjs';
 
 /** autocannon `setupClient` hook; see the header comment. Relies on autocannon 8 internals. */
 const honourConnectionClose = (stats) => (client) => {
@@ -47,13 +48,17 @@ export function percentile(sorted, p) {
 
 /**
  * Runs autocannon for `seconds` with `connections` concurrent connections
- * (closed loop: one request in flight per connection), each sending the same
- * EC2 query request; `reconnects` counts connections re-opened after a
- * `Connection: close` answer. Never runs longer than
- * seconds + 30 s (watchdog).
+ * (closed loop: one request in flight per connection), each sending
+ * `method` `url` + `path` with `headers` and `body`, or, when `makeBody` is
+ * given, a body it builds for every request (autocannon's `setupRequest`
+ * hook, called once per request: a new disk name each time). `reconnects`
+ * counts connections re-opened after a `Connection: close` answer. Never runs
+ * longer than seconds + 30 s (watchdog); `label` names the request in that error.
  * Resolves to { reconnects, reqPerSec, p50Ms, p99Ms, total, ok2xx, non2xx, errors, timeouts, durationS, statusCodes }.
  */
-export function runLoad({ url, action, params = {}, seconds, connections, collectLatency = true }) {
+export function runLoad({
+  url, method = 'POST', path = '/', headers, body, makeBody, label = `${method} ${path}`, seconds, connections, collectLatency = true,
+}) {
   const latencies = [];
   const stats = { reconnects: 0 };
   return new Promise((resolve, reject) => {
@@ -62,10 +67,10 @@ export function runLoad({ url, action, params = {}, seconds, connections, collec
 
     const instance = autocannon(
       {
-        url: url.replace(/\/?$/, '/'),
-        method: 'POST',
-        headers: ec2Headers(),
-        body: ec2Body(action, params),
+        url: `${url.replace(/\/$/, '')}${path}`,
+        method,
+        headers,
+        ...(makeBody ? { requests: [{ setupRequest: (req) => ({ ...req, body: makeBody() }) }] } : { body }),
         duration: seconds,
         connections,
         timeout: 10, // per request, seconds
@@ -98,7 +103,45 @@ export function runLoad({ url, action, params = {}, seconds, connections, collec
 
     const watchdog = setTimeout(() => {
       try { instance.stop(); } catch { /* ignore */ }
-      settle(reject, new Error(`autocannon ${action} did not finish within ${seconds + 30} s`));
+      settle(reject, new Error(`autocannon ${label} did not finish within ${seconds + 30} s`));
     }, (seconds + 30) * 1000);
   });
+}
+
+/**
+ * One table row's load phase: a sample answer (`sample()`, judged by `judge(answer)`,
+ * which says what is wrong or returns undefined), an unmeasured warm-up, the
+ * measured run of `request` (runLoad's options), another sample. A failed
+ * sample, any non-2xx or socket error, or no 2xx at all lists a reason in
+ * `invalid`: the row is reported, not trusted. `announce()` is called just
+ * before the measured run. `extraOk` counts 2xx answers outside the measured
+ * run (for a create: what it stored there).
+ */
+export async function measurePhase({ request, sample, judge, seconds, warmupSeconds, connections, announce }) {
+  const invalid = [];
+  let probesOk = 0;
+  const probe = async (when) => {
+    try {
+      const answer = await sample();
+      const problem = judge(answer);
+      if (problem) invalid.push(`sample ${when} load: ${problem}`);
+      else probesOk++;
+      return answer;
+    } catch (err) {
+      invalid.push(`sample ${when} load: request failed (${err.cause?.code ?? err.message})`);
+      return undefined;
+    }
+  };
+  const first = await probe('before');
+  let warmupOk = 0;
+  if (warmupSeconds > 0) {
+    ({ ok2xx: warmupOk } = await runLoad({ ...request, seconds: warmupSeconds, connections, collectLatency: false }));
+  }
+  announce?.();
+  const load = await runLoad({ ...request, seconds, connections });
+  await probe('after');
+  if (load.non2xx > 0) invalid.push(`${load.non2xx} non-2xx answers during load (status counts ${JSON.stringify(load.statusCodes)})`);
+  if (load.errors > 0 || load.timeouts > 0) invalid.push(`${load.errors} socket errors, ${load.timeouts} timeouts during load`);
+  if (load.ok2xx === 0) invalid.push('no 2xx answer during load');
+  return { ...load, invalid, sampleBody: first?.body, extraOk: warmupOk + probesOk };
 }
