@@ -87,3 +87,17 @@ describe('GCP drills', () => {
     expect((await rawCompute(server, 'GET', 'zones/us-central1-b/instances/node-b')).status).toBe(200);
   });
 });
+
+describe('operation retention', () => {
+  it('keeps at most OPERATIONS_KEPT per project, dropping the oldest finished ones', async () => {
+    const { OPERATIONS_KEPT, OPERATION, startOperation } = await import('../../clouds/gcp/compute/operations.js');
+    const first = await rawCompute(server, 'POST', 'global/firewalls', { name: 'fw-0', allowed: [{ IPProtocol: 'tcp' }] });
+    const tenant = server.engine.store.tenant('gcp', PROJECT);
+    for (let i = 0; i < OPERATIONS_KEPT; i++) startOperation(server.engine, tenant, { scope: 'global', operationType: 'insert', target: `global/firewalls/f${i}` });
+    server.engine.lifecycle.settle();
+    const last = await rawCompute(server, 'POST', 'global/firewalls', { name: 'fw-1', allowed: [{ IPProtocol: 'tcp' }] });
+    expect((await rawCompute(server, 'GET', `global/operations/${first.json.name}`)).status).toBe(404);
+    expect((await rawCompute(server, 'GET', `global/operations/${last.json.name}`)).status).toBe(200);
+    expect(tenant.collection(OPERATION).size).toBe(OPERATIONS_KEPT);
+  });
+});

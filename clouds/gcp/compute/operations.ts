@@ -91,7 +91,27 @@ export interface StartOperation {
   failure?: OpFailure;
 }
 
+/**
+ * GCE keeps finished operations for a while, not forever; a long run (a benchmark, a soak) would
+ * otherwise hold every operation it ever started. Past this many per project, the oldest DONE
+ * ones go (a caller polls an operation right after starting it, never thousands of calls later).
+ */
+export const OPERATIONS_KEPT = 5000;
+
+function pruneOperations(tenant: TenantStore): void {
+  const ops = tenant.collection<OperationData>(OPERATION);
+  let excess = ops.size - OPERATIONS_KEPT + 1;
+  if (excess <= 0) return;
+  for (const rec of ops.all()) {
+    if (excess <= 0) break;
+    if (rec.lc?.state !== 'DONE') continue;
+    ops.delete(rec.id);
+    excess--;
+  }
+}
+
 export function startOperation(engine: Engine, tenant: TenantStore, start: StartOperation): ResourceRecord<OperationData> {
+  pruneOperations(tenant);
   const now = engine.clock.now();
   const name = `operation-${now}-${engine.ids.hex('gcp:op', 13)}-${engine.ids.hex('gcp:op', 8)}-${engine.ids.hex('gcp:op', 8)}`;
   const record = tenant.collection<OperationData>(OPERATION).insert({
