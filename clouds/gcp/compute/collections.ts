@@ -9,6 +9,7 @@ import type { ResourceRecord, TenantStore } from '../../../core/store.js';
 import { defineHandlers, operation, scopeOf, type ComputeCall, type ComputeHandler } from './call.js';
 import type { Json } from './codec.js';
 import { listAnswer, aggregatedAnswer } from './lists.js';
+import { computeModel } from './model.js';
 import { defineEffect, timestamp } from './operations.js';
 import { alreadyExists, badRequest, fingerprintMismatch, invalid, notFound, required } from './problems.js';
 import { normalizeRef, ref } from './urls.js';
@@ -50,6 +51,12 @@ export function collectionByType(type: string): CollectionDef | undefined {
 
 export const fingerprint = (value: unknown): string => createHash('sha1').update(JSON.stringify(value ?? null)).digest('base64').slice(0, 12);
 
+/** Whether the model's message for a kind (`compute#disk` → `Disk`) has a field: labels are where GCE has them. */
+function hasField(kind: string, field: string): boolean {
+  const name = kind.replace('compute#', '');
+  return computeModel().message('v1', name.charAt(0).toUpperCase() + name.slice(1))?.fields[field] !== undefined;
+}
+
 export function keyOf(def: CollectionDef, call: ComputeCall, name: string): string {
   return `${scopeOf(call)}/${def.plural}/${name}`;
 }
@@ -87,7 +94,7 @@ export function createResource(call: ComputeCall, def: CollectionDef, body: Json
   };
   if (scope !== 'global') resource[def.scope] = ref(call.project, scope);
   def.prepare?.(call, resource, key);
-  if ('labels' in resource || def.plural === 'disks' || def.plural === 'snapshots' || def.plural === 'images') resource['labelFingerprint'] = fingerprint(resource['labels'] ?? {});
+  if (hasField(def.kind, 'labelFingerprint')) resource['labelFingerprint'] = fingerprint(resource['labels'] ?? {});
   const rec = coll.insert({ id: key, region: scope.startsWith('global') ? undefined : call.params['region'] ?? call.params['zone']!.replace(/-[a-z]$/, ''), data: resource });
   if (def.initialState) call.engine.lifecycle.enter(call.tenant, rec, def.initialState);
   call.ctx.touch(key);

@@ -5,7 +5,6 @@
  */
 import { paginate } from '../../../core/pagination.js';
 import { CoreInputError } from '../../../core/errors.js';
-import type { ResourceRecord } from '../../../core/store.js';
 import type { ComputeCall } from './call.js';
 import type { Json } from './codec.js';
 import { compileFilter } from './filter.js';
@@ -52,7 +51,7 @@ export function listAnswer<R extends { seq: number }>(call: ComputeCall, kind: s
   };
 }
 
-export function aggregatedAnswer(call: ComputeCall, kind: string, plural: string, records: readonly ResourceRecord<Json>[], render: (r: ResourceRecord<Json>) => Json): Json {
+export function aggregatedAnswer<R extends { seq: number }>(call: ComputeCall, kind: string, plural: string, records: readonly R[], render: (r: R) => Json): Json {
   const p = page(call, select(call, records, render));
   const items: Record<string, Json> = {};
   for (const { item } of p.items) {

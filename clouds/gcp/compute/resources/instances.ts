@@ -145,7 +145,7 @@ defineHandlers({
     return listAnswer(call, 'compute#instance', rows, (r) => renderInstance(call.tenant, r), `zones/${zone}/instances`);
   },
   'instances.aggregatedList': (call) =>
-    aggregatedAnswer(call, 'compute#instance', 'instances', instances(call.tenant).list().map((r) => ({ ...r, data: renderInstance(call.tenant, r) })), (r) => r.data),
+    aggregatedAnswer(call, 'compute#instance', 'instances', instances(call.tenant).list(), (r) => renderInstance(call.tenant, r)),
   'instances.delete': (call) => {
     const rec = getInstance(call);
     rec.data.status = 'STOPPING';

@@ -74,8 +74,7 @@ function machineType(call: ComputeCall, z: string, name: string): Json {
 
 const rows = (items: Json[]) => items.map((item, seq) => ({ seq: seq + 1, item }));
 const list = (call: ComputeCall, kind: string, items: Json[], path: string) => listAnswer(call, kind, rows(items), (r) => r.item, path);
-const aggregated = (call: ComputeCall, kind: string, plural: string, items: Json[]) =>
-  aggregatedAnswer(call, kind, plural, rows(items).map((r) => ({ ...r, id: '', type: '', createdAt: 0, tenant: '', tags: {}, data: r.item })), (r) => r.data);
+const aggregated = (call: ComputeCall, kind: string, plural: string, items: Json[]) => aggregatedAnswer(call, kind, plural, rows(items), (r) => r.item);
 
 defineHandlers({
   'zones.get': (call) => zone(call, call.params['zone']!),
