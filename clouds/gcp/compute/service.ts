@@ -1,6 +1,6 @@
 /**
  * Serving one Compute Engine call: route from the proto model, decode against it, find the
- * project, pass the fault gate, run the handler, render references against the caller's base.
+ * project, pass the fault gate, run the handler, render stored references as https links.
  */
 import type { CallContext, RoutedCall, WireReply, WireRequest } from '../../../core/cloud-api.js';
 import type { Engine } from '../../../core/engine.js';
