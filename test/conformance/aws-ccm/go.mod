@@ -10,13 +10,13 @@ require (
 	github.com/aws/smithy-go v1.24.0
 	k8s.io/api v0.37.0
 	k8s.io/apimachinery v0.37.0
-	k8s.io/apiserver v0.37.0
-	k8s.io/client-go v0.37.0
+	k8s.io/apiserver v0.37.0 // indirect
+	k8s.io/client-go v0.37.0 // indirect
 	k8s.io/cloud-provider v0.37.0
 	k8s.io/cloud-provider-aws v1.37.1
-	k8s.io/component-base v0.37.0
+	k8s.io/component-base v0.37.0 // indirect
 	k8s.io/controller-manager v0.37.0
-	k8s.io/klog/v2 v2.140.0
+	k8s.io/klog/v2 v2.140.0 // indirect
 )
 
 require (
@@ -98,6 +98,12 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-require fauxcloud.test/conformance/harness v0.0.0
+require (
+	fauxcloud.test/conformance/ccmharness v0.0.0
+	fauxcloud.test/conformance/harness v0.0.0
+)
 
-replace fauxcloud.test/conformance/harness => ../harness
+replace (
+	fauxcloud.test/conformance/ccmharness => ../ccmharness
+	fauxcloud.test/conformance/harness => ../harness
+)

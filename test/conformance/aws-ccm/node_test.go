@@ -12,6 +12,8 @@ import (
 	cloudproviderapi "k8s.io/cloud-provider/api"
 	nodecontroller "k8s.io/cloud-provider/controllers/node"
 	nodelifecycle "k8s.io/cloud-provider/controllers/nodelifecycle"
+
+	"fauxcloud.test/conformance/ccmharness"
 )
 
 const labelZoneID = "topology.k8s.aws/zone-id"
@@ -25,33 +27,18 @@ var seededZoneIDs = map[string]string{"us-east-1a": "use1-az1", "us-east-1b": "u
 func TestCloudNodeController(t *testing.T) {
 	c := newCCM(t)
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
-		c.createNode(nodeFor(c.instances[name], func(n *v1.Node) {
-			n.Spec.Taints = []v1.Taint{{Key: cloudproviderapi.TaintExternalCloudProvider, Value: "true", Effect: v1.TaintEffectNoSchedule}}
-		}))
+		c.CreateNode(nodeFor(c.instances[name], ccmharness.Uninitialized))
 	}
-	ctrl, err := nodecontroller.NewCloudNodeController(c.factory.Core().V1().Nodes(), c.client, c.cloud, 5*time.Second, 2, 1)
+	ctrl, err := nodecontroller.NewCloudNodeController(c.Factory.Core().V1().Nodes(), c.Client, c.Cloud, 5*time.Second, 2, 1)
 	if err != nil {
 		t.Fatalf("NewCloudNodeController: %v", err)
 	}
-	c.start()
-	go ctrl.RunWithContext(c.ctx, c.metrics)
+	c.Start()
+	go ctrl.RunWithContext(c.Ctx, c.Metrics)
 
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		inst := c.instances[name]
-		var node *v1.Node
-		c.eventually(fmt.Sprintf("node %s (%s) to be initialised", name, inst.PrivateDNS), func() (bool, string) {
-			n, err := c.getNode(inst.PrivateDNS)
-			if err != nil {
-				return false, err.Error()
-			}
-			node = n
-			for _, taint := range n.Spec.Taints {
-				if taint.Key == cloudproviderapi.TaintExternalCloudProvider {
-					return false, fmt.Sprintf("still tainted; providerID=%q labels=%v", n.Spec.ProviderID, n.Labels)
-				}
-			}
-			return true, ""
-		})
+		node := c.WaitInitialized(fmt.Sprintf("node %s (%s) to be initialised", name, inst.PrivateDNS), inst.PrivateDNS, nil)
 
 		if got, want := node.Spec.ProviderID, "aws:///"+inst.Zone+"/"+inst.ID; got != want {
 			t.Errorf("%s: spec.providerID = %q, want %q", name, got, want)
@@ -65,15 +52,8 @@ func TestCloudNodeController(t *testing.T) {
 			v1.LabelInstanceType:            "m5.large",
 			labelZoneID:                     seededZoneIDs[inst.Zone],
 		}
-		for k, want := range wantLabels {
-			if got, ok := node.Labels[k]; !ok || got != want {
-				t.Errorf("%s: label %s = %q (present %v), want %q", name, k, got, ok, want)
-			}
-		}
-		addrs := map[v1.NodeAddressType][]string{}
-		for _, a := range node.Status.Addresses {
-			addrs[a.Type] = append(addrs[a.Type], a.Address)
-		}
+		c.CheckLabels(name, node, wantLabels)
+		addrs := ccmharness.Addresses(node)
 		if got := addrs[v1.NodeInternalIP]; len(got) != 1 || got[0] != inst.PrivateIP {
 			t.Errorf("%s: InternalIP addresses = %v, want [%s] (all: %v)", name, got, inst.PrivateIP, node.Status.Addresses)
 		}
@@ -87,16 +67,16 @@ func TestCloudNodeController(t *testing.T) {
 
 	// The provider found node-b and node-c by private-dns-name (node-a is the
 	// instance it runs on, known from IMDS), and asked for the zone ids.
-	ops := c.operations("ec2")
+	ops := c.Operations("ec2")
 	t.Logf("EC2 operations: %v", ops)
 	for _, op := range []string{"DescribeInstances", "DescribeAvailabilityZones"} {
 		if ops[op] == 0 {
 			t.Errorf("no %s in fauxcloud's journal; operations seen: %v", op, ops)
 		}
 	}
-	if errs := errorAnswers(t, c.sinceSeq); len(errs) > 0 {
+	if errs := c.ErrorAnswers(); len(errs) > 0 {
 		for _, e := range errs {
-			t.Errorf("fauxcloud answered an error during node initialisation: %s", e.raw)
+			t.Errorf("fauxcloud answered an error during node initialisation: %s", e)
 		}
 	}
 }
@@ -107,11 +87,11 @@ func TestCloudNodeController(t *testing.T) {
 func TestCloudNodeLifecycleController(t *testing.T) {
 	c := newCCM(t)
 	a, b, cc := c.instances["node-a"], c.instances["node-b"], c.instances["node-c"]
-	c.createNode(nodeFor(a, initialized(a)))
-	c.createNode(nodeFor(b, initialized(b), notReady))
-	c.createNode(nodeFor(cc, initialized(cc), notReady))
+	c.CreateNode(nodeFor(a, initialized(a)))
+	c.CreateNode(nodeFor(b, initialized(b), ccmharness.NotReady))
+	c.CreateNode(nodeFor(cc, initialized(cc), ccmharness.NotReady))
 
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	if _, err := c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{cc.ID}}); err != nil {
 		t.Fatalf("TerminateInstances(%s): %v", cc.ID, err)
@@ -120,39 +100,22 @@ func TestCloudNodeLifecycleController(t *testing.T) {
 		t.Fatalf("StopInstances(%s): %v", b.ID, err)
 	}
 
-	ctrl, err := nodelifecycle.NewCloudNodeLifecycleController(c.factory.Core().V1().Nodes(), c.client, c.cloud, time.Second, 2)
+	ctrl, err := nodelifecycle.NewCloudNodeLifecycleController(c.Factory.Core().V1().Nodes(), c.Client, c.Cloud, time.Second, 2)
 	if err != nil {
 		t.Fatalf("NewCloudNodeLifecycleController: %v", err)
 	}
-	c.start()
-	go ctrl.Run(c.ctx, c.metrics)
+	c.Start()
+	go ctrl.Run(c.Ctx, c.Metrics)
 
-	c.eventually("the terminated instance's Node to be deleted", func() (bool, string) {
-		_, err := c.getNode(cc.PrivateDNS)
-		if err == nil {
-			return false, "node " + cc.PrivateDNS + " still exists"
-		}
-		return true, ""
-	})
-	c.eventually("the stopped instance's Node to get the shutdown taint", func() (bool, string) {
-		n, err := c.getNode(b.PrivateDNS)
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, taint := range n.Spec.Taints {
-			if taint.Key == cloudproviderapi.TaintNodeShutdown && taint.Effect == v1.TaintEffectNoSchedule {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("taints = %v", n.Spec.Taints)
-	})
+	c.WaitNodeDeleted("the terminated instance's Node to be deleted", cc.PrivateDNS)
+	c.WaitNodeTaint("the stopped instance's Node to get the shutdown taint", b.PrivateDNS, cloudproviderapi.TaintNodeShutdown, v1.TaintEffectNoSchedule, true)
 	// Several more monitor periods: the stopped node must not be deleted, the
 	// running one must stay untouched.
 	time.Sleep(3 * time.Second)
-	if _, err := c.getNode(b.PrivateDNS); err != nil {
+	if _, err := c.GetNode(b.PrivateDNS); err != nil {
 		t.Errorf("the stopped instance's Node was deleted (%v); a stopped instance still exists", err)
 	}
-	n, err := c.getNode(a.PrivateDNS)
+	n, err := c.GetNode(a.PrivateDNS)
 	if err != nil {
 		t.Fatalf("the running instance's Node: %v", err)
 	}
@@ -164,23 +127,12 @@ func TestCloudNodeLifecycleController(t *testing.T) {
 	if _, err := c.ec2.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{b.ID}}); err != nil {
 		t.Fatalf("StartInstances(%s): %v", b.ID, err)
 	}
-	nb, _ := c.getNode(b.PrivateDNS)
+	nb, _ := c.GetNode(b.PrivateDNS)
 	nb.Status.Conditions = []v1.NodeCondition{{Type: v1.NodeReady, Status: v1.ConditionTrue, LastHeartbeatTime: metav1.Now()}}
-	if _, err := c.client.CoreV1().Nodes().UpdateStatus(c.ctx, nb, metav1.UpdateOptions{}); err != nil {
+	if _, err := c.Client.CoreV1().Nodes().UpdateStatus(c.Ctx, nb, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("update node status: %v", err)
 	}
-	c.eventually("the restarted instance's Node to lose the shutdown taint", func() (bool, string) {
-		n, err := c.getNode(b.PrivateDNS)
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, taint := range n.Spec.Taints {
-			if taint.Key == cloudproviderapi.TaintNodeShutdown {
-				return false, fmt.Sprintf("taints = %v", n.Spec.Taints)
-			}
-		}
-		return true, ""
-	})
+	c.WaitNodeTaint("the restarted instance's Node to lose the shutdown taint", b.PrivateDNS, cloudproviderapi.TaintNodeShutdown, "", false)
 	out, err := c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{b.ID}})
 	if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
 		t.Fatalf("DescribeInstances(%s) after start: %v %+v", b.ID, err, out)

@@ -3,7 +3,6 @@ package awsccm_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 	"testing"
@@ -15,22 +14,24 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	routecontroller "k8s.io/cloud-provider/controllers/route"
+
+	"fauxcloud.test/conformance/ccmharness"
 )
 
 // clusterRouteTable returns the route table tagged for the cluster (the one
 // the provider must pick) with its routes to pod CIDRs.
 func (c *ccm) clusterRouteTable() (ec2types.RouteTable, map[string]ec2types.Route) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	c.T.Helper()
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	out, err := c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("tag:kubernetes.io/cluster/" + clusterID), Values: []string{"owned"}}},
 	})
 	if err != nil {
-		c.t.Fatalf("DescribeRouteTables: %v", err)
+		c.T.Fatalf("DescribeRouteTables: %v", err)
 	}
 	if len(out.RouteTables) != 1 {
-		c.t.Fatalf("DescribeRouteTables tagged for the cluster: %d tables, want 1", len(out.RouteTables))
+		c.T.Fatalf("DescribeRouteTables tagged for the cluster: %d tables, want 1", len(out.RouteTables))
 	}
 	rt := out.RouteTables[0]
 	routes := map[string]ec2types.Route{}
@@ -56,27 +57,20 @@ func describeRoutes(routes map[string]ec2types.Route) string {
 // Nodes' network available, and a deleted Node's route is removed.
 func TestRouteController(t *testing.T) {
 	c := newCCM(t)
-	podCIDRs := map[string]string{"node-a": "10.244.0.0/24", "node-b": "10.244.1.0/24", "node-c": "10.244.2.0/24"}
+	podCIDRs := ccmharness.PodCIDRs
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		inst := c.instances[name]
-		c.createNode(nodeFor(inst, initialized(inst), func(n *v1.Node) {
-			n.Spec.PodCIDR = podCIDRs[name]
-			n.Spec.PodCIDRs = []string{podCIDRs[name]}
-		}))
+		c.CreateNode(nodeFor(inst, initialized(inst), ccmharness.PodCIDR(podCIDRs[name])))
 	}
-	routes, ok := c.cloud.Routes()
-	if !ok {
-		t.Fatalf("the AWS provider offers no Routes")
-	}
-	_, clusterCIDR, _ := net.ParseCIDR("10.244.0.0/16")
-	ctrl, err := routecontroller.New(routes, c.client, c.factory.Core().V1().Nodes(), clusterID, []*net.IPNet{clusterCIDR})
+	routes := c.Routes()
+	ctrl, err := routecontroller.New(routes, c.Client, c.Factory.Core().V1().Nodes(), clusterID, ccmharness.ClusterCIDRs())
 	if err != nil {
 		t.Fatalf("route controller: %v", err)
 	}
-	c.start()
-	go ctrl.Run(c.ctx, time.Second, c.metrics)
+	c.Start()
+	go ctrl.Run(c.Ctx, time.Second, c.Metrics)
 
-	c.eventually("routes for the three pod CIDRs", func() (bool, string) {
+	c.Eventually("routes for the three pod CIDRs", func() (bool, string) {
 		_, got := c.clusterRouteTable()
 		return len(got) == 3, describeRoutes(got)
 	})
@@ -105,7 +99,7 @@ func TestRouteController(t *testing.T) {
 	}
 
 	// CreateRoute turned source/dest check off on each target instance.
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		out, err := c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{c.instances[name].ID}})
@@ -120,19 +114,7 @@ func TestRouteController(t *testing.T) {
 
 	// The controller reports the routes on the Nodes.
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
-		dns := c.instances[name].PrivateDNS
-		c.eventually("NetworkUnavailable=False on "+name, func() (bool, string) {
-			n, err := c.getNode(dns)
-			if err != nil {
-				return false, err.Error()
-			}
-			for _, cond := range n.Status.Conditions {
-				if cond.Type == v1.NodeNetworkUnavailable {
-					return cond.Status == v1.ConditionFalse && cond.Reason == "RouteCreated", fmt.Sprintf("%+v", cond)
-				}
-			}
-			return false, "no NetworkUnavailable condition"
-		})
+		c.WaitRouteCreated(c.instances[name].PrivateDNS)
 	}
 
 	// A machine goes away: its instance is terminated and its Node deleted
@@ -144,23 +126,23 @@ func TestRouteController(t *testing.T) {
 	if _, err := c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{c.instances["node-c"].ID}}); err != nil {
 		t.Fatalf("TerminateInstances: %v", err)
 	}
-	if err := c.client.CoreV1().Nodes().Delete(c.ctx, c.instances["node-c"].PrivateDNS, metav1.DeleteOptions{}); err != nil {
+	if err := c.Client.CoreV1().Nodes().Delete(c.Ctx, c.instances["node-c"].PrivateDNS, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete node: %v", err)
 	}
-	c.eventually("the deleted Node's route to be removed", func() (bool, string) {
+	c.Eventually("the deleted Node's route to be removed", func() (bool, string) {
 		_, got := c.clusterRouteTable()
 		_, stillThere := got[podCIDRs["node-c"]]
 		return !stillThere && len(got) == 2, describeRoutes(got)
 	})
-	ops := c.operations("ec2")
+	ops := c.Operations("ec2")
 	for _, op := range []string{"DescribeRouteTables", "CreateRoute", "DeleteRoute", "ModifyInstanceAttribute"} {
 		if ops[op] == 0 {
 			t.Errorf("no %s in the journal; operations: %v", op, ops)
 		}
 	}
-	if errs := errorAnswers(t, c.sinceSeq); len(errs) > 0 {
+	if errs := c.ErrorAnswers(); len(errs) > 0 {
 		for _, e := range errs {
-			t.Errorf("fauxcloud answered an error during route reconciliation: %s", e.raw)
+			t.Errorf("fauxcloud answered an error during route reconciliation: %s", e)
 		}
 	}
 }
@@ -170,32 +152,31 @@ func TestRouteController(t *testing.T) {
 func TestRouteControllerBlackhole(t *testing.T) {
 	c := newCCM(t)
 	a, b := c.instances["node-a"], c.instances["node-b"]
-	c.createNode(nodeFor(a, initialized(a), func(n *v1.Node) { n.Spec.PodCIDRs = []string{"10.244.0.0/24"} }))
-	c.createNode(nodeFor(b, initialized(b), func(n *v1.Node) { n.Spec.PodCIDRs = []string{"10.244.1.0/24"} }))
-	routes, _ := c.cloud.Routes()
-	_, clusterCIDR, _ := net.ParseCIDR("10.244.0.0/16")
-	ctrl, err := routecontroller.New(routes, c.client, c.factory.Core().V1().Nodes(), clusterID, []*net.IPNet{clusterCIDR})
+	c.CreateNode(nodeFor(a, initialized(a), func(n *v1.Node) { n.Spec.PodCIDRs = []string{"10.244.0.0/24"} }))
+	c.CreateNode(nodeFor(b, initialized(b), func(n *v1.Node) { n.Spec.PodCIDRs = []string{"10.244.1.0/24"} }))
+	routes := c.Routes()
+	ctrl, err := routecontroller.New(routes, c.Client, c.Factory.Core().V1().Nodes(), clusterID, ccmharness.ClusterCIDRs())
 	if err != nil {
 		t.Fatalf("route controller: %v", err)
 	}
-	c.start()
+	c.Start()
 
 	// First reconcile with the controller stopped afterwards, so the
 	// blackhole can be observed before the controller cleans it up.
-	runCtx, stop := context.WithCancel(c.ctx)
-	go ctrl.Run(runCtx, time.Second, c.metrics)
-	c.eventually("routes for both nodes", func() (bool, string) {
+	runCtx, stop := context.WithCancel(c.Ctx)
+	go ctrl.Run(runCtx, time.Second, c.Metrics)
+	c.Eventually("routes for both nodes", func() (bool, string) {
 		_, got := c.clusterRouteTable()
 		return len(got) == 2, describeRoutes(got)
 	})
 	stop()
 
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	if _, err := c.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{b.ID}}); err != nil {
 		t.Fatalf("TerminateInstances: %v", err)
 	}
-	c.eventually("the route to the terminated instance to be blackhole", func() (bool, string) {
+	c.Eventually("the route to the terminated instance to be blackhole", func() (bool, string) {
 		_, got := c.clusterRouteTable()
 		r := got["10.244.1.0/24"]
 		return r.State == ec2types.RouteStateBlackhole, describeRoutes(got)
@@ -203,15 +184,15 @@ func TestRouteControllerBlackhole(t *testing.T) {
 
 	// The Node of the terminated instance is gone too (the lifecycle
 	// controller would delete it); a new controller run removes the blackhole.
-	if err := c.client.CoreV1().Nodes().Delete(c.ctx, b.PrivateDNS, metav1.DeleteOptions{}); err != nil {
+	if err := c.Client.CoreV1().Nodes().Delete(c.Ctx, b.PrivateDNS, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete node: %v", err)
 	}
-	ctrl2, err := routecontroller.New(routes, c.client, c.factory.Core().V1().Nodes(), clusterID, []*net.IPNet{clusterCIDR})
+	ctrl2, err := routecontroller.New(routes, c.Client, c.Factory.Core().V1().Nodes(), clusterID, ccmharness.ClusterCIDRs())
 	if err != nil {
 		t.Fatalf("route controller: %v", err)
 	}
-	go ctrl2.Run(c.ctx, time.Second, c.metrics)
-	c.eventually("the blackhole route to be deleted", func() (bool, string) {
+	go ctrl2.Run(c.Ctx, time.Second, c.Metrics)
+	c.Eventually("the blackhole route to be deleted", func() (bool, string) {
 		_, got := c.clusterRouteTable()
 		_, there := got["10.244.1.0/24"]
 		return !there && got["10.244.0.0/24"].State == ec2types.RouteStateActive, describeRoutes(got)

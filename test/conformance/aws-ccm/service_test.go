@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -17,138 +18,21 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
-	v1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
-	servicecontroller "k8s.io/cloud-provider/controllers/service"
+
+	"fauxcloud.test/conformance/ccmharness"
 )
 
-const (
-	annotationLBType   = "service.beta.kubernetes.io/aws-load-balancer-type"
-	lbCleanupFinalizer = "service.kubernetes.io/load-balancer-cleanup"
-)
+const annotationLBType = "service.beta.kubernetes.io/aws-load-balancer-type"
 
 // startServiceController creates initialised, Ready Nodes for the three
 // instances and runs the real service controller.
 func (c *ccm) startServiceController() {
-	c.t.Helper()
+	c.T.Helper()
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		inst := c.instances[name]
-		c.createNode(nodeFor(inst, initialized(inst)))
+		c.CreateNode(nodeFor(inst, initialized(inst)))
 	}
-	ctrl, err := servicecontroller.New(c.cloud, c.client, c.factory.Core().V1().Services(), c.factory.Core().V1().Nodes(), clusterID, utilfeature.DefaultFeatureGate)
-	if err != nil {
-		c.t.Fatalf("service controller: %v", err)
-	}
-	c.start()
-	go ctrl.Run(c.ctx, 2, c.metrics)
-}
-
-func lbService(uid string, annotations map[string]string, ports ...v1.ServicePort) *v1.Service {
-	return &v1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", UID: types.UID(uid), Annotations: annotations},
-		Spec: v1.ServiceSpec{
-			Type:                  v1.ServiceTypeLoadBalancer,
-			Ports:                 ports,
-			Selector:              map[string]string{"app": "web"},
-			SessionAffinity:       v1.ServiceAffinityNone,
-			ExternalTrafficPolicy: v1.ServiceExternalTrafficPolicyCluster,
-		},
-	}
-}
-
-func tcpPort(name string, port, nodePort int32) v1.ServicePort {
-	return v1.ServicePort{Name: name, Protocol: v1.ProtocolTCP, Port: port, TargetPort: intstr.FromInt32(8080), NodePort: nodePort}
-}
-
-// lbName is cloudprovider.DefaultLoadBalancerName: "a" + the UID without
-// dashes, cut to 32 characters.
-func lbName(uid string) string {
-	n := "a" + strings.ReplaceAll(uid, "-", "")
-	if len(n) > 32 {
-		n = n[:32]
-	}
-	return n
-}
-
-// waitIngress waits for the controller to publish a load balancer hostname.
-func (c *ccm) waitIngress(svc *v1.Service) string {
-	c.t.Helper()
-	var host string
-	c.eventually("the Service's load balancer ingress", func() (bool, string) {
-		s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		if len(s.Status.LoadBalancer.Ingress) == 0 {
-			return false, fmt.Sprintf("status %+v, finalizers %v, events: %s", s.Status.LoadBalancer, s.Finalizers, c.serviceEvents())
-		}
-		host = s.Status.LoadBalancer.Ingress[0].Hostname
-		return true, ""
-	})
-	return host
-}
-
-// serviceEvents summarises the events the service controller recorded.
-func (c *ccm) serviceEvents() string {
-	evs, err := c.client.CoreV1().Events("").List(c.ctx, metav1.ListOptions{})
-	if err != nil {
-		return err.Error()
-	}
-	var out []string
-	for _, e := range evs.Items {
-		if e.InvolvedObject.Kind == "Service" {
-			out = append(out, fmt.Sprintf("%s %s: %.400s", e.Type, e.Reason, e.Message))
-		}
-	}
-	if len(out) > 6 {
-		out = out[len(out)-6:]
-	}
-	return "[" + strings.Join(out, " | ") + "]"
-}
-
-func (c *ccm) updateServicePorts(svc *v1.Service, ports ...v1.ServicePort) {
-	c.t.Helper()
-	s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	s.Spec.Ports = ports
-	if _, err := c.client.CoreV1().Services(svc.Namespace).Update(c.ctx, s, metav1.UpdateOptions{}); err != nil {
-		c.t.Fatalf("update service: %v", err)
-	}
-}
-
-// deleteService does what the API server does on delete for an object with
-// finalizers: sets deletionTimestamp. The controller must clean up the load
-// balancer, then drop its finalizer.
-func (c *ccm) deleteService(svc *v1.Service) {
-	c.t.Helper()
-	s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if !hasString(s.Finalizers, lbCleanupFinalizer) {
-		c.t.Errorf("service finalizers = %v, want %s while the load balancer exists", s.Finalizers, lbCleanupFinalizer)
-	}
-	now := metav1.Now()
-	s.DeletionTimestamp = &now
-	if _, err := c.client.CoreV1().Services(svc.Namespace).Update(c.ctx, s, metav1.UpdateOptions{}); err != nil {
-		c.t.Fatalf("mark service deleted: %v", err)
-	}
-}
-
-func (c *ccm) waitFinalizerRemoved(svc *v1.Service) {
-	c.t.Helper()
-	c.eventually("the load-balancer-cleanup finalizer to be removed", func() (bool, string) {
-		s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		return !hasString(s.Finalizers, lbCleanupFinalizer), fmt.Sprintf("finalizers %v, events: %s", s.Finalizers, c.serviceEvents())
-	})
+	c.RunServiceController(clusterID)
 }
 
 // rulesFromAnywhere lists sg's ingress rules open to 0.0.0.0/0.
@@ -163,15 +47,6 @@ func rulesFromAnywhere(sg ec2types.SecurityGroup) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, ",")
-}
-
-func hasString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func apiErrorCode(err error) string {
@@ -189,14 +64,14 @@ func (c *ccm) instanceIDs() []string {
 }
 
 func (c *ccm) securityGroupsNamed(name string) []ec2types.SecurityGroup {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	c.T.Helper()
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	out, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
 		Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{name}}},
 	})
 	if err != nil {
-		c.t.Fatalf("DescribeSecurityGroups(group-name=%s): %v", name, err)
+		c.T.Fatalf("DescribeSecurityGroups(group-name=%s): %v", name, err)
 	}
 	return out.SecurityGroups
 }
@@ -204,20 +79,20 @@ func (c *ccm) securityGroupsNamed(name string) []ec2types.SecurityGroup {
 // nodeSecurityGroup returns the security group of the instances (all three
 // share the VPC's default group) with its ingress rules.
 func (c *ccm) nodeSecurityGroup() ec2types.SecurityGroup {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	c.T.Helper()
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	out, err := c.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{c.instances["node-a"].ID}})
 	if err != nil || len(out.Reservations) != 1 || len(out.Reservations[0].Instances) != 1 {
-		c.t.Fatalf("DescribeInstances(node-a): %v", err)
+		c.T.Fatalf("DescribeInstances(node-a): %v", err)
 	}
 	groups := out.Reservations[0].Instances[0].SecurityGroups
 	if len(groups) != 1 {
-		c.t.Fatalf("node-a has security groups %+v, want one", groups)
+		c.T.Fatalf("node-a has security groups %+v, want one", groups)
 	}
 	sgs, err := c.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{aws.ToString(groups[0].GroupId)}})
 	if err != nil || len(sgs.SecurityGroups) != 1 {
-		c.t.Fatalf("DescribeSecurityGroups(%s): %v", aws.ToString(groups[0].GroupId), err)
+		c.T.Fatalf("DescribeSecurityGroups(%s): %v", aws.ToString(groups[0].GroupId), err)
 	}
 	return sgs.SecurityGroups[0]
 }
@@ -253,7 +128,7 @@ func rulesDescribed(sg ec2types.SecurityGroup, s string) []string {
 // Classic ELB
 
 func (c *ccm) describeELB(name string) (*elb.DescribeLoadBalancersOutput, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	return c.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerNames: []string{name}})
 }
@@ -276,13 +151,11 @@ func TestServiceControllerClassicELB(t *testing.T) {
 	c := newCCM(t)
 	c.startServiceController()
 	const uid = "6a1c2e84-3b7f-4d2a-9c1e-0f3e5d7a9b11"
-	name := lbName(uid)
-	svc := lbService(uid, nil, tcpPort("http", 80, 30080))
-	if _, err := c.client.CoreV1().Services("default").Create(c.ctx, svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	name := ccmharness.LBName(uid)
+	svc := ccmharness.LBService(uid, nil, ccmharness.TCPPort("http", 80, 30080))
+	c.CreateService(svc)
 
-	host := c.waitIngress(svc)
+	host := c.WaitIngress(svc).Hostname
 	if re := regexp.MustCompile(`^` + name + `-[0-9]+\.us-east-1\.elb\.amazonaws\.com$`); !re.MatchString(host) {
 		t.Errorf("ingress hostname %q does not have the classic ELB form %s", host, re)
 	}
@@ -306,7 +179,7 @@ func TestServiceControllerClassicELB(t *testing.T) {
 	if len(lb.Subnets) != 3 || len(lb.AvailabilityZones) != 3 {
 		t.Errorf("subnets %v, zones %v: want one subnet in each of the 3 zones", lb.Subnets, lb.AvailabilityZones)
 	}
-	c.eventually("the three instances registered with the ELB", func() (bool, string) {
+	c.Eventually("the three instances registered with the ELB", func() (bool, string) {
 		out, err := c.describeELB(name)
 		if err != nil {
 			return false, err.Error()
@@ -327,7 +200,7 @@ func TestServiceControllerClassicELB(t *testing.T) {
 		t.Fatalf("security groups named %s: %d, want 1", sgName, len(sgs))
 	}
 	elbSG := aws.ToString(sgs[0].GroupId)
-	if !hasString(lb.SecurityGroups, elbSG) {
+	if !slices.Contains(lb.SecurityGroups, elbSG) {
 		t.Errorf("ELB security groups %v do not include %s (%s)", lb.SecurityGroups, elbSG, sgName)
 	}
 	// The ELB's group lets clients in on the Service port; the nodes' group
@@ -342,8 +215,8 @@ func TestServiceControllerClassicELB(t *testing.T) {
 	}
 
 	// Ports change: 80 becomes 8080, 443 is added.
-	c.updateServicePorts(svc, tcpPort("http", 8080, 30080), tcpPort("https", 443, 30443))
-	c.eventually("the ELB listeners to follow the Service ports", func() (bool, string) {
+	c.UpdateServicePorts(svc, ccmharness.TCPPort("http", 8080, 30080), ccmharness.TCPPort("https", 443, 30443))
+	c.Eventually("the ELB listeners to follow the Service ports", func() (bool, string) {
 		out, err := c.describeELB(name)
 		if err != nil {
 			return false, err.Error()
@@ -351,7 +224,7 @@ func TestServiceControllerClassicELB(t *testing.T) {
 		got := elbListeners(out)
 		return got == "TCP:443->TCP:30443,TCP:8080->TCP:30080", got
 	})
-	c.eventually("the ELB security group to follow the Service ports", func() (bool, string) {
+	c.Eventually("the ELB security group to follow the Service ports", func() (bool, string) {
 		sgs := c.securityGroupsNamed(sgName)
 		if len(sgs) != 1 {
 			return false, fmt.Sprintf("%d groups named %s", len(sgs), sgName)
@@ -359,35 +232,35 @@ func TestServiceControllerClassicELB(t *testing.T) {
 		got := rulesFromAnywhere(sgs[0])
 		return got == "icmp:3-4,tcp:443-443,tcp:8080-8080", got
 	})
-	ops := c.operations("elasticloadbalancing")
+	ops := c.Operations("elasticloadbalancing")
 	if ops["CreateLoadBalancerListeners"] == 0 || ops["DeleteLoadBalancerListeners"] == 0 {
 		t.Errorf("listener changes not journaled as Create/DeleteLoadBalancerListeners; ELB operations: %v", ops)
 	}
 
-	c.deleteService(svc)
-	c.eventually("the ELB to be deleted", func() (bool, string) {
+	c.DeleteService(svc)
+	c.Eventually("the ELB to be deleted", func() (bool, string) {
 		_, err := c.describeELB(name)
 		if err == nil {
 			return false, "still described"
 		}
 		return apiErrorCode(err) == "LoadBalancerNotFound", err.Error()
 	})
-	c.waitFinalizerRemoved(svc)
-	c.eventually("the ELB's security group to be deleted", func() (bool, string) {
+	c.WaitFinalizersRemoved(svc, ccmharness.LBCleanupFinalizer)
+	c.Eventually("the ELB's security group to be deleted", func() (bool, string) {
 		sgs := c.securityGroupsNamed(sgName)
 		return len(sgs) == 0, fmt.Sprintf("%d groups named %s", len(sgs), sgName)
 	})
 	if sg := c.nodeSecurityGroup(); allowsFromGroup(sg, elbSG) {
 		t.Errorf("node security group still lets the deleted ELB's group %s in: %+v", elbSG, sg.IpPermissions)
 	}
-	t.Logf("ELB operations: %v", c.operations("elasticloadbalancing"))
+	t.Logf("ELB operations: %v", c.Operations("elasticloadbalancing"))
 }
 
 // ---------------------------------------------------------------------------
 // NLB (ELBv2)
 
 func (c *ccm) describeNLB(name string) (*elbv2types.LoadBalancer, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	out, err := c.elbv2.DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{name}})
 	if err != nil {
@@ -402,7 +275,7 @@ func (c *ccm) describeNLB(name string) (*elbv2types.LoadBalancer, error) {
 // nlbListeners describes the listeners and their target groups:
 // "TCP:80->TCP:30080(instance)".
 func (c *ccm) nlbListeners(arn string) (string, error) {
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	ls, err := c.elbv2.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(arn)})
 	if err != nil {
@@ -437,13 +310,11 @@ func TestServiceControllerNLB(t *testing.T) {
 	c := newCCM(t)
 	c.startServiceController()
 	const uid = "0b9f7e3d-5c1a-4e8b-a2d4-6f8e0c2b4d13"
-	name := lbName(uid)
-	svc := lbService(uid, map[string]string{annotationLBType: "nlb"}, tcpPort("http", 80, 30080))
-	if _, err := c.client.CoreV1().Services("default").Create(c.ctx, svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	name := ccmharness.LBName(uid)
+	svc := ccmharness.LBService(uid, map[string]string{annotationLBType: "nlb"}, ccmharness.TCPPort("http", 80, 30080))
+	c.CreateService(svc)
 
-	host := c.waitIngress(svc)
+	host := c.WaitIngress(svc).Hostname
 	if re := regexp.MustCompile(`^` + name + `-[0-9a-f]+\.elb\.us-east-1\.amazonaws\.com$`); !re.MatchString(host) {
 		t.Errorf("ingress hostname %q does not have the NLB form %s", host, re)
 	}
@@ -470,8 +341,8 @@ func TestServiceControllerNLB(t *testing.T) {
 	if got, err := c.nlbListeners(arn); err != nil || got != "TCP:80->TCP:30080(instance)" {
 		t.Errorf("listeners = %q (%v), want TCP:80->TCP:30080(instance)", got, err)
 	}
-	c.eventually("the three instances registered as targets", func() (bool, string) {
-		ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	c.Eventually("the three instances registered as targets", func() (bool, string) {
+		ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 		defer cancel()
 		tgs, err := c.elbv2.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{LoadBalancerArn: aws.String(arn)})
 		if err != nil || len(tgs.TargetGroups) != 1 {
@@ -497,12 +368,12 @@ func TestServiceControllerNLB(t *testing.T) {
 
 	// The nodes' group lets clients reach the node port (the provider's
 	// client rule; its health-check rule folds into it for 0.0.0.0/0).
-	if got := rulesDescribed(c.nodeSecurityGroup(), "="+name); !hasString(got, "tcp:30080-30080 0.0.0.0/0") {
+	if got := rulesDescribed(c.nodeSecurityGroup(), "="+name); !slices.Contains(got, "tcp:30080-30080 0.0.0.0/0") {
 		t.Errorf("node security group rules for %s = %v, want tcp:30080-30080 0.0.0.0/0 among them", name, got)
 	}
 
-	c.updateServicePorts(svc, tcpPort("http", 8080, 30080), tcpPort("https", 443, 30443))
-	c.eventually("the NLB listeners to follow the Service ports", func() (bool, string) {
+	c.UpdateServicePorts(svc, ccmharness.TCPPort("http", 8080, 30080), ccmharness.TCPPort("https", 443, 30443))
+	c.Eventually("the NLB listeners to follow the Service ports", func() (bool, string) {
 		got, err := c.nlbListeners(arn)
 		if err != nil {
 			return false, err.Error()
@@ -510,16 +381,16 @@ func TestServiceControllerNLB(t *testing.T) {
 		return got == "TCP:443->TCP:30443(instance),TCP:8080->TCP:30080(instance)", got
 	})
 
-	c.deleteService(svc)
-	c.eventually("the NLB to be deleted", func() (bool, string) {
+	c.DeleteService(svc)
+	c.Eventually("the NLB to be deleted", func() (bool, string) {
 		_, err := c.describeNLB(name)
 		if err == nil {
 			return false, "still described"
 		}
 		return apiErrorCode(err) == "LoadBalancerNotFound", err.Error()
 	})
-	c.waitFinalizerRemoved(svc)
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	c.WaitFinalizersRemoved(svc, ccmharness.LBCleanupFinalizer)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	tgs, err := c.elbv2.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{})
 	if err != nil {
@@ -528,7 +399,7 @@ func TestServiceControllerNLB(t *testing.T) {
 	for _, tg := range tgs.TargetGroups {
 		t.Errorf("target group %s (%s) left behind after the Service was deleted", aws.ToString(tg.TargetGroupName), aws.ToString(tg.TargetGroupArn))
 	}
-	t.Logf("ELBv2 operations: %v", c.operations("elasticloadbalancingv2"))
+	t.Logf("ELBv2 operations: %v", c.Operations("elasticloadbalancingv2"))
 }
 
 // TestServiceControllerNLBNodeRulesCleanup: with the nodes' security group
@@ -539,7 +410,7 @@ func TestServiceControllerNLB(t *testing.T) {
 func TestServiceControllerNLBNodeRulesCleanup(t *testing.T) {
 	c := newCCM(t)
 	nodeSG := aws.ToString(c.nodeSecurityGroup().GroupId)
-	ctx, cancel := context.WithTimeout(c.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(c.Ctx, 20*time.Second)
 	defer cancel()
 	if _, err := c.ec2.CreateTags(ctx, &ec2.CreateTagsInput{
 		Resources: []string{nodeSG},
@@ -549,17 +420,15 @@ func TestServiceControllerNLBNodeRulesCleanup(t *testing.T) {
 	}
 	c.startServiceController()
 	const uid = "3e5a7c91-2d4f-4b6a-8e0c-1a3b5c7d9f15"
-	name := lbName(uid)
-	svc := lbService(uid, map[string]string{annotationLBType: "nlb"}, tcpPort("http", 80, 30080))
-	if _, err := c.client.CoreV1().Services("default").Create(c.ctx, svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	c.waitIngress(svc)
-	if got := rulesDescribed(c.nodeSecurityGroup(), "="+name); !hasString(got, "tcp:30080-30080 0.0.0.0/0") {
+	name := ccmharness.LBName(uid)
+	svc := ccmharness.LBService(uid, map[string]string{annotationLBType: "nlb"}, ccmharness.TCPPort("http", 80, 30080))
+	c.CreateService(svc)
+	c.WaitIngress(svc)
+	if got := rulesDescribed(c.nodeSecurityGroup(), "="+name); !slices.Contains(got, "tcp:30080-30080 0.0.0.0/0") {
 		t.Errorf("node security group rules for %s = %v, want tcp:30080-30080 0.0.0.0/0 among them", name, got)
 	}
-	c.deleteService(svc)
-	c.waitFinalizerRemoved(svc)
+	c.DeleteService(svc)
+	c.WaitFinalizersRemoved(svc, ccmharness.LBCleanupFinalizer)
 	if got := rulesDescribed(c.nodeSecurityGroup(), "="+name); len(got) != 0 {
 		t.Errorf("node security group keeps rules for the deleted NLB: %v", got)
 	}

@@ -26,6 +26,10 @@ package aws_test
 // snapshot and creation steps taking seconds, so the driver's waiters meet
 // the intermediate states (ebs_csi_lifecycle_test.go checks that they did).
 //
+// The csi-sanity run itself (passes, per-spec report, skip and XFAIL/XPASS
+// accounting, klog capture) is ../csiharness; this file keeps what is the
+// EBS driver's own: building it, its skips and known failures, its passes.
+//
 //	cd test/conformance/aws && GOFLAGS=-mod=mod go test -count=1 -v -run TestEBSCSISanity ./...
 //
 // Environment knobs (all optional):
@@ -33,46 +37,39 @@ package aws_test
 //	EBS_CSI_SANITY_MODES    passes to run, comma separated: instant, lifecycle-delays (default both)
 //	EBS_CSI_SANITY_DELAYS_FOCUS=1  the lifecycle-delays pass runs only the specs with waits
 //	EBS_CSI_SANITY_SKIP     extra regexp of spec texts to skip (ginkgo -ginkgo.skip works too)
+//	EBS_CSI_SANITY_FOCUS    regexp of spec texts to run (the others are skipped)
 //	EBS_CSI_SANITY_REPORT   file to write the per-spec report to (markdown-ish text)
 //	EBS_CSI_LOG_V           klog verbosity of the driver (default 4), captured per spec
+//	EBS_CSI_LOG_STDERR=1    stream the driver's klog to stderr instead of capturing it
 //	EBS_CSI_SDK_DEBUG=1     the driver's --aws-sdk-debug-log=true (SDK wire log on stderr)
 //	EBS_CSI_BATCHING=true   the driver's --batching=true, as the Helm chart deploys it
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"fauxcloud.test/conformance/csiharness"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/container-storage-interface/spec/lib/go/csi"
 	"github.com/kubernetes-csi/csi-test/v5/pkg/sanity"
 	cloudpkg "github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/cloud"
 	"github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/cloud/metadata"
 	"github.com/kubernetes-sigs/aws-ebs-csi-driver/pkg/driver"
-	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 	"github.com/spf13/pflag"
-	"google.golang.org/grpc"
-	"google.golang.org/protobuf/proto"
-	"k8s.io/klog/v2"
 )
 
-const gib = int64(1) << 30
+const gib = csiharness.GiB
 
 // sanitySkips are csi-sanity specs that cannot run here, with the reason.
 // Matched as regular expressions against the spec's full text.
@@ -80,17 +77,6 @@ var sanitySkips = map[string]string{
 	`Node Service NodeExpandVolume should fail when volume is not found`: "node-only, no EC2 call: " +
 		"the driver's NodeMounter.IsBlockDevice stats the made-up path \"some/path\" and the driver answers " +
 		"Internal instead of NotFound (its own sanity test fakes IsBlockDevice); needs the host, not fauxcloud",
-}
-
-// knownFailure is a spec that fails because of how the driver (v1.63.1)
-// reads EC2's answers, not because fauxcloud answers differently from EC2.
-// It still runs; the test fails only if it fails for another reason: the spec
-// must have made an EC2 call that match accepts.
-type knownFailure struct {
-	spec     string // regexp on the spec's full text
-	why      string
-	batching bool // only with --batching=true
-	match    func(c ec2Call) bool
 }
 
 // malformed: EC2 rejects an id that is not of the form vol-…/snap-… as
@@ -118,32 +104,59 @@ func answered(action, code string) func(ec2Call) bool {
 	return func(c ec2Call) bool { return c.Action == action && c.Status == 400 && c.Code == code }
 }
 
-var sanityKnownFailures = []knownFailure{
-	{spec: `CreateVolume should fail when the volume source snapshot is not found$`,
-		why:   "CreateVolume SnapshotId=non-existing-snapshot-id is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
-		match: malformed("non-existing-snapshot-id")},
-	{spec: `DeleteSnapshot \[Controller Server\] should succeed when an invalid snapshot id is used$`,
-		why:   "DeleteSnapshot SnapshotId=reallyfakesnapshotid is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
-		match: malformed("reallyfakesnapshotid")},
-	{spec: `ListSnapshots \[Controller Server\] should return empty when the specified snapshot id does not exist$`,
-		why:   "DescribeSnapshots SnapshotId.1=none-exist-id is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
-		match: malformed("none-exist-id")},
-	{spec: `ModifyVolume \[Controller Server\] should fail if volume does not exist$`,
-		why:   "DescribeVolumes VolumeId.1=non-existing-volume-id is malformed for EC2; the driver wants InvalidVolume.NotFound",
-		match: malformed("non-existing-volume-id")},
-	{spec: `ValidateVolumeCapabilities should fail when the requested volume does not exist$`,
-		why: "EC2 answers DescribeVolumes of an unknown id with InvalidVolume.NotFound; the driver's GetDiskByID " +
+// ec2Answer is the evidence of a known failure: the first EC2 call of the
+// spec that match accepts, named with its answer in the XFAIL reason.
+func ec2Answer(match func(ec2Call) bool) func([]ec2Call) (string, bool) {
+	return func(calls []ec2Call) (string, bool) {
+		for _, c := range calls {
+			if match(c) {
+				return fmt.Sprintf(" (EC2 answered %s %s: %s)", c.Action, c.Code, c.Message), true
+			}
+		}
+		return "", false
+	}
+}
+
+// sanityKnownFailures are specs that fail because of how the driver
+// (v1.63.1) reads EC2's answers, not because fauxcloud answers differently
+// from EC2. They still run; the test fails only if one fails for another
+// reason: the spec must have made the EC2 call its evidence names.
+var sanityKnownFailures = []csiharness.KnownFailure[ec2Call]{
+	{Spec: `CreateVolume should fail when the volume source snapshot is not found$`,
+		Why:      "CreateVolume SnapshotId=non-existing-snapshot-id is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
+		Evidence: ec2Answer(malformed("non-existing-snapshot-id"))},
+	{Spec: `DeleteSnapshot \[Controller Server\] should succeed when an invalid snapshot id is used$`,
+		Why:      "DeleteSnapshot SnapshotId=reallyfakesnapshotid is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
+		Evidence: ec2Answer(malformed("reallyfakesnapshotid"))},
+	{Spec: `ListSnapshots \[Controller Server\] should return empty when the specified snapshot id does not exist$`,
+		Why:      "DescribeSnapshots SnapshotId.1=none-exist-id is malformed for EC2; the driver wants InvalidSnapshot.NotFound",
+		Evidence: ec2Answer(malformed("none-exist-id"))},
+	{Spec: `ModifyVolume \[Controller Server\] should fail if volume does not exist$`,
+		Why:      "DescribeVolumes VolumeId.1=non-existing-volume-id is malformed for EC2; the driver wants InvalidVolume.NotFound",
+		Evidence: ec2Answer(malformed("non-existing-volume-id"))},
+	{Spec: `ValidateVolumeCapabilities should fail when the requested volume does not exist$`,
+		Why: "EC2 answers DescribeVolumes of an unknown id with InvalidVolume.NotFound; the driver's GetDiskByID " +
 			"returns that error as is (only an empty answer becomes ErrNotFound), so the spec gets Internal, not NotFound",
-		match: answered("DescribeVolumes", "InvalidVolume.NotFound")},
-	{spec: `ListSnapshots \[Controller Server\] should return next token when a limited number of entries are requested$`,
-		why: "csi-sanity pages with max_entries below 5; the driver itself refuses that (\"maxResults parameter must be 0 " +
+		Evidence: ec2Answer(answered("DescribeVolumes", "InvalidVolume.NotFound"))},
+	{Spec: `ListSnapshots \[Controller Server\] should return next token when a limited number of entries are requested$`,
+		Why: "csi-sanity pages with max_entries below 5; the driver itself refuses that (\"maxResults parameter must be 0 " +
 			"or greater than or equal to 5\") before calling EC2, whose DescribeSnapshots takes 5-1000, so it fails against AWS too; " +
 			"the listing before it (DescribeSnapshots MaxResults=0) must have succeeded",
-		match: func(c ec2Call) bool { return c.Action == "DescribeSnapshots" && c.Status == 200 }},
-	{spec: `ControllerPublishVolume should fail when the (node|volume) does not exist$`, batching: true,
-		why: "with --batching the driver's instance batcher returns DescribeInstances' InvalidInstanceID.NotFound as is " +
+		Evidence: ec2Answer(func(c ec2Call) bool { return c.Action == "DescribeSnapshots" && c.Status == 200 })},
+}
+
+// batchingKnownFailures are known failures only with --batching=true.
+var batchingKnownFailures = []csiharness.KnownFailure[ec2Call]{
+	{Spec: `ControllerPublishVolume should fail when the (node|volume) does not exist$`,
+		Why: "with --batching the driver's instance batcher returns DescribeInstances' InvalidInstanceID.NotFound as is " +
 			"(unbatched getInstance maps it to ErrNotFound), so the spec gets Internal, not NotFound",
-		match: answered("DescribeInstances", "InvalidInstanceID.NotFound")},
+		Evidence: ec2Answer(answered("DescribeInstances", "InvalidInstanceID.NotFound"))},
+}
+
+// describeCalls is a failed spec's EC2 calls in its report.
+func describeCalls(calls []ec2Call) string {
+	return csiharness.CallList("EC2 calls answered with an error", calls, ec2Call.failed, ec2Call.String) +
+		csiharness.CallList("all EC2 calls during the spec", calls, nil, func(c ec2Call) string { return fmt.Sprintf("#%d %s", c.Seq, c) })
 }
 
 // awsIDs makes ids of EC2's shape that no resource has, so "valid but
@@ -154,13 +167,7 @@ var sanityKnownFailures = []knownFailure{
 // ControllerPublishVolume of an unknown id) are about unknown ids.
 type awsIDs struct{}
 
-func randHex(n int) string {
-	b := make([]byte, (n+1)/2)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)[:n]
-}
+func randHex(n int) string { return csiharness.RandHex(n) }
 
 func (awsIDs) GenerateUniqueValidVolumeID() string { return "vol-0" + randHex(16) }
 func (awsIDs) GenerateInvalidVolumeID() string     { return "vol-0" + randHex(16) }
@@ -182,6 +189,10 @@ type sanityMode struct {
 	// check, when set, makes further assertions on the pass's specs (their EC2 calls).
 	check func(t *testing.T, specs []specResult)
 }
+
+// specResult is what a mode's check (ebs_csi_lifecycle_test.go) reads of a
+// spec: the EC2 calls the driver made during it.
+type specResult struct{ calls []ec2Call }
 
 // sanityModes are the passes: "instant" (every lifecycle step instant, as
 // fauxcloud starts) and "lifecycle-delays" (ebs_csi_lifecycle_test.go).
@@ -210,8 +221,40 @@ func sanityModes(t *testing.T) []sanityMode {
 	return out
 }
 
-// modeContainer is the ginkgo container text of a mode.
-func modeContainer(name string) string { return "[" + name + "]" }
+// pass is the csi-sanity pass of mode m, the i-th.
+func (m sanityMode) pass(i int) csiharness.Pass[ec2Call] {
+	p := csiharness.Pass[ec2Call]{Name: m.name, Focus: m.focus, FocusWhy: "outside the " + m.name + " focus: " + m.focusWhy,
+		// The lifecycle is switched when the first spec of another pass
+		// starts, whatever order ginkgo picks.
+		Enter: func() {
+			_, err := adminCall(http.MethodPut, "/_fauxcloud/lifecycle", m.lifecycle)
+			gomega.Expect(err).NotTo(gomega.HaveOccurred(), "set the %s lifecycle", m.name)
+		},
+	}
+	if i > 0 {
+		// csi-sanity names volumes and snapshots with one suffix per
+		// process, and the driver's ClientToken is a hash of the name: a
+		// later pass would reuse the tokens of volumes an earlier one
+		// deleted, which EC2 (and fauxcloud) refuses with
+		// IdempotentParameterMismatch. Each later pass gets names with a
+		// suffix of its own (same length, so the maximum-length-name specs
+		// keep their length), as a second csi-sanity process would.
+		orig, suffix := sanity.UniqueString(""), "-"+sanity.PseudoUUID()
+		p.Config = func(cfg *sanity.TestConfig) {
+			csiharness.RenameNames(cfg, func(n string) string { return strings.ReplaceAll(n, orig, suffix) })
+		}
+	}
+	if m.check != nil {
+		p.Check = func(t *testing.T, specs []csiharness.Spec[ec2Call]) {
+			rs := make([]specResult, len(specs))
+			for i, s := range specs {
+				rs[i] = specResult{calls: s.Calls}
+			}
+			m.check(t, rs)
+		}
+	}
+	return p
+}
 
 // ebsDriver is the real aws-ebs-csi-driver running in this process on a unix
 // socket, talking EC2 to fauxcloud through a recording tap.
@@ -219,7 +262,7 @@ type ebsDriver struct {
 	endpoint string // unix:…/csi.sock
 	dir      string
 	tap      *ec2Tap
-	log      *lockedLog
+	log      *csiharness.Log
 	batching bool
 	inst     ec2types.Instance // the seeded instance in testZone: the node
 	runErr   chan error
@@ -241,7 +284,7 @@ func startEBSDriver(t *testing.T, mode driver.Mode) *ebsDriver {
 	t.Setenv("AWS_EC2_ENDPOINT", tap.URL)
 	t.Setenv("AWS_REGION", testRegion)
 
-	d.log = captureDriverLog(t)
+	d.log = csiharness.CaptureKlog(t, cmp.Or(os.Getenv("EBS_CSI_LOG_V"), "4"), os.Getenv("EBS_CSI_LOG_STDERR") != "")
 
 	d.endpoint = "unix:" + filepath.Join(d.dir, "csi.sock")
 	args := []string{
@@ -280,7 +323,7 @@ func startEBSDriver(t *testing.T, mode driver.Mode) *ebsDriver {
 	}
 	go func() { d.runErr <- drv.Run() }()
 	t.Cleanup(drv.Stop)
-	waitForSocket(t, filepath.Join(d.dir, "csi.sock"), d.runErr)
+	csiharness.WaitForSocket(t, filepath.Join(d.dir, "csi.sock"), d.runErr)
 	return d
 }
 
@@ -319,118 +362,29 @@ func TestEBSCSISanity(t *testing.T) {
 	cfg.TestVolumeMutableParameters = map[string]string{"iops": "4000", "throughput": "200"}
 	cfg.IdempotentCount = 3
 
-	// Every pass registers the whole csi-sanity suite under a container of
-	// its own (ginkgo runs one suite per process); the lifecycle is switched
-	// when the first spec of another pass starts, whatever order ginkgo picks.
-	var contexts []*sanity.TestContext
-	current := "" // the mode whose lifecycle is in force
+	knownFailures := sanityKnownFailures
+	if d.batching {
+		knownFailures = append(slices.Clone(knownFailures), batchingKnownFailures...)
+	}
+	passes := make([]csiharness.Pass[ec2Call], len(modes))
 	for i, m := range modes {
-		mcfg := cfg // csi-sanity keeps a pointer to its config
-		if i > 0 {
-			// csi-sanity names volumes and snapshots with one suffix per
-			// process, and the driver's ClientToken is a hash of the name:
-			// a later pass would reuse the tokens of volumes an earlier one
-			// deleted, which EC2 (and fauxcloud) refuses with
-			// IdempotentParameterMismatch. Each later pass gets names with a
-			// suffix of its own, as a second csi-sanity process would.
-			rename := passNames("-" + sanity.PseudoUUID())
-			mcfg.DialOptions = append(append([]grpc.DialOption(nil), cfg.DialOptions...), grpc.WithChainUnaryInterceptor(rename))
-			mcfg.ControllerDialOptions = append(append([]grpc.DialOption(nil), cfg.ControllerDialOptions...), grpc.WithChainUnaryInterceptor(rename))
-		}
-		ginkgo.Describe(modeContainer(m.name), func() {
-			ginkgo.BeforeEach(func() {
-				text := strings.TrimPrefix(ginkgo.CurrentSpecReport().FullText(), modeContainer(m.name)+" ")
-				if m.focus != nil && !m.focus.MatchString(text) {
-					ginkgo.Skip("outside the " + m.name + " focus: " + m.focusWhy)
-				}
-				if current != m.name {
-					_, err := adminCall(http.MethodPut, "/_fauxcloud/lifecycle", m.lifecycle)
-					gomega.Expect(err).NotTo(gomega.HaveOccurred(), "set the %s lifecycle", m.name)
-					current = m.name
-				}
-			})
-			contexts = append(contexts, sanity.GinkgoTest(&mcfg))
-		})
+		passes[i] = m.pass(i)
 	}
-
-	rec := &specRecorder{tap: d.tap, log: d.log, batching: d.batching}
-	ginkgo.ReportBeforeEach(rec.before)
-	ginkgo.ReportAfterEach(rec.after)
-
-	suiteCfg, repCfg := ginkgo.GinkgoConfiguration()
-	for re := range sanitySkips {
-		suiteCfg.SkipStrings = append(suiteCfg.SkipStrings, re)
-	}
-	if s := os.Getenv("EBS_CSI_SANITY_SKIP"); s != "" {
-		suiteCfg.SkipStrings = append(suiteCfg.SkipStrings, s)
-	}
-	if suiteCfg.Timeout == 0 || suiteCfg.Timeout > 30*time.Minute {
-		suiteCfg.Timeout = 30 * time.Minute
-	}
-
-	gomega.RegisterFailHandler(ginkgo.Fail)
-	start := time.Now()
-	// Ginkgo's verdict is collected, not passed on: known failures (see
-	// sanityKnownFailures) do not fail the test, everything else does.
-	gt := &ginkgoVerdict{}
-	ginkgo.RunSpecs(gt, "aws-ebs-csi-driver sanity against fauxcloud", suiteCfg, repCfg)
-	for _, sc := range contexts {
-		sc.Finalize()
-	}
-	total := time.Since(start)
-	setLifecycle(t, map[string]any{})
-
-	var reports []string
-	anyUnexpected := false
-	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
-			specs := rec.resultsOf(m.name)
-			report, unexpected := rec.render(m.name, specs)
-			reports = append(reports, report)
-			t.Log("\n" + report)
-			for _, u := range unexpected {
-				anyUnexpected = true
-				t.Errorf("csi-sanity spec failed: %s", u)
-			}
-			if m.check != nil {
-				m.check(t, specs)
-			}
-		})
-	}
-	t.Logf("csi-sanity: %d passes in %s", len(modes), total.Round(time.Second))
-	if gt.failed && !anyUnexpected && rec.xfails == 0 {
-		t.Errorf("the ginkgo suite failed outside any spec (see its output above)")
-	}
-	if p := os.Getenv("EBS_CSI_SANITY_REPORT"); p != "" {
-		if err := os.WriteFile(p, []byte(strings.Join(reports, "\n")), 0o644); err != nil {
-			t.Errorf("write report: %v", err)
-		}
-	}
+	csiharness.Run(t, csiharness.Suite[ec2Call]{
+		Name:      "aws-ebs-csi-driver sanity against fauxcloud",
+		PassLabel: "lifecycle", WallTime: true,
+		Config:        cfg,
+		Passes:        passes,
+		Skips:         sanitySkips,
+		KnownFailures: knownFailures,
+		Mark:          d.tap.mark,
+		Since:         d.tap.since,
+		Log:           d.log, ErrLineMax: 600,
+		DescribeCalls: describeCalls,
+		Env:           "EBS_CSI_SANITY",
+		Timeout:       30 * time.Minute,
+	})
 	d.checkRunning(t)
-}
-
-// passNames rewrites the names csi-sanity gives volumes and snapshots so
-// that they end in suffix instead of csi-sanity's per-process suffix (same
-// length, so the maximum-length-name specs keep their length).
-func passNames(suffix string) grpc.UnaryClientInterceptor {
-	orig := sanity.UniqueString("")
-	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		switch r := req.(type) {
-		case *csi.CreateVolumeRequest:
-			if strings.Contains(r.GetName(), orig) {
-				c := proto.Clone(r).(*csi.CreateVolumeRequest)
-				c.Name = strings.ReplaceAll(c.Name, orig, suffix)
-				req = c
-			}
-		case *csi.CreateSnapshotRequest:
-			if strings.Contains(r.GetName(), orig) {
-				c := proto.Clone(r).(*csi.CreateSnapshotRequest)
-				c.Name = strings.ReplaceAll(c.Name, orig, suffix)
-				req = c
-			}
-		}
-		return invoker(ctx, method, req, reply, cc, opts...)
-	}
 }
 
 // nodeMetadata is what the node service learns about its instance: through
@@ -476,316 +430,4 @@ func nodeMetadata(t *testing.T, inst ec2types.Instance, sources []string) metada
 		t.Errorf("IMDS network/interfaces/macs gave %d ENIs, want at least 1", n)
 	}
 	return md
-}
-
-func waitForSocket(t *testing.T, path string, runErr <-chan error) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-		select {
-		case err := <-runErr:
-			t.Fatalf("driver.Run: %v", err)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("driver socket %s did not appear", path)
-}
-
-// ---------------------------------------------------------------------------
-// Driver log: klog goes to a buffer, and each spec's slice of it is kept.
-
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) mark() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Len()
-}
-
-func (l *lockedLog) since(m int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if m > l.buf.Len() {
-		return ""
-	}
-	return string(l.buf.Bytes()[m:])
-}
-
-func captureDriverLog(t *testing.T) *lockedLog {
-	l := &lockedLog{}
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	v := os.Getenv("EBS_CSI_LOG_V")
-	if v == "" {
-		v = "4"
-	}
-	for k, val := range map[string]string{
-		"v": v, "logtostderr": "false", "alsologtostderr": "false",
-		"stderrthreshold": "FATAL", "one_output": "true", "skip_headers": "false",
-	} {
-		if err := fs.Set(k, val); err != nil {
-			t.Fatalf("klog flag %s: %v", k, err)
-		}
-	}
-	klog.SetOutput(l)
-	t.Cleanup(func() {
-		klog.Flush()
-		klog.SetOutput(os.Stderr)
-		fs.Set("logtostderr", "true")
-	})
-	return l
-}
-
-// ---------------------------------------------------------------------------
-// Per-spec record: state, failure, EC2 calls, driver errors.
-
-type specResult struct {
-	mode     string // the sanityMode whose container holds the spec
-	text     string
-	state    types.SpecState
-	failure  string
-	where    string
-	duration time.Duration
-	start    time.Time
-	end      time.Time
-	calls    []ec2Call
-	drvErrs  []string
-	skipWhy  string
-	known    string // why this failure is expected, when it is one (see sanityKnownFailures)
-}
-
-// ginkgoVerdict stands in for *testing.T in RunSpecs, which only calls Fail.
-type ginkgoVerdict struct{ failed bool }
-
-func (g *ginkgoVerdict) Fail() { g.failed = true }
-
-// knownFailureReason says why a failed spec is one of sanityKnownFailures
-// (it matches and made the EC2 call the entry expects), or "".
-func knownFailureReason(res specResult, batching bool) string {
-	for _, kf := range sanityKnownFailures {
-		if kf.batching && !batching || !regexp.MustCompile(kf.spec).MatchString(res.text) {
-			continue
-		}
-		for _, c := range res.calls {
-			if kf.match(c) {
-				return fmt.Sprintf("%s (EC2 answered %s %s: %s)", kf.why, c.Action, c.Code, c.Message)
-			}
-		}
-	}
-	return ""
-}
-
-type specRecorder struct {
-	batching bool
-	xfails   int
-	tap      *ec2Tap
-	log      *lockedLog
-	tapMark  int
-	logMark  int
-	results  []specResult
-}
-
-func (r *specRecorder) before(ginkgo.SpecReport) {
-	r.tapMark = r.tap.mark()
-	r.logMark = r.log.mark()
-}
-
-// klog error lines ("E0102 15:04:05.000000 ...") and the driver's own
-// error-ish lines at V(4) that name an EC2 call.
-var klogErrLine = regexp.MustCompile(`(?m)^E\d{4} .*$`)
-
-func (r *specRecorder) after(rep ginkgo.SpecReport) {
-	res := specResult{
-		text:     rep.FullText(),
-		state:    rep.State,
-		duration: rep.RunTime,
-		start:    rep.StartTime,
-		end:      rep.EndTime,
-		calls:    r.tap.since(r.tapMark),
-	}
-	if len(rep.ContainerHierarchyTexts) > 0 {
-		res.mode = strings.TrimSuffix(strings.TrimPrefix(rep.ContainerHierarchyTexts[0], "["), "]")
-	}
-	if rep.Failed() {
-		res.failure = rep.Failure.Message
-		res.where = rep.Failure.Location.String()
-		for _, l := range klogErrLine.FindAllString(r.log.since(r.logMark), -1) {
-			if len(l) > 600 {
-				l = l[:597] + "..."
-			}
-			res.drvErrs = append(res.drvErrs, l)
-		}
-	}
-	if rep.Failed() {
-		res.known = knownFailureReason(res, r.batching)
-	}
-	if rep.State == types.SpecStateSkipped {
-		res.failure = rep.Failure.Message
-		for re, why := range sanitySkips {
-			if regexp.MustCompile(re).MatchString(res.text) {
-				res.skipWhy = why
-			}
-		}
-	}
-	r.results = append(r.results, res)
-}
-
-// resultsOf returns the specs of one mode, in the order they ran.
-func (r *specRecorder) resultsOf(mode string) []specResult {
-	var out []specResult
-	for _, s := range r.results {
-		if s.mode == mode {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// wallTime is the time from the first spec of a pass starting to its last
-// spec ending (skipped specs do not count).
-func wallTime(specs []specResult) time.Duration {
-	var first, last time.Time
-	for _, s := range specs {
-		if s.state == types.SpecStateSkipped || s.start.IsZero() {
-			continue
-		}
-		if first.IsZero() || s.start.Before(first) {
-			first = s.start
-		}
-		if s.end.After(last) {
-			last = s.end
-		}
-	}
-	if first.IsZero() {
-		return 0
-	}
-	return last.Sub(first)
-}
-
-// render returns the report of one pass and its specs that failed unexpectedly.
-func (r *specRecorder) render(mode string, specs []specResult) (string, []string) {
-	var b strings.Builder
-	counts := map[string]int{}
-	var unexpected []string
-	for _, s := range specs {
-		w := r.word(s)
-		counts[w]++
-		switch w {
-		case "FAIL":
-			unexpected = append(unexpected, s.text+": "+firstLine(s.failure))
-		case "XFAIL":
-			r.xfails++
-		}
-	}
-	fmt.Fprintf(&b, "== aws-ebs-csi-driver sanity against fauxcloud, lifecycle %s: %d specs in %s: %d passed, %d failed, %d skipped, %d failed as known (XFAIL), %d known failures passed (XPASS) ==\n",
-		mode, len(specs), wallTime(specs).Round(time.Second), counts["PASS"], counts["FAIL"], counts["SKIP"], counts["XFAIL"], counts["XPASS"])
-	sorted := append([]specResult(nil), specs...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].text < sorted[j].text })
-	for _, s := range sorted {
-		w := r.word(s)
-		line := fmt.Sprintf("%-5s  %s  (%s)", w, s.text, s.duration.Round(10*time.Millisecond))
-		switch w {
-		case "SKIP":
-			why := s.skipWhy
-			if why == "" {
-				why = firstLine(s.failure)
-			}
-			if why != "" {
-				line += "  -- " + why
-			}
-		case "XFAIL":
-			line += "  -- " + s.known
-		case "XPASS":
-			line += "  -- listed in sanityKnownFailures but passed: remove it from the list"
-		}
-		b.WriteString(line + "\n")
-	}
-	for _, s := range sorted {
-		if r.word(s) != "FAIL" && r.word(s) != "XFAIL" {
-			continue
-		}
-		fmt.Fprintf(&b, "\n---- %s: %s\n  at %s\n  %s\n", r.word(s), s.text, s.where, indent(strings.TrimSpace(s.failure), "  "))
-		var failed []ec2Call
-		for _, c := range s.calls {
-			if c.failed() {
-				failed = append(failed, c)
-			}
-		}
-		if len(failed) > 0 {
-			b.WriteString("  EC2 calls answered with an error:\n")
-			for _, c := range failed {
-				fmt.Fprintf(&b, "    %s\n", c)
-			}
-		}
-		if len(s.calls) > 0 {
-			b.WriteString("  all EC2 calls during the spec:\n")
-			for _, c := range s.calls {
-				fmt.Fprintf(&b, "    #%d %s\n", c.Seq, c)
-			}
-		}
-		if len(s.drvErrs) > 0 {
-			b.WriteString("  driver error log:\n")
-			for _, l := range s.drvErrs {
-				fmt.Fprintf(&b, "    %s\n", l)
-			}
-		}
-	}
-	return b.String(), unexpected
-}
-
-func (r *specRecorder) word(s specResult) string {
-	w := stateWord(s.state)
-	switch {
-	case w == "FAIL" && s.known != "":
-		return "XFAIL"
-	case w == "PASS" && r.isKnownFailure(s.text):
-		return "XPASS"
-	}
-	return w
-}
-
-func (r *specRecorder) isKnownFailure(text string) bool {
-	for _, kf := range sanityKnownFailures {
-		if (!kf.batching || r.batching) && regexp.MustCompile(kf.spec).MatchString(text) {
-			return true
-		}
-	}
-	return false
-}
-
-func stateWord(s types.SpecState) string {
-	switch {
-	case s == types.SpecStatePassed:
-		return "PASS"
-	case s == types.SpecStateSkipped || s == types.SpecStatePending:
-		return "SKIP"
-	case s.Is(types.SpecStateFailureStates):
-		return "FAIL"
-	default:
-		return strings.ToUpper(s.String())
-	}
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func indent(s, pre string) string {
-	return strings.ReplaceAll(s, "\n", "\n"+pre)
 }

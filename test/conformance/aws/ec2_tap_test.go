@@ -1,10 +1,11 @@
 package aws_test
 
-// ec2Tap is a transparent recording reverse proxy between a component under
-// test and fauxcloud. The component is pointed at the tap instead of at
-// fauxcloud (for the EBS CSI driver: AWS_EC2_ENDPOINT), every request is
-// forwarded byte for byte, and each EC2 Query call is remembered with its
-// form parameters and, for error answers, the EC2 error code and message.
+// ec2Tap is the shared recording reverse proxy (harness.Tap) between a
+// component under test and fauxcloud, with what is EC2's own: the component
+// is pointed at the tap instead of at fauxcloud (for the EBS CSI driver:
+// AWS_EC2_ENDPOINT), every request is forwarded byte for byte, and each EC2
+// Query call is read back with its form parameters and, for error answers,
+// the EC2 error code and message.
 //
 // It exists so that a failing upstream test can say exactly which EC2 call
 // failed and what the component sent, which fauxcloud's journal (operation,
@@ -14,20 +15,16 @@ package aws_test
 // attachment was "attaching").
 
 import (
-	"bytes"
-	"compress/gzip"
-	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"fauxcloud.test/conformance/harness"
 )
 
 type ec2Call struct {
@@ -79,12 +76,10 @@ func (c ec2Call) String() string {
 	return s
 }
 
+// ec2Tap decodes the EC2 Query calls a harness.Tap records.
 type ec2Tap struct {
-	URL      string
-	srv      *http.Server
-	ln       net.Listener
+	*harness.Tap
 	mu       sync.Mutex
-	calls    []ec2Call
 	keepBody func(action string) bool
 }
 
@@ -105,27 +100,8 @@ func (t *ec2Tap) wantsBody(action string) bool {
 	return t.keepBody != nil && t.keepBody(action)
 }
 
-// readBody reads an answer's body and puts an identical reader back; it
-// returns the decoded bytes (gzip undone) for inspection.
-func readBody(resp *http.Response) ([]byte, error) {
-	raw, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, err
-		}
-		defer zr.Close()
-		return io.ReadAll(io.LimitReader(zr, maxKeptBody))
-	}
-	return raw, nil
-}
-
-type tapKey struct{}
+// ec2Error is what the tap decodes from an error answer.
+type ec2Error struct{ Code, Message string }
 
 var (
 	ec2ErrCode = regexp.MustCompile(`<Code>([^<]*)</Code>`)
@@ -134,120 +110,74 @@ var (
 
 // startEC2Tap listens on a free loopback port and forwards to target.
 func startEC2Tap(target string) (*ec2Tap, error) {
-	tu, err := url.Parse(target)
+	tap := &ec2Tap{}
+	var err error
+	tap.Tap, err = harness.StartTap(target, harness.TapOptions{OnAnswer: func(e *harness.Exchange, body []byte) {
+		switch {
+		case e.Status/100 == 2:
+			if _, action := ec2Params(*e); tap.wantsBody(action) && len(body) <= maxKeptBody {
+				e.Body = body
+			}
+		case e.Status >= 400:
+			var ee ec2Error
+			if m := ec2ErrCode.FindSubmatch(body); m != nil {
+				ee.Code = string(m[1])
+			}
+			if m := ec2ErrMsg.FindSubmatch(body); m != nil {
+				ee.Message = xmlUnescape(string(m[1]))
+			}
+			e.Info = ee
+		}
+	}})
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	tap := &ec2Tap{URL: "http://" + ln.Addr().String(), ln: ln}
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(tu)
-			r.Out.Host = r.In.Host // the signature covers Host; keep what the client signed
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			idx, ok := resp.Request.Context().Value(tapKey{}).(int)
-			if !ok {
-				return nil
-			}
-			call := ec2Call{Status: resp.StatusCode}
-			if resp.StatusCode < 400 {
-				if action := tap.action(idx); resp.StatusCode/100 == 2 && tap.wantsBody(action) {
-					if body, err := readBody(resp); err == nil && len(body) <= maxKeptBody {
-						call.Body = body
-					}
-				}
-			} else {
-				body, err := readBody(resp)
-				if err == nil {
-					if m := ec2ErrCode.FindSubmatch(body); m != nil {
-						call.Code = string(m[1])
-					}
-					if m := ec2ErrMsg.FindSubmatch(body); m != nil {
-						call.Message = xmlUnescape(string(m[1]))
-					}
-				}
-			}
-			tap.finish(idx, call)
-			return nil
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			if idx, ok := r.Context().Value(tapKey{}).(int); ok {
-				tap.finish(idx, ec2Call{Status: http.StatusBadGateway, Err: err.Error()})
-			}
-			w.WriteHeader(http.StatusBadGateway)
-		},
-	}
-	tap.srv = &http.Server{
-		ReadHeaderTimeout: 10 * time.Second,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, err := io.ReadAll(r.Body)
-			r.Body.Close()
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			r.ContentLength = int64(len(body))
-			params, _ := url.ParseQuery(string(body))
-			for k, v := range r.URL.Query() {
-				params[k] = append(params[k], v...)
-			}
-			action := params.Get("Action")
-			params.Del("Action")
-			params.Del("Version")
-			idx := tap.begin(ec2Call{Time: time.Now(), Action: action, Params: params})
-			proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tapKey{}, idx)))
-		}),
-	}
-	go tap.srv.Serve(ln)
 	return tap, nil
 }
 
-func (t *ec2Tap) begin(c ec2Call) int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c.Seq = len(t.calls)
-	t.calls = append(t.calls, c)
-	return c.Seq
+// ec2Params returns the form and query parameters of a recorded request
+// without Action and Version, and the Action.
+func ec2Params(e harness.Exchange) (url.Values, string) {
+	params, _ := url.ParseQuery(string(e.ReqBody))
+	if q, err := url.ParseQuery(e.Query); err == nil {
+		for k, v := range q {
+			params[k] = append(params[k], v...)
+		}
+	}
+	action := params.Get("Action")
+	params.Del("Action")
+	params.Del("Version")
+	return params, action
 }
 
-func (t *ec2Tap) finish(idx int, res ec2Call) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c := &t.calls[idx]
-	c.Status, c.Code, c.Message, c.Err, c.Body = res.Status, res.Code, res.Message, res.Err, res.Body
-}
-
-func (t *ec2Tap) action(idx int) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.calls[idx].Action
+func toEC2Call(e harness.Exchange) ec2Call {
+	params, action := ec2Params(e)
+	c := ec2Call{Seq: e.Seq, Time: e.Time, Action: action, Params: params, Status: e.Status, Err: e.Err, Body: e.Body}
+	if ee, ok := e.Info.(ec2Error); ok {
+		c.Code, c.Message = ee.Code, ee.Message
+	}
+	if e.Err != "" {
+		c.Status = http.StatusBadGateway
+	}
+	return c
 }
 
 // mark returns a position to pass to since.
-func (t *ec2Tap) mark() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.calls)
-}
+func (t *ec2Tap) mark() int { return t.Mark() }
 
-// since returns a copy of the calls recorded from position m on.
+// since returns the calls recorded from position m on, those still in flight
+// included (Status 0).
 func (t *ec2Tap) since(m int) []ec2Call {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if m > len(t.calls) {
-		return nil
+	var out []ec2Call
+	for _, e := range t.Since(m) {
+		out = append(out, toEC2Call(e))
 	}
-	return append([]ec2Call(nil), t.calls[m:]...)
+	return out
 }
 
 func (t *ec2Tap) close() {
-	if t != nil && t.srv != nil {
-		t.srv.Close()
+	if t != nil {
+		t.Close()
 	}
 }
 

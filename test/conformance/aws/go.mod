@@ -10,12 +10,12 @@ require (
 	github.com/container-storage-interface/spec v1.13.0
 	github.com/kubernetes-csi/csi-test/v5 v5.6.0
 	github.com/kubernetes-sigs/aws-ebs-csi-driver v1.63.1
-	github.com/onsi/ginkgo/v2 v2.32.1
+	github.com/onsi/ginkgo/v2 v2.32.1 // indirect
 	github.com/onsi/gomega v1.42.1
 	github.com/spf13/pflag v1.0.10
 	google.golang.org/grpc v1.83.1
-	google.golang.org/protobuf v1.36.12
-	k8s.io/klog/v2 v2.140.0
+	google.golang.org/protobuf v1.36.12 // indirect
+	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/mount-utils v0.36.3
 	k8s.io/utils v0.0.0-20260707023825-cf1189d6abe3
 )
@@ -122,6 +122,11 @@ require (
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
 
-require fauxcloud.test/conformance/harness v0.0.0
+require (
+	fauxcloud.test/conformance/csiharness v0.0.0
+	fauxcloud.test/conformance/harness v0.0.0
+)
 
 replace fauxcloud.test/conformance/harness => ../harness
+
+replace fauxcloud.test/conformance/csiharness => ../csiharness

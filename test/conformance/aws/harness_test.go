@@ -12,7 +12,6 @@ import (
 	"errors"
 	"net/url"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -46,24 +45,17 @@ func TestMain(m *testing.M) {
 // configureSDKEnv points the SDK at fauxcloud through the standard environment
 // variables only, and isolates it from any AWS configuration on the machine.
 func configureSDKEnv(endpoint string) error {
-	dir, err := os.MkdirTemp("", "fauxcloud-conformance-aws-")
+	emptyFile, err := harness.EmptyFile("fauxcloud-conformance-aws-")
 	if err != nil {
 		return err
 	}
-	emptyFile := filepath.Join(dir, "empty")
-	if err := os.WriteFile(emptyFile, nil, 0o600); err != nil {
-		return err
-	}
-	for _, k := range []string{
+	return harness.IsolateEnv([]string{
 		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN",
 		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ENDPOINT_URL_EC2",
 		"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_USE_FIPS_ENDPOINT",
 		"AWS_USE_DUALSTACK_ENDPOINT", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-	} {
-		os.Unsetenv(k)
-	}
-	env := map[string]string{
+	}, map[string]string{
 		"AWS_ENDPOINT_URL":            endpoint,
 		"AWS_REGION":                  testRegion,
 		"AWS_ACCESS_KEY_ID":           "AKIDFAUXCLOUD",
@@ -71,13 +63,7 @@ func configureSDKEnv(endpoint string) error {
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"AWS_CONFIG_FILE":             emptyFile,
 		"AWS_SHARED_CREDENTIALS_FILE": emptyFile,
-	}
-	for k, v := range env {
-		if err := os.Setenv(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 // ---------------------------------------------------------------------------
@@ -129,9 +115,7 @@ func wantAPIError(t *testing.T, err error, code string) smithy.APIError {
 
 func adminDo(t *testing.T, method, path string, body any) []byte {
 	t.Helper()
-	out, err := adminCall(method, path, body)
-	harness.Check(t, err)
-	return out
+	return admin().Must(t).Call(method, path, body)
 }
 
 // adminCall is adminDo for code that must not call t.Fatal (e.g. ginkgo nodes,
@@ -141,42 +125,23 @@ func adminCall(method, path string, body any) ([]byte, error) {
 }
 
 // resetStore restores the scenario seed.
-func resetStore(t *testing.T) {
-	t.Helper()
-	harness.Check(t, admin().Reset())
-}
+func resetStore(t *testing.T) { t.Helper(); admin().Must(t).Reset() }
 
 // setLifecycle sets per-resource-type lifecycle delays; an empty map restores
 // instant transitions.
-func setLifecycle(t *testing.T, spec map[string]any) {
-	t.Helper()
-	harness.Check(t, admin().SetLifecycle(spec))
-}
+func setLifecycle(t *testing.T, spec map[string]any) { t.Helper(); admin().Must(t).SetLifecycle(spec) }
 
 // setClock sets fauxcloud's virtual now; the clock keeps running at its speed
 // from there.
-func setClock(t *testing.T, now time.Time) {
-	t.Helper()
-	harness.Check(t, admin().SetClock(now))
-}
+func setClock(t *testing.T, now time.Time) { t.Helper(); admin().Must(t).SetClock(now) }
 
 // journalCount returns how many journal records match the query, e.g.
 // url.Values{"operation": {"DescribeVolumes"}}.
-func journalCount(t *testing.T, q url.Values) int {
-	t.Helper()
-	n, err := admin().JournalCount(q)
-	harness.Check(t, err)
-	return n
-}
+func journalCount(t *testing.T, q url.Values) int { t.Helper(); return admin().Must(t).JournalCount(q) }
 
 // journalLastSeq returns the sequence number of the newest journal record, to
 // pass as "since" so later counts see only what came after.
-func journalLastSeq(t *testing.T) int {
-	t.Helper()
-	n, err := admin().JournalLastSeq()
-	harness.Check(t, err)
-	return n
-}
+func journalLastSeq(t *testing.T) int { t.Helper(); return admin().Must(t).JournalLastSeq() }
 
 // journalRecord is one record of fauxcloud's request journal.
 type journalRecord = harness.JournalEntry
@@ -184,7 +149,5 @@ type journalRecord = harness.JournalEntry
 // journalEntries returns the journal records matching the query, oldest first.
 func journalEntries(t *testing.T, q url.Values) []journalRecord {
 	t.Helper()
-	entries, _, err := admin().Journal(q)
-	harness.Check(t, err)
-	return entries
+	return admin().Must(t).Journal(q)
 }

@@ -6,12 +6,12 @@ require (
 	google.golang.org/api v0.151.0
 	k8s.io/api v0.28.2
 	k8s.io/apimachinery v0.28.2
-	k8s.io/apiserver v0.28.2
+	k8s.io/apiserver v0.28.2 // indirect
 	k8s.io/client-go v0.28.2
 	k8s.io/cloud-provider v0.28.2
 	k8s.io/cloud-provider-gcp/providers v0.28.2
-	k8s.io/component-base v0.28.2
-	k8s.io/klog/v2 v2.100.1
+	k8s.io/component-base v0.28.2 // indirect
+	k8s.io/klog/v2 v2.100.1 // indirect
 )
 
 require (
@@ -76,9 +76,13 @@ require (
 )
 
 require (
+	fauxcloud.test/conformance/ccmharness v0.0.0
 	fauxcloud.test/conformance/harness v0.0.0
 	github.com/evanphx/json-patch v4.12.0+incompatible
 	k8s.io/controller-manager v0.28.2
 )
 
-replace fauxcloud.test/conformance/harness => ../harness
+replace (
+	fauxcloud.test/conformance/ccmharness => ../ccmharness
+	fauxcloud.test/conformance/harness => ../harness
+)

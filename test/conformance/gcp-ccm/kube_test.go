@@ -162,14 +162,6 @@ func jsonResponse(req *http.Request, status int, v any) (*http.Response, error) 
 	}, nil
 }
 
-// clientBuilder hands the provider its clientset in Initialize.
-type clientBuilder struct{ c clientset.Interface }
-
-func (b clientBuilder) Config(string) (*restclient.Config, error)  { return &restclient.Config{}, nil }
-func (b clientBuilder) ConfigOrDie(string) *restclient.Config      { return &restclient.Config{} }
-func (b clientBuilder) Client(string) (clientset.Interface, error) { return b.c, nil }
-func (b clientBuilder) ClientOrDie(string) clientset.Interface     { return b.c }
-
 // deleteWhenFinalized makes the fake clientset do what the API server does
 // for a Service marked for deletion: once an update or patch leaves it
 // without finalizers, it is gone (without this, the service controller sees

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
-	cloudproviderapi "k8s.io/cloud-provider/api"
 	nodecontroller "k8s.io/cloud-provider/controllers/node"
 	nodelifecycle "k8s.io/cloud-provider/controllers/nodelifecycle"
+
+	"fauxcloud.test/conformance/ccmharness"
 )
 
 // TestCloudNodeController: three Nodes registered by kubelets with
@@ -22,38 +23,20 @@ import (
 func TestCloudNodeController(t *testing.T) {
 	c := newCCM(t)
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
-		c.createNode(nodeFor(c.instances[name], func(n *v1.Node) {
-			n.Spec.Taints = []v1.Taint{{Key: cloudproviderapi.TaintExternalCloudProvider, Value: "true", Effect: v1.TaintEffectNoSchedule}}
-		}))
+		c.CreateNode(nodeFor(c.instances[name], ccmharness.Uninitialized))
 	}
-	ctrl, err := nodecontroller.NewCloudNodeController(c.factory.Core().V1().Nodes(), c.client, c.cloud, 5*time.Second, 2)
+	ctrl, err := nodecontroller.NewCloudNodeController(c.Factory.Core().V1().Nodes(), c.Client, c.Cloud, 5*time.Second, 2)
 	if err != nil {
 		t.Fatalf("NewCloudNodeController: %v", err)
 	}
-	c.start()
-	go ctrl.Run(c.ctx.Done(), c.metrics)
+	c.Start()
+	go ctrl.Run(c.Ctx.Done(), c.Metrics)
 
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		inst := c.instances[name]
-		var node *v1.Node
-		c.eventually(fmt.Sprintf("node %s to be initialised", name), func() (bool, string) {
-			n, err := c.getNode(name)
-			if err != nil {
-				return false, err.Error()
-			}
-			node = n
-			for _, taint := range n.Spec.Taints {
-				if taint.Key == cloudproviderapi.TaintExternalCloudProvider {
-					return false, fmt.Sprintf("still tainted; providerID=%q labels=%v", n.Spec.ProviderID, n.Labels)
-				}
-			}
-			// The addresses are patched right after the taint goes.
-			for _, a := range n.Status.Addresses {
-				if a.Type == v1.NodeInternalIP {
-					return true, ""
-				}
-			}
-			return false, fmt.Sprintf("no InternalIP yet: %v", n.Status.Addresses)
+		// The addresses are patched right after the taint goes.
+		node := c.WaitInitialized(fmt.Sprintf("node %s to be initialised", name), name, func(n *v1.Node) (bool, string) {
+			return len(ccmharness.Addresses(n)[v1.NodeInternalIP]) > 0, fmt.Sprintf("no InternalIP yet: %v", n.Status.Addresses)
 		})
 
 		if got, want := node.Spec.ProviderID, inst.providerID(); got != want {
@@ -67,15 +50,8 @@ func TestCloudNodeController(t *testing.T) {
 			v1.LabelFailureDomainBetaZone:   inst.Zone,
 			v1.LabelInstanceType:            "e2-standard-4",
 		}
-		for k, want := range wantLabels {
-			if got, ok := node.Labels[k]; !ok || got != want {
-				t.Errorf("%s: label %s = %q (present %v), want %q", name, k, got, ok, want)
-			}
-		}
-		addrs := map[v1.NodeAddressType][]string{}
-		for _, a := range node.Status.Addresses {
-			addrs[a.Type] = append(addrs[a.Type], a.Address)
-		}
+		c.CheckLabels(name, node, wantLabels)
+		addrs := ccmharness.Addresses(node)
 		if got := addrs[v1.NodeInternalIP]; len(got) != 1 || got[0] != inst.InternalIP {
 			t.Errorf("%s: InternalIP addresses = %v, want [%s] (all: %v)", name, got, inst.InternalIP, node.Status.Addresses)
 		}
@@ -119,9 +95,9 @@ func TestCloudNodeController(t *testing.T) {
 	c.checkNoComputeErrors("node initialisation", func(e exchange) bool {
 		return expectedNotFound(e) && strings.Contains(e.Path, "/instances/")
 	})
-	for _, e := range errorAnswers(t, c.sinceSeq) {
+	for _, e := range c.ErrorAnswers() {
 		if e.Status != http.StatusNotFound {
-			t.Errorf("fauxcloud journaled an error answer during node initialisation: %s", e.raw)
+			t.Errorf("fauxcloud journaled an error answer during node initialisation: %s", e)
 		}
 	}
 }
@@ -133,36 +109,30 @@ func TestCloudNodeController(t *testing.T) {
 func TestCloudNodeLifecycleController(t *testing.T) {
 	c := newCCM(t)
 	a, b, cc := c.instances["node-a"], c.instances["node-b"], c.instances["node-c"]
-	c.createNode(nodeFor(a, initialized(a)))
-	c.createNode(nodeFor(b, initialized(b), notReady))
-	c.createNode(nodeFor(cc, initialized(cc), notReady))
+	c.CreateNode(nodeFor(a, initialized(a)))
+	c.CreateNode(nodeFor(b, initialized(b), ccmharness.NotReady))
+	c.CreateNode(nodeFor(cc, initialized(cc), ccmharness.NotReady))
 
 	c.deleteInstance(cc)
 
-	ctrl, err := nodelifecycle.NewCloudNodeLifecycleController(c.factory.Core().V1().Nodes(), c.client, c.cloud, time.Second)
+	ctrl, err := nodelifecycle.NewCloudNodeLifecycleController(c.Factory.Core().V1().Nodes(), c.Client, c.Cloud, time.Second)
 	if err != nil {
 		t.Fatalf("NewCloudNodeLifecycleController: %v", err)
 	}
-	c.start()
-	go ctrl.Run(c.ctx, c.metrics)
+	c.Start()
+	go ctrl.Run(c.Ctx, c.Metrics)
 
-	c.eventually("the deleted instance's Node to be deleted", func() (bool, string) {
-		_, err := c.getNode(cc.Name)
-		if err == nil {
-			return false, "node " + cc.Name + " still exists"
-		}
-		return true, ""
-	})
+	c.WaitNodeDeleted("the deleted instance's Node to be deleted", cc.Name)
 	// Several more monitor periods: the NotReady node of a live instance must
 	// not be deleted, the Ready one must stay untouched.
 	time.Sleep(3 * time.Second)
-	nb, err := c.getNode(b.Name)
+	nb, err := c.GetNode(b.Name)
 	if err != nil {
 		t.Errorf("the NotReady Node of an existing instance was deleted (%v)", err)
 	} else if len(nb.Spec.Taints) != 0 {
 		t.Errorf("node-b got taints %v; GCE reports no shutdown state", nb.Spec.Taints)
 	}
-	n, err := c.getNode(a.Name)
+	n, err := c.GetNode(a.Name)
 	if err != nil {
 		t.Fatalf("the running instance's Node: %v", err)
 	}

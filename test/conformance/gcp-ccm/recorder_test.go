@@ -1,6 +1,7 @@
 package gceccm_test
 
-// A recording reverse proxy between the provider and fauxcloud's compute API.
+// The shared recording reverse proxy (harness.Tap) between the provider and
+// fauxcloud's compute API, and how this suite reads its exchanges.
 //
 // gce.conf's api-endpoint names this proxy (http://127.0.0.1:<port>/compute/v1/),
 // so the provider's compute traffic is exactly what it sends to Google, and the
@@ -9,17 +10,12 @@ package gceccm_test
 // builds its selfLinks from the address the provider used.
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
+
+	"fauxcloud.test/conformance/harness"
 )
 
 const maxRecordedBody = 4 << 10
@@ -45,63 +41,41 @@ func (e exchange) String() string {
 	return b.String()
 }
 
-type recorder struct {
-	mu        sync.Mutex
-	exchanges []exchange
-	srv       *httptest.Server
-}
+// recorder reads the provider's exchanges back from a harness.Tap.
+type recorder struct{ tap *harness.Tap }
 
 // startRecorder starts the proxy to target (fauxcloud's base URL) and stops it
 // when the test ends.
 func startRecorder(t *testing.T, target string) *recorder {
 	t.Helper()
-	u, err := url.Parse(target)
+	tap, err := harness.StartTap(target, harness.TapOptions{OnAnswer: func(e *harness.Exchange, body []byte) {
+		e.Body = []byte(clip(body))
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.ModifyResponse = func(resp *http.Response) error {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		req := resp.Request
-		var reqBody string
-		if rb, ok := req.Context().Value(reqBodyKey{}).([]byte); ok {
-			reqBody = clip(rb)
-		}
-		r.mu.Lock()
-		r.exchanges = append(r.exchanges, exchange{
-			Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery,
-			ReqBody: reqBody, Status: resp.StatusCode, RespBody: clip(body),
-		})
-		r.mu.Unlock()
-		return nil
-	}
-	proxy.ErrorHandler = func(w http.ResponseWriter, req *http.Request, err error) {
-		r.mu.Lock()
-		r.exchanges = append(r.exchanges, exchange{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Status: 0, RespBody: "proxy error: " + err.Error()})
-		r.mu.Unlock()
-		http.Error(w, err.Error(), http.StatusBadGateway)
-	}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		req.Body.Close()
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.ContentLength = int64(len(body))
-		proxy.ServeHTTP(w, req.WithContext(contextWithBody(req, body)))
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
+	t.Cleanup(tap.Close)
+	return &recorder{tap}
 }
 
 // URL is the proxy's base URL, e.g. http://127.0.0.1:40123.
-func (r *recorder) URL() string { return r.srv.URL }
+func (r *recorder) URL() string { return r.tap.URL }
 
+// all returns the exchanges answered so far (or that never reached
+// fauxcloud: Status 0).
 func (r *recorder) all() []exchange {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]exchange(nil), r.exchanges...)
+	var out []exchange
+	for _, e := range r.tap.Since(0) {
+		if !e.Done {
+			continue
+		}
+		x := exchange{Method: e.Method, Path: e.Path, Query: e.Query, ReqBody: clip(e.ReqBody), Status: e.Status, RespBody: string(e.Body)}
+		if e.Err != "" {
+			x.RespBody = "proxy error: " + e.Err
+		}
+		out = append(out, x)
+	}
+	return out
 }
 
 // errors returns the exchanges fauxcloud answered with a status ≥ 400 (or
@@ -183,12 +157,6 @@ func (r *recorder) logExchanges(t testing.TB, verbose bool) {
 			t.Logf("compute: %s", e)
 		}
 	}
-}
-
-type reqBodyKey struct{}
-
-func contextWithBody(req *http.Request, body []byte) context.Context {
-	return context.WithValue(req.Context(), reqBodyKey{}, body)
 }
 
 func clip(b []byte) string {

@@ -2,7 +2,6 @@ package gceccm_test
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,18 +9,19 @@ import (
 	"time"
 
 	"google.golang.org/api/compute/v1"
-	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	routecontroller "k8s.io/cloud-provider/controllers/route"
+
+	"fauxcloud.test/conformance/ccmharness"
 )
 
 // clusterRoutes lists the routes the provider made for the cluster (named
 // <cluster>-…, description k8s-node-route), by destination range.
 func (c *ccm) clusterRoutes() map[string]*compute.Route {
-	c.t.Helper()
+	c.T.Helper()
 	list, err := c.compute.Routes.List(projectID).Do()
 	if err != nil {
-		c.t.Fatalf("routes.list: %v", err)
+		c.T.Fatalf("routes.list: %v", err)
 	}
 	routes := map[string]*compute.Route{}
 	for _, r := range list.Items {
@@ -47,24 +47,17 @@ func describeRoutes(routes map[string]*compute.Route) string {
 // (routes.delete) while the others stay.
 func TestRouteController(t *testing.T) {
 	c := newCCM(t)
-	podCIDRs := map[string]string{"node-a": "10.244.0.0/24", "node-b": "10.244.1.0/24", "node-c": "10.244.2.0/24"}
+	podCIDRs := ccmharness.PodCIDRs
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		inst := c.instances[name]
-		c.createNode(nodeFor(inst, initialized(inst), func(n *v1.Node) {
-			n.Spec.PodCIDR = podCIDRs[name]
-			n.Spec.PodCIDRs = []string{podCIDRs[name]}
-		}))
+		c.CreateNode(nodeFor(inst, initialized(inst), ccmharness.PodCIDR(podCIDRs[name])))
 	}
-	routes, ok := c.cloud.Routes()
-	if !ok {
-		t.Fatalf("the GCE provider offers no Routes")
-	}
-	_, clusterCIDR, _ := net.ParseCIDR("10.244.0.0/16")
-	ctrl := routecontroller.New(routes, c.client, c.factory.Core().V1().Nodes(), clusterName, []*net.IPNet{clusterCIDR})
-	c.start()
-	go ctrl.Run(c.ctx, time.Second, c.metrics)
+	routes := c.Routes()
+	ctrl := routecontroller.New(routes, c.Client, c.Factory.Core().V1().Nodes(), clusterName, ccmharness.ClusterCIDRs())
+	c.Start()
+	go ctrl.Run(c.Ctx, time.Second, c.Metrics)
 
-	c.eventually("routes for the three pod CIDRs", func() (bool, string) {
+	c.Eventually("routes for the three pod CIDRs", func() (bool, string) {
 		got := c.clusterRoutes()
 		return len(got) == 3, describeRoutes(got)
 	})
@@ -88,18 +81,7 @@ func TestRouteController(t *testing.T) {
 
 	// The controller reports the routes on the Nodes.
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
-		c.eventually("NetworkUnavailable=False on "+name, func() (bool, string) {
-			n, err := c.getNode(name)
-			if err != nil {
-				return false, err.Error()
-			}
-			for _, cond := range n.Status.Conditions {
-				if cond.Type == v1.NodeNetworkUnavailable {
-					return cond.Status == v1.ConditionFalse && cond.Reason == "RouteCreated", fmt.Sprintf("%+v", cond)
-				}
-			}
-			return false, "no NetworkUnavailable condition"
-		})
+		c.WaitRouteCreated(name)
 	}
 	// Later reconciles found the routes through routes.list with the
 	// provider's filter and created nothing twice.
@@ -115,10 +97,10 @@ func TestRouteController(t *testing.T) {
 
 	// A machine goes away: its Node is deleted (as the node lifecycle
 	// controller does); its route goes, the others stay.
-	if err := c.client.CoreV1().Nodes().Delete(c.ctx, "node-c", metav1.DeleteOptions{}); err != nil {
+	if err := c.Client.CoreV1().Nodes().Delete(c.Ctx, "node-c", metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete node: %v", err)
 	}
-	c.eventually("the deleted Node's route to be removed", func() (bool, string) {
+	c.Eventually("the deleted Node's route to be removed", func() (bool, string) {
 		got := c.clusterRoutes()
 		_, stillThere := got[podCIDRs["node-c"]]
 		return !stillThere && len(got) == 2, describeRoutes(got)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -11,43 +12,34 @@ import (
 
 	"google.golang.org/api/compute/v1"
 	v1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/cloud-provider-gcp/providers/gce"
-	servicecontroller "k8s.io/cloud-provider/controllers/service"
+
+	"fauxcloud.test/conformance/ccmharness"
 )
 
 const (
-	annotationILB      = "networking.gke.io/load-balancer-type"
-	lbCleanupFinalizer = "service.kubernetes.io/load-balancer-cleanup"
-	ilbFinalizer       = "gke.networking.io/l4-ilb-v1"
+	annotationILB = "networking.gke.io/load-balancer-type"
+	ilbFinalizer  = "gke.networking.io/l4-ilb-v1"
 )
 
 // startServiceController creates initialised, Ready Nodes for the three
 // instances and runs the real service controller.
 func (c *ccm) startServiceController() {
-	c.t.Helper()
+	c.T.Helper()
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		inst := c.instances[name]
-		c.createNode(nodeFor(inst, initialized(inst)))
+		c.CreateNode(nodeFor(inst, initialized(inst)))
 	}
-	ctrl, err := servicecontroller.New(c.cloud, c.client, c.factory.Core().V1().Services(), c.factory.Core().V1().Nodes(), clusterName, utilfeature.DefaultFeatureGate)
-	if err != nil {
-		c.t.Fatalf("service controller: %v", err)
-	}
-	c.start()
-	go ctrl.Run(c.ctx, 2, c.metrics)
+	c.RunServiceController(clusterName)
 }
 
 // clusterID is the id the provider keeps in the kube-system/ingress-uid
 // ConfigMap (it creates it on first use); names of shared LB resources carry it.
 func (c *ccm) clusterID() string {
-	c.t.Helper()
+	c.T.Helper()
 	var id string
-	c.eventually("the provider's cluster id", func() (bool, string) {
+	c.Eventually("the provider's cluster id", func() (bool, string) {
 		got, err := c.gce.ClusterID.GetID()
 		if err != nil {
 			return false, err.Error()
@@ -55,140 +47,34 @@ func (c *ccm) clusterID() string {
 		id = got
 		return true, ""
 	})
-	cm, err := c.client.CoreV1().ConfigMaps("kube-system").Get(c.ctx, gce.UIDConfigMapName, metav1.GetOptions{})
+	cm, err := c.Client.CoreV1().ConfigMaps("kube-system").Get(c.Ctx, gce.UIDConfigMapName, metav1.GetOptions{})
 	if err != nil {
-		c.t.Errorf("the provider's cluster id %q is not in kube-system/%s: %v", id, gce.UIDConfigMapName, err)
+		c.T.Errorf("the provider's cluster id %q is not in kube-system/%s: %v", id, gce.UIDConfigMapName, err)
 	} else if cm.Data[gce.UIDProvider] != id {
-		c.t.Errorf("kube-system/%s = %v, the provider uses %q", gce.UIDConfigMapName, cm.Data, id)
+		c.T.Errorf("kube-system/%s = %v, the provider uses %q", gce.UIDConfigMapName, cm.Data, id)
 	}
 	return id
 }
 
-func lbService(uid string, annotations map[string]string, ports ...v1.ServicePort) *v1.Service {
-	return &v1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", UID: types.UID(uid), Annotations: annotations},
-		Spec: v1.ServiceSpec{
-			Type:                  v1.ServiceTypeLoadBalancer,
-			Ports:                 ports,
-			Selector:              map[string]string{"app": "web"},
-			SessionAffinity:       v1.ServiceAffinityNone,
-			ExternalTrafficPolicy: v1.ServiceExternalTrafficPolicyCluster,
-		},
-	}
-}
-
-func tcpPort(name string, port, nodePort int32) v1.ServicePort {
-	return v1.ServicePort{Name: name, Protocol: v1.ProtocolTCP, Port: port, TargetPort: intstr.FromInt32(8080), NodePort: nodePort}
-}
-
-// lbName is cloudprovider.DefaultLoadBalancerName: "a" + the UID without
-// dashes, cut to 32 characters.
-func lbName(uid string) string {
-	n := "a" + strings.ReplaceAll(uid, "-", "")
-	if len(n) > 32 {
-		n = n[:32]
-	}
-	return n
-}
-
 // waitIngressIP waits for the controller to publish a load balancer IP.
 func (c *ccm) waitIngressIP(svc *v1.Service) string {
-	c.t.Helper()
-	var ip string
-	c.eventually("the Service's load balancer ingress", func() (bool, string) {
-		s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		if len(s.Status.LoadBalancer.Ingress) == 0 {
-			return false, fmt.Sprintf("status %+v, finalizers %v, events: %s", s.Status.LoadBalancer, s.Finalizers, c.serviceEvents())
-		}
-		ip = s.Status.LoadBalancer.Ingress[0].IP
-		return true, ""
-	})
+	c.T.Helper()
+	ip := c.WaitIngress(svc).IP
 	if net.ParseIP(ip) == nil {
-		c.t.Errorf("ingress IP %q is not an IP address", ip)
+		c.T.Errorf("ingress IP %q is not an IP address", ip)
 	}
 	return ip
 }
 
-// serviceEvents summarises the events the service controller recorded.
-func (c *ccm) serviceEvents() string {
-	evs, err := c.client.CoreV1().Events("").List(c.ctx, metav1.ListOptions{})
-	if err != nil {
-		return err.Error()
-	}
-	var out []string
-	for _, e := range evs.Items {
-		if e.InvolvedObject.Kind == "Service" {
-			out = append(out, fmt.Sprintf("%s %s: %.600s", e.Type, e.Reason, e.Message))
-		}
-	}
-	if len(out) > 6 {
-		out = out[len(out)-6:]
-	}
-	return "[" + strings.Join(out, " | ") + "]"
-}
-
-func (c *ccm) updateServicePorts(svc *v1.Service, ports ...v1.ServicePort) {
-	c.t.Helper()
-	s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	s.Spec.Ports = ports
-	if _, err := c.client.CoreV1().Services(svc.Namespace).Update(c.ctx, s, metav1.UpdateOptions{}); err != nil {
-		c.t.Fatalf("update service: %v", err)
-	}
-}
-
-// deleteService does what the API server does on delete for an object with
-// finalizers: sets deletionTimestamp. The controller must clean up the load
-// balancer, then drop its finalizer.
-func (c *ccm) deleteService(svc *v1.Service) {
-	c.t.Helper()
-	s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if !hasString(s.Finalizers, lbCleanupFinalizer) {
-		c.t.Errorf("service finalizers = %v, want %s while the load balancer exists", s.Finalizers, lbCleanupFinalizer)
-	}
-	now := metav1.Now()
-	s.DeletionTimestamp = &now
-	if _, err := c.client.CoreV1().Services(svc.Namespace).Update(c.ctx, s, metav1.UpdateOptions{}); err != nil {
-		c.t.Fatalf("mark service deleted: %v", err)
-	}
-}
-
 func (c *ccm) waitFinalizersRemoved(svc *v1.Service) {
-	c.t.Helper()
-	c.eventually("the load balancer finalizers to be removed (and the Service gone)", func() (bool, string) {
-		s, err := c.client.CoreV1().Services(svc.Namespace).Get(c.ctx, svc.Name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return true, ""
-		}
-		if err != nil {
-			return false, err.Error()
-		}
-		return !hasString(s.Finalizers, lbCleanupFinalizer) && !hasString(s.Finalizers, ilbFinalizer),
-			fmt.Sprintf("finalizers %v, events: %s", s.Finalizers, c.serviceEvents())
-	})
-}
-
-func hasString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	c.T.Helper()
+	c.WaitFinalizersRemoved(svc, ccmharness.LBCleanupFinalizer, ilbFinalizer)
 }
 
 // gone waits until get answers 404.
 func (c *ccm) gone(what string, get func() error) {
-	c.t.Helper()
-	c.eventually(what+" to be deleted", func() (bool, string) {
+	c.T.Helper()
+	c.Eventually(what+" to be deleted", func() (bool, string) {
 		err := get()
 		if isNotFound(err) {
 			return true, ""
@@ -202,9 +88,9 @@ func (c *ccm) gone(what string, get func() error) {
 
 // goneSoon is gone for a few seconds, failing the test without stopping it.
 func (c *ccm) goneSoon(what string, get func() error) {
-	c.t.Helper()
+	c.T.Helper()
 	var last string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(pollEvery) {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(ccmharness.PollEvery) {
 		err := get()
 		if isNotFound(err) {
 			return
@@ -214,7 +100,7 @@ func (c *ccm) goneSoon(what string, get func() error) {
 			last = err.Error()
 		}
 	}
-	c.t.Errorf("%s: not deleted (%s)", what, last)
+	c.T.Errorf("%s: not deleted (%s)", what, last)
 }
 
 // instanceNames lists the last path components of instance URLs, sorted.
@@ -243,12 +129,12 @@ func allowedString(fw *compute.Firewall) string {
 }
 
 func (c *ccm) wantNodesTag(fw *compute.Firewall) {
-	c.t.Helper()
+	c.T.Helper()
 	if strings.Join(fw.TargetTags, ",") != nodeTag {
-		c.t.Errorf("firewall %s targetTags = %v, want [%s] (gce.conf node-tags)", fw.Name, fw.TargetTags, nodeTag)
+		c.T.Errorf("firewall %s targetTags = %v, want [%s] (gce.conf node-tags)", fw.Name, fw.TargetTags, nodeTag)
 	}
 	if !strings.HasSuffix(fw.Network, "/projects/"+projectID+"/global/networks/"+networkName) {
-		c.t.Errorf("firewall %s network = %q, want …/projects/%s/global/networks/%s", fw.Name, fw.Network, projectID, networkName)
+		c.T.Errorf("firewall %s network = %q, want …/projects/%s/global/networks/%s", fw.Name, fw.Network, projectID, networkName)
 	}
 }
 
@@ -265,11 +151,9 @@ func TestServiceControllerExternalLB(t *testing.T) {
 	c := newCCM(t)
 	c.startServiceController()
 	const uid = "5e2b7c10-4d3a-4f6e-8b1c-2a9d0e7f3c21"
-	name := lbName(uid)
-	svc := lbService(uid, nil, tcpPort("http", 80, 30080))
-	if _, err := c.client.CoreV1().Services("default").Create(c.ctx, svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	name := ccmharness.LBName(uid)
+	svc := ccmharness.LBService(uid, nil, ccmharness.TCPPort("http", 80, 30080))
+	c.CreateService(svc)
 
 	ip := c.waitIngressIP(svc)
 	cid := c.clusterID()
@@ -349,15 +233,15 @@ func TestServiceControllerExternalLB(t *testing.T) {
 
 	// Ports change: 80 becomes 8080, 443 is added. GCE forwarding rules are
 	// immutable: the provider deletes and recreates it on the same IP.
-	c.updateServicePorts(svc, tcpPort("http", 8080, 30080), tcpPort("https", 443, 30443))
-	c.eventually("the forwarding rule to cover the new ports", func() (bool, string) {
+	c.UpdateServicePorts(svc, ccmharness.TCPPort("http", 8080, 30080), ccmharness.TCPPort("https", 443, 30443))
+	c.Eventually("the forwarding rule to cover the new ports", func() (bool, string) {
 		fr, err := c.compute.ForwardingRules.Get(projectID, testRegion, name).Do()
 		if err != nil {
 			return false, err.Error()
 		}
 		return fr.PortRange == "443-8080" && fr.IPAddress == ip, fmt.Sprintf("portRange %s IP %s", fr.PortRange, fr.IPAddress)
 	})
-	c.eventually("the firewall to follow the Service ports", func() (bool, string) {
+	c.Eventually("the firewall to follow the Service ports", func() (bool, string) {
 		fw, err := c.compute.Firewalls.Get(projectID, fwName).Do()
 		if err != nil {
 			return false, err.Error()
@@ -366,7 +250,7 @@ func TestServiceControllerExternalLB(t *testing.T) {
 		return got == "tcp:443+8080" || got == "tcp:8080+443", got
 	})
 
-	c.deleteService(svc)
+	c.DeleteService(svc)
 	c.waitFinalizersRemoved(svc)
 	c.gone("forwarding rule "+name, func() error { _, err := c.compute.ForwardingRules.Get(projectID, testRegion, name).Do(); return err })
 	c.gone("target pool "+name, func() error { _, err := c.compute.TargetPools.Get(projectID, testRegion, name).Do(); return err })
@@ -390,11 +274,9 @@ func TestServiceControllerInternalLB(t *testing.T) {
 	c := newCCM(t)
 	c.startServiceController()
 	const uid = "7a4c9e21-6b3d-4c8f-9a2e-1f0b3d5c7e42"
-	name := lbName(uid)
-	svc := lbService(uid, map[string]string{annotationILB: "Internal"}, tcpPort("http", 80, 30080))
-	if _, err := c.client.CoreV1().Services("default").Create(c.ctx, svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	name := ccmharness.LBName(uid)
+	svc := ccmharness.LBService(uid, map[string]string{annotationILB: "Internal"}, ccmharness.TCPPort("http", 80, 30080))
+	c.CreateService(svc)
 
 	ip := c.waitIngressIP(svc)
 	_, subnet, _ := net.ParseCIDR(subnetCIDR)
@@ -407,11 +289,11 @@ func TestServiceControllerInternalLB(t *testing.T) {
 		}
 	}
 	cid := c.clusterID()
-	s, err := c.client.CoreV1().Services("default").Get(c.ctx, "web", metav1.GetOptions{})
+	s, err := c.Client.CoreV1().Services("default").Get(c.Ctx, "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasString(s.Finalizers, ilbFinalizer) {
+	if !slices.Contains(s.Finalizers, ilbFinalizer) {
 		t.Errorf("service finalizers = %v, want the provider's %s", s.Finalizers, ilbFinalizer)
 	}
 
@@ -522,7 +404,7 @@ func TestServiceControllerInternalLB(t *testing.T) {
 	}
 	c.checkNoComputeErrors("internal load balancer creation", ilbExpectedErrors)
 
-	c.deleteService(svc)
+	c.DeleteService(svc)
 	c.waitFinalizersRemoved(svc)
 	c.gone("forwarding rule "+name, func() error { _, err := c.compute.ForwardingRules.Get(projectID, testRegion, name).Do(); return err })
 	c.gone("backend service "+name, func() error {

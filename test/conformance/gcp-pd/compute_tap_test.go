@@ -1,30 +1,21 @@
 package gcppd_test
 
-// computeTap is a transparent recording reverse proxy between the PD CSI
-// driver and fauxcloud. The driver's compute endpoint and its metadata host
-// both point at the tap; every request is forwarded unchanged and remembered
-// with its method, path, query, request body, status and answer body, with
-// Google's error envelope (reason, message) and a failed operation's error
-// taken out. A failing spec is reported with the calls the driver made
+// computeTap is the shared recording reverse proxy (harness.Tap) between the
+// PD CSI driver and fauxcloud, with what is Google's own. The driver's
+// compute endpoint and its metadata host both point at the tap; every request
+// is forwarded unchanged and remembered with its method, path, query, request
+// body, status and answer body, with Google's error envelope (reason,
+// message) and a failed operation's error taken out. A failing spec is reported with the calls the driver made
 // during it, precisely enough to reproduce them with curl.
 
 import (
-	"bytes"
-	"compress/gzip"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
+
+	"fauxcloud.test/conformance/harness"
 )
 
 type computeCall struct {
@@ -108,97 +99,31 @@ func cut(s string, n int) string {
 	return s
 }
 
-type computeTap struct {
-	URL   string
-	Host  string // host:port, for GCE_METADATA_HOST
-	srv   *http.Server
-	ln    net.Listener
-	mu    sync.Mutex
-	calls []computeCall
+// computeTap decodes the calls a harness.Tap records.
+type computeTap struct{ *harness.Tap }
+
+// computeAnswer is what the tap decodes from an answer.
+type computeAnswer struct {
+	Reason, Message   string // Google's error envelope, for status >= 400
+	OpStatus, OpError string // an Operation answer's status and first error
 }
 
 // startComputeTap starts a tap forwarding to target; caPEM, when not nil,
 // is the CA an https target's certificate is checked against.
 func startComputeTap(target string, caPEM []byte) (*computeTap, error) {
-	u, err := url.Parse(target)
+	tap, err := harness.StartTap(target, harness.TapOptions{RootCAs: caPEM, OnAnswer: decodeComputeAnswer})
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	t := &computeTap{URL: "http://" + ln.Addr().String(), Host: ln.Addr().String(), ln: ln}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 32}
-	if caPEM != nil {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(caPEM) {
-			return nil, fmt.Errorf("no certificate in the CA PEM")
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
-	}
-	rp.Transport = tr
-	// Forward as is: no X-Forwarded-For (the metadata server, like Google's,
-	// refuses requests that carry one).
-	direct := rp.Director
-	rp.Director = func(r *http.Request) {
-		direct(r)
-		r.Header["X-Forwarded-For"] = nil
-	}
-	rp.ModifyResponse = func(resp *http.Response) error {
-		raw, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(raw))
-		if err != nil {
-			return err
-		}
-		body := raw
-		if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-			if zr, err := gzip.NewReader(bytes.NewReader(raw)); err == nil {
-				body, _ = io.ReadAll(zr)
-			}
-		}
-		t.record(resp.Request, resp.StatusCode, body, "")
-		return nil
-	}
-	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-		t.record(r, 0, nil, err.Error())
-		w.WriteHeader(http.StatusBadGateway)
-	}
-	t.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Keep the request body for the record and give the proxy a copy.
-		if r.Body != nil {
-			b, _ := io.ReadAll(r.Body)
-			r.Body.Close()
-			r.Body = io.NopCloser(bytes.NewReader(b))
-			r = r.WithContext(context.WithValue(r.Context(), reqBodyKey{}, b))
-		}
-		rp.ServeHTTP(w, r)
-	})}
-	go t.srv.Serve(ln)
-	return t, nil
+	return &computeTap{tap}, nil
 }
 
-type reqBodyKey struct{}
-
-func (t *computeTap) record(r *http.Request, status int, body []byte, transportErr string) {
-	c := computeCall{
-		Time:   time.Now(),
-		Method: r.Method,
-		Path:   r.URL.Path,
-		Query:  r.URL.RawQuery,
-		Status: status,
-		Err:    transportErr,
-	}
-	if b, ok := r.Context().Value(reqBodyKey{}).([]byte); ok {
-		c.ReqBody = string(b)
-	}
-	c.RespBody = string(body)
-	if len(c.RespBody) > maxKeptBody {
-		c.RespBody = c.RespBody[:maxKeptBody]
-	}
-	if status >= 400 {
+// decodeComputeAnswer keeps the answer's body (cut at maxKeptBody) and takes
+// out Google's error envelope or a compute Operation's status and error.
+func decodeComputeAnswer(e *harness.Exchange, body []byte) {
+	e.Body = body[:min(len(body), maxKeptBody)]
+	var a computeAnswer
+	if e.Status >= 400 {
 		var env struct {
 			Error struct {
 				Message string `json:"message"`
@@ -208,12 +133,12 @@ func (t *computeTap) record(r *http.Request, status int, body []byte, transportE
 			} `json:"error"`
 		}
 		if json.Unmarshal(body, &env) == nil {
-			c.Message = env.Error.Message
+			a.Message = env.Error.Message
 			if len(env.Error.Errors) > 0 {
-				c.Reason = env.Error.Errors[0].Reason
+				a.Reason = env.Error.Errors[0].Reason
 			}
 		}
-	} else if strings.HasPrefix(c.Path, "/compute/") {
+	} else if strings.HasPrefix(e.Path, "/compute/") {
 		var op struct {
 			Kind   string `json:"kind"`
 			Status string `json:"status"`
@@ -225,37 +150,32 @@ func (t *computeTap) record(r *http.Request, status int, body []byte, transportE
 			} `json:"error"`
 		}
 		if json.Unmarshal(body, &op) == nil && op.Kind == "compute#operation" {
-			c.OpStatus = op.Status
+			a.OpStatus = op.Status
 			if op.Error != nil && len(op.Error.Errors) > 0 {
-				c.OpError = op.Error.Errors[0].Code + ": " + op.Error.Errors[0].Message
+				a.OpError = op.Error.Errors[0].Code + ": " + op.Error.Errors[0].Message
 			}
 		}
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	c.Seq = len(t.calls) + 1
-	t.calls = append(t.calls, c)
+	e.Info = a
 }
 
 // mark returns a position to pass to since.
-func (t *computeTap) mark() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.calls)
-}
+func (t *computeTap) mark() int { return t.Mark() }
 
-// since returns the calls recorded after mark.
+// since returns the calls answered among those recorded after mark (Seq
+// counts from 1).
 func (t *computeTap) since(mark int) []computeCall {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if mark > len(t.calls) {
-		return nil
+	var out []computeCall
+	for _, e := range t.Since(mark) {
+		if !e.Done {
+			continue
+		}
+		a, _ := e.Info.(computeAnswer)
+		out = append(out, computeCall{
+			Seq: e.Seq + 1, Time: e.Time, Method: e.Method, Path: e.Path, Query: e.Query,
+			ReqBody: string(e.ReqBody), Status: e.Status, RespBody: string(e.Body), Err: e.Err,
+			Reason: a.Reason, Message: a.Message, OpStatus: a.OpStatus, OpError: a.OpError,
+		})
 	}
-	return append([]computeCall(nil), t.calls[mark:]...)
-}
-
-func (t *computeTap) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	t.srv.Shutdown(ctx)
+	return out
 }

@@ -22,13 +22,9 @@ package gcppd_test
 // google.FindDefaultCredentials falls through to the metadata server.
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	"fauxcloud.test/conformance/harness"
@@ -56,31 +52,12 @@ func TestMain(m *testing.M) {
 		ExportEnv: true, // FAUXCLOUD_HTTPS_URL, for PD_CSI_TAP_UPSTREAM=https
 		Setup: func(baseURL string) error {
 			fauxcloudURL = baseURL
-			if err := wantGCPCloud(); err != nil {
+			if err := admin().WantCloud("gcp"); err != nil {
 				return err
 			}
 			return isolateGoogleEnv()
 		},
 	}))
-}
-
-// wantGCPCloud stops the run early, with a clear reason, when the server does
-// not serve Google Cloud at all.
-func wantGCPCloud() error {
-	out, err := admin().Call(http.MethodGet, "/_fauxcloud/health", nil)
-	if err != nil {
-		return err
-	}
-	var h struct {
-		Clouds []string `json:"clouds"`
-	}
-	if err := json.Unmarshal(out, &h); err != nil {
-		return fmt.Errorf("health: %v: %s", err, out)
-	}
-	if !slices.Contains(h.Clouds, "gcp") {
-		return fmt.Errorf("fauxcloud at %s does not serve gcp (clouds %v)", fauxcloudURL, h.Clouds)
-	}
-	return nil
 }
 
 // isolateGoogleEnv keeps the machine's Google configuration out of the run:
@@ -91,15 +68,11 @@ func isolateGoogleEnv() error {
 	if err != nil {
 		return err
 	}
-	for _, k := range []string{
+	return harness.IsolateEnv([]string{
 		"GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CONFIG",
 		"GCE_METADATA_HOST", "GCE_METADATA_IP", "GCE_METADATA_ROOT",
 		"GOOGLE_CLOUD_UNIVERSE_DOMAIN", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-	} {
-		os.Unsetenv(k)
-	}
-	os.Setenv("NO_PROXY", "127.0.0.1,localhost")
-	return os.Setenv("HOME", home)
+	}, map[string]string{"NO_PROXY": "127.0.0.1,localhost", "HOME": home})
 }
 
 // writeCloudConfig writes the driver's --cloud-config file (gcfg) and returns
@@ -115,61 +88,23 @@ func writeCloudConfig(t *testing.T, project, zone string) string {
 }
 
 // resetServer restores the scenario seed.
-func resetServer(t *testing.T) {
-	t.Helper()
-	harness.Check(t, admin().Reset())
-}
+func resetServer(t *testing.T) { t.Helper(); admin().Must(t).Reset() }
 
 // setLifecycle sets per-resource-type lifecycle delays; an empty map restores
 // instant transitions.
-func setLifecycle(t *testing.T, spec map[string]any) {
-	t.Helper()
-	harness.Check(t, admin().SetLifecycle(spec))
-}
+func setLifecycle(t *testing.T, spec map[string]any) { t.Helper(); admin().Must(t).SetLifecycle(spec) }
 
 // ---------------------------------------------------------------------------
 // Journal
 
-// journalEntry is one gcp record of fauxcloud's request journal.
-type journalEntry struct {
-	Seq          int      `json:"seq"`
-	Cloud        string   `json:"cloud"`
-	Service      string   `json:"service"`
-	Operation    string   `json:"operation"`
-	Method       string   `json:"method"`
-	Path         string   `json:"path"`
-	Status       int      `json:"status"`
-	ErrorCode    string   `json:"errorCode"`
-	ErrorMessage string   `json:"errorMessage"`
-	ResourceIDs  []string `json:"resourceIds"`
-}
+// journalEntry is one record of fauxcloud's request journal; it prints as
+// the record the server sent.
+type journalEntry = harness.JournalEntry
 
-func (e journalEntry) String() string {
-	s := fmt.Sprintf("#%d %s.%s %s %s status=%d", e.Seq, e.Service, e.Operation, e.Method, e.Path, e.Status)
-	if e.ErrorCode != "" {
-		s += " error=" + e.ErrorCode
-	}
-	return s
-}
-
-func journalLastSeq(t *testing.T) int {
-	t.Helper()
-	n, err := admin().JournalLastSeq()
-	harness.Check(t, err)
-	return n
-}
+func journalLastSeq(t *testing.T) int { t.Helper(); return admin().Must(t).JournalLastSeq() }
 
 // gcpJournalSince returns the gcp journal records after seq, oldest first.
 func gcpJournalSince(t *testing.T, since int) []journalEntry {
 	t.Helper()
-	q := url.Values{"cloud": {"gcp"}, "since": {fmt.Sprint(since)}}
-	out, err := admin().Call(http.MethodGet, "/_fauxcloud/journal?"+q.Encode(), nil)
-	harness.Check(t, err)
-	var r struct {
-		Entries []journalEntry `json:"entries"`
-	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("journal: %v: %s", err, out)
-	}
-	return r.Entries
+	return admin().Must(t).CloudJournal("gcp", since)
 }

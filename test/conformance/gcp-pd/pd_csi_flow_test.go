@@ -55,23 +55,44 @@ func csiController(t *testing.T, endpoint string) csi.ControllerClient {
 	return csi.NewControllerClient(conn)
 }
 
-func TestPDCSIVolumeFlow(t *testing.T) {
-	resetServer(t)
-	setLifecycle(t, map[string]any{})
-	t.Cleanup(func() { resetServer(t) })
+// flowRun is what a flow test starts with: the driver, a CSI controller
+// client to it, the test's own compute client, and where the tap stood.
+type flowRun struct {
+	d        *pdDriver
+	cs       csi.ControllerClient
+	gce      *compute.Service
+	tapStart int
+}
 
+// startFlow resets fauxcloud with lifecycle delays (restored when the test
+// ends) and starts a driver.
+func startFlow(t *testing.T, lifecycle map[string]any) flowRun {
+	t.Helper()
+	resetServer(t)
+	setLifecycle(t, lifecycle)
+	t.Cleanup(func() {
+		setLifecycle(t, map[string]any{})
+		resetServer(t)
+	})
 	d := startPDDriver(t, driverOptions{})
-	cs := csiController(t, d.endpoint)
-	gce := computeClient(t)
+	return flowRun{d: d, cs: csiController(t, d.endpoint), gce: computeClient(t), tapStart: d.tap.mark()}
+}
+
+// fail ends the test with the calls the driver made since the flow began.
+func (f flowRun) fail(t *testing.T) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		t.Helper()
+		t.Fatalf(format+"\n%s", append(args, f.d.callsSince(f.tapStart))...)
+	}
+}
+
+func TestPDCSIVolumeFlow(t *testing.T) {
+	f := startFlow(t, map[string]any{})
+	d, cs, gce, tapStart, fail := f.d, f.cs, f.gce, f.tapStart, f.fail(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	tapStart := d.tap.mark()
 	seqStart := journalLastSeq(t)
 	step := func(name string) { t.Logf("--- %s", name) }
-	fail := func(format string, args ...any) {
-		t.Helper()
-		t.Fatalf(format+"\n%s", append(args, d.callsSince(tapStart))...)
-	}
 
 	name := "pvc-flow-" + randHex(8)
 	wantID := common.CreateZonalVolumeID(testProject, nodeBZone, name)

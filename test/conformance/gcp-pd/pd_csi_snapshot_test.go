@@ -35,23 +35,10 @@ var slowLifecycle = map[string]any{
 }
 
 func TestPDCSISnapshotLifecycle(t *testing.T) {
-	resetServer(t)
-	setLifecycle(t, slowLifecycle)
-	t.Cleanup(func() {
-		setLifecycle(t, map[string]any{})
-		resetServer(t)
-	})
-
-	d := startPDDriver(t, driverOptions{})
-	cs := csiController(t, d.endpoint)
-	gce := computeClient(t)
+	f := startFlow(t, slowLifecycle)
+	d, cs, gce, tapStart, fail := f.d, f.cs, f.gce, f.tapStart, f.fail(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	tapStart := d.tap.mark()
-	fail := func(format string, args ...any) {
-		t.Helper()
-		t.Fatalf(format+"\n%s", append(args, d.callsSince(tapStart))...)
-	}
 	mountCap := &csi.VolumeCapability{
 		AccessType: &csi.VolumeCapability_Mount{Mount: &csi.VolumeCapability_MountVolume{}},
 		AccessMode: &csi.VolumeCapability_AccessMode{Mode: csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER},

@@ -28,9 +28,8 @@ package gcppd_test
 // test.
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -40,8 +39,8 @@ import (
 	"testing"
 	"time"
 
+	"fauxcloud.test/conformance/csiharness"
 	"github.com/container-storage-interface/spec/lib/go/csi"
-	"k8s.io/klog/v2"
 	"sigs.k8s.io/gcp-compute-persistent-disk-csi-driver/pkg/constants"
 	"sigs.k8s.io/gcp-compute-persistent-disk-csi-driver/pkg/deviceutils"
 	gce "sigs.k8s.io/gcp-compute-persistent-disk-csi-driver/pkg/gce-cloud-provider/compute"
@@ -96,7 +95,7 @@ type pdDriver struct {
 	endpoint   string // unix:…/csi.sock
 	dir        string
 	tap        *computeTap
-	log        *lockedLog
+	log        *csiharness.Log
 	cloud      *gce.CloudProvider
 	nodeMeta   metadataservice.MetadataService // nil without a node service
 	controller *driver.GCEControllerServer
@@ -110,7 +109,9 @@ type driverOptions struct {
 func startPDDriver(t *testing.T, o driverOptions) *pdDriver {
 	t.Helper()
 	d := &pdDriver{dir: t.TempDir(), tap: theTap(t)}
-	d.log = captureDriverLog(t)
+	// klog at PD_CSI_LOG_V (default 5: the driver's cloud-provider calls);
+	// PD_CSI_LOG_STDERR=1 streams it instead of keeping it per spec.
+	d.log = csiharness.CaptureKlog(t, cmp.Or(os.Getenv("PD_CSI_LOG_V"), "5"), os.Getenv("PD_CSI_LOG_STDERR") != "")
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 
@@ -124,7 +125,7 @@ func startPDDriver(t *testing.T, o driverOptions) *pdDriver {
 	cloud, err := gce.CreateCloudProvider(ctx, driverVersion, cloudConfig, endpoint, gce.EnvironmentProduction,
 		gce.WaitForAttachConfig{}, gce.ListInstancesConfig{}, false /* multitenancy */, true /* fail-close-on-auth-error */)
 	if err != nil {
-		t.Fatalf("gce.CreateCloudProvider: %v\n%s", err, d.log.since(0))
+		t.Fatalf("gce.CreateCloudProvider: %v\n%s", err, d.log.Since(0))
 	}
 	d.cloud = cloud
 
@@ -188,81 +189,7 @@ func startPDDriver(t *testing.T, o driverOptions) *pdDriver {
 		nodeServer = d.node
 	}
 	srv.Start(d.endpoint, identity, d.controller, nodeServer)
-	waitForSocket(t, sock)
+	csiharness.WaitForSocket(t, sock, nil)
 	t.Cleanup(srv.ForceStop)
 	return d
-}
-
-func waitForSocket(t *testing.T, path string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(path); err == nil {
-			time.Sleep(20 * time.Millisecond) // Listen has returned; Serve is about to run
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("driver socket %s did not appear", path)
-}
-
-// ---------------------------------------------------------------------------
-// Driver log: klog goes to a buffer; each spec's slice of it is kept.
-
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) mark() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Len()
-}
-
-func (l *lockedLog) since(m int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if m > l.buf.Len() {
-		return ""
-	}
-	return string(l.buf.Bytes()[m:])
-}
-
-// captureDriverLog sends klog (verbosity PD_CSI_LOG_V, default 5: the
-// driver's cloud-provider calls) to a buffer until the end of the test;
-// PD_CSI_LOG_STDERR=1 streams it instead.
-func captureDriverLog(t *testing.T) *lockedLog {
-	l := &lockedLog{}
-	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	v := os.Getenv("PD_CSI_LOG_V")
-	if v == "" {
-		v = "5"
-	}
-	for k, val := range map[string]string{
-		"v": v, "logtostderr": "false", "alsologtostderr": "false",
-		"stderrthreshold": "FATAL", "one_output": "true", "skip_headers": "false",
-	} {
-		if err := fs.Set(k, val); err != nil {
-			t.Fatalf("klog flag %s: %v", k, err)
-		}
-	}
-	if os.Getenv("PD_CSI_LOG_STDERR") != "" {
-		fs.Set("logtostderr", "true")
-	} else {
-		klog.SetOutput(l)
-	}
-	t.Cleanup(func() {
-		klog.Flush()
-		klog.SetOutput(os.Stderr)
-		fs.Set("logtostderr", "true")
-	})
-	return l
 }

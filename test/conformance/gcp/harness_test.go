@@ -10,12 +10,7 @@ package gcp_test
 // GCE_METADATA_HOST or any other Google environment globally.
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"os"
-	"slices"
-	"strings"
 	"testing"
 
 	"fauxcloud.test/conformance/harness"
@@ -39,80 +34,26 @@ func TestMain(m *testing.M) {
 		Name: "conformance/gcp",
 		Setup: func(baseURL string) error {
 			fauxcloudURL = baseURL
-			return wantGCPCloud()
+			return admin().WantCloud("gcp")
 		},
 	}))
 }
 
-// wantGCPCloud stops the run early, with a clear reason, when the server does
-// not serve Google Cloud at all.
-func wantGCPCloud() error {
-	out, err := admin().Call(http.MethodGet, "/_fauxcloud/health", nil)
-	if err != nil {
-		return err
-	}
-	var h struct {
-		Clouds []string `json:"clouds"`
-	}
-	if err := json.Unmarshal(out, &h); err != nil {
-		return fmt.Errorf("health: %v: %s", err, out)
-	}
-	if !slices.Contains(h.Clouds, "gcp") {
-		return fmt.Errorf("fauxcloud at %s does not serve gcp (clouds %v)", fauxcloudURL, h.Clouds)
-	}
-	return nil
-}
-
 // resetServer restores the scenario seed, so ids (and the access tokens the
 // metadata server mints) restart from the seed.
-func resetServer(t *testing.T) {
-	t.Helper()
-	harness.Check(t, admin().Reset())
-}
+func resetServer(t *testing.T) { t.Helper(); admin().Must(t).Reset() }
 
 // ---------------------------------------------------------------------------
 // Journal
 
-type journalEntry struct {
-	Seq       int    `json:"seq"`
-	Cloud     string `json:"cloud"`
-	Service   string `json:"service"`
-	Operation string `json:"operation"`
-	Tenant    string `json:"tenant"`
-	Region    string `json:"region"`
-	Method    string `json:"method"`
-	Path      string `json:"path"`
-	Status    int    `json:"status"`
-	ErrorCode string `json:"errorCode"`
-	// ResourceIDs holds the numeric id of the instance a metadata call spoke for.
-	ResourceIDs []string `json:"resourceIds"`
-}
+// journalEntry is one record of fauxcloud's request journal; it prints as
+// the record the server sent.
+type journalEntry = harness.JournalEntry
 
-func (e journalEntry) String() string {
-	s := fmt.Sprintf("#%d %s %s.%s %s %s status=%d tenant=%s", e.Seq, e.Cloud, e.Service, e.Operation, e.Method, e.Path, e.Status, e.Tenant)
-	if len(e.ResourceIDs) > 0 {
-		s += " resources=" + strings.Join(e.ResourceIDs, ",")
-	}
-	return s
-}
-
-func journalLastSeq(t *testing.T) int {
-	t.Helper()
-	n, err := admin().JournalLastSeq()
-	harness.Check(t, err)
-	return n
-}
+func journalLastSeq(t *testing.T) int { t.Helper(); return admin().Must(t).JournalLastSeq() }
 
 // gcpJournalSince returns the gcp journal records after seq, oldest first.
 func gcpJournalSince(t *testing.T, since int) []journalEntry {
 	t.Helper()
-	out, err := admin().Call(http.MethodGet, fmt.Sprintf("/_fauxcloud/journal?cloud=gcp&since=%d", since), nil)
-	harness.Check(t, err)
-	var r struct {
-		Entries []journalEntry `json:"entries"`
-	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("journal: %v: %s", err, out)
-	}
-	return r.Entries
+	return admin().Must(t).CloudJournal("gcp", since)
 }

@@ -99,6 +99,11 @@ func (a Admin) CloseIMDS(port int) error {
 type JournalEntry struct {
 	Seq          int      `json:"seq"`
 	Time         string   `json:"time"`
+	Cloud        string   `json:"cloud"`
+	Tenant       string   `json:"tenant"`
+	Region       string   `json:"region"`
+	Method       string   `json:"method"`
+	Path         string   `json:"path"`
 	Service      string   `json:"service"`
 	Operation    string   `json:"operation"`
 	Status       int      `json:"status"`
