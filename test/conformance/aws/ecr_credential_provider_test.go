@@ -161,35 +161,10 @@ func goEnv() []string {
 // ---------------------------------------------------------------------------
 // Running the plugin as kubelet does
 
-type credentialProviderRequest struct {
-	APIVersion                string            `json:"apiVersion"`
-	Kind                      string            `json:"kind"`
-	Image                     string            `json:"image"`
-	ServiceAccountToken       string            `json:"serviceAccountToken,omitempty"`
-	ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations,omitempty"`
-}
-
-type credentialProviderResponse struct {
-	APIVersion    string  `json:"apiVersion"`
-	Kind          string  `json:"kind"`
-	CacheKeyType  string  `json:"cacheKeyType"`
-	CacheDuration *string `json:"cacheDuration"`
-	Auth          map[string]struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	} `json:"auth"`
-}
-
-type pluginRun struct {
-	stdout, stderr []byte
-	exitCode       int
-	elapsed        time.Duration
-}
-
 // runECRPlugin execs the plugin with the request on stdin, the test process's
 // environment plus extraEnv (as kubelet passes its own environment plus the
 // provider config's env), and no arguments.
-func runECRPlugin(t *testing.T, req credentialProviderRequest, extraEnv ...string) pluginRun {
+func runECRPlugin(t *testing.T, req harness.CredentialProviderRequest, extraEnv ...string) harness.PluginRun {
 	t.Helper()
 	bin := ecrCredentialProvider(t)
 	if req.APIVersion == "" {
@@ -204,23 +179,14 @@ func runECRPlugin(t *testing.T, req credentialProviderRequest, extraEnv ...strin
 	}
 	t.Logf("plugin request %s\n  exit %d after %s\n  stdout: %s\n  stderr: %s", r.Request, r.ExitCode, r.Elapsed.Round(time.Millisecond),
 		bytes.TrimSpace(r.Stdout), bytes.TrimSpace(r.Stderr))
-	return pluginRun{stdout: r.Stdout, stderr: r.Stderr, exitCode: r.ExitCode, elapsed: r.Elapsed}
+	return r
 }
 
 // wantCredentials asserts a successful run whose response gives registry
 // credentials for exactly host, and returns the parsed response.
-func wantCredentials(t *testing.T, r pluginRun, host string) credentialProviderResponse {
+func wantCredentials(t *testing.T, r harness.PluginRun, host string) harness.CredentialProviderResponse {
 	t.Helper()
-	if r.exitCode != 0 {
-		t.Fatalf("plugin exited %d; stderr:\n%s", r.exitCode, r.stderr)
-	}
-	var resp credentialProviderResponse
-	if err := json.Unmarshal(r.stdout, &resp); err != nil {
-		t.Fatalf("plugin stdout is not a CredentialProviderResponse: %v\n%s", err, r.stdout)
-	}
-	if resp.APIVersion != ecrProviderAPIVersion || resp.Kind != "CredentialProviderResponse" {
-		t.Errorf("response apiVersion/kind = %q/%q, want %q/CredentialProviderResponse", resp.APIVersion, resp.Kind, ecrProviderAPIVersion)
-	}
+	resp := r.Response(t, ecrProviderAPIVersion)
 	if resp.CacheKeyType != "Registry" {
 		t.Errorf("cacheKeyType = %q, want Registry", resp.CacheKeyType)
 	}
@@ -244,7 +210,7 @@ func wantCredentials(t *testing.T, r pluginRun, host string) credentialProviderR
 // until the token's expiresAt, measured on the wall clock. fauxcloud stamps
 // expiresAt on its virtual clock, so its lead over the wall clock (another
 // test may have advanced it) is allowed for.
-func wantCacheDuration(t *testing.T, resp credentialProviderResponse, virtualLead time.Duration) {
+func wantCacheDuration(t *testing.T, resp harness.CredentialProviderResponse, virtualLead time.Duration) {
 	t.Helper()
 	if resp.CacheDuration == nil {
 		t.Errorf("cacheDuration is missing: the plugin omits it when expiresAt is not in the future (wall clock)")
@@ -364,7 +330,7 @@ func TestECRCredentialProviderPrivateRegistry(t *testing.T) {
 	since := journalLastSeq(t)
 	lead := clockLead(t)
 
-	r := runECRPlugin(t, credentialProviderRequest{Image: host + "/app:1"})
+	r := runECRPlugin(t, harness.CredentialProviderRequest{Image: host + "/app:1"})
 	resp := wantCredentials(t, r, host)
 	wantCacheDuration(t, resp, lead)
 
@@ -383,7 +349,7 @@ func TestECRCredentialProviderPublicRegistry(t *testing.T) {
 	since := journalLastSeq(t)
 	lead := clockLead(t)
 
-	r := runECRPlugin(t, credentialProviderRequest{Image: host + "/nginx/nginx:latest"})
+	r := runECRPlugin(t, harness.CredentialProviderRequest{Image: host + "/nginx/nginx:latest"})
 	resp := wantCredentials(t, r, host)
 	wantCacheDuration(t, resp, lead)
 
@@ -407,7 +373,7 @@ func TestECRCredentialProviderWebIdentity(t *testing.T) {
 		const host = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
 		const roleAccount = "444455556666"
 		since := journalLastSeq(t)
-		r := runECRPlugin(t, credentialProviderRequest{
+		r := runECRPlugin(t, harness.CredentialProviderRequest{
 			Image:                     host + "/app:1",
 			ServiceAccountToken:       fakeServiceAccountToken(),
 			ServiceAccountAnnotations: map[string]string{ecrRoleAnnotation: "arn:aws:iam::" + roleAccount + ":role/ecr-pull"},
@@ -426,7 +392,7 @@ func TestECRCredentialProviderWebIdentity(t *testing.T) {
 		const host = "public.ecr.aws"
 		const roleAccount = "777788889999"
 		since := journalLastSeq(t)
-		r := runECRPlugin(t, credentialProviderRequest{
+		r := runECRPlugin(t, harness.CredentialProviderRequest{
 			Image:               host + "/nginx/nginx:latest",
 			ServiceAccountToken: fakeServiceAccountToken(),
 		}, "AWS_ECR_ROLE_ARN=arn:aws:iam::"+roleAccount+":role/ecr-public-pull")
@@ -441,9 +407,9 @@ func TestECRCredentialProviderWebIdentity(t *testing.T) {
 	t.Run("token without role", func(t *testing.T) {
 		const host = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
 		since := journalLastSeq(t)
-		r := runECRPlugin(t, credentialProviderRequest{Image: host + "/app:1", ServiceAccountToken: fakeServiceAccountToken()})
+		r := runECRPlugin(t, harness.CredentialProviderRequest{Image: host + "/app:1", ServiceAccountToken: fakeServiceAccountToken()})
 		wantCredentials(t, r, host)
-		if !bytes.Contains(r.stderr, []byte("no arn provided")) {
+		if !bytes.Contains(r.Stderr, []byte("no arn provided")) {
 			t.Errorf("expected the plugin's \"no arn provided\" log line on stderr")
 		}
 		entries := journalSince(t, since)
@@ -462,9 +428,9 @@ func TestECRCredentialProviderWebIdentity(t *testing.T) {
 func TestECRCredentialProviderNonECRImage(t *testing.T) {
 	ecrCredentialProvider(t)
 	since := journalLastSeq(t)
-	r := runECRPlugin(t, credentialProviderRequest{Image: "docker.io/library/nginx"})
+	r := runECRPlugin(t, harness.CredentialProviderRequest{Image: "docker.io/library/nginx"})
 	wantCredentials(t, r, "docker.io")
-	if !bytes.Contains(r.stderr, []byte("No region found in the image reference")) {
+	if !bytes.Contains(r.Stderr, []byte("No region found in the image reference")) {
 		t.Errorf("expected the plugin's no-region warning on stderr")
 	}
 	wantJournalCall(t, journalSince(t, since), "ecr", "GetAuthorizationToken", testRegion, defaultAccount)
@@ -474,11 +440,11 @@ func TestECRCredentialProviderNonECRImage(t *testing.T) {
 func TestECRCredentialProviderRejectsOtherAPIVersion(t *testing.T) {
 	ecrCredentialProvider(t)
 	since := journalLastSeq(t)
-	r := runECRPlugin(t, credentialProviderRequest{APIVersion: "credentialprovider.kubelet.k8s.io/v1alpha1", Image: "111122223333.dkr.ecr.us-west-2.amazonaws.com/app:1"})
-	if r.exitCode == 0 {
-		t.Fatalf("plugin accepted a v1alpha1 request: %s", r.stdout)
+	r := runECRPlugin(t, harness.CredentialProviderRequest{APIVersion: "credentialprovider.kubelet.k8s.io/v1alpha1", Image: "111122223333.dkr.ecr.us-west-2.amazonaws.com/app:1"})
+	if r.ExitCode == 0 {
+		t.Fatalf("plugin accepted a v1alpha1 request: %s", r.Stdout)
 	}
-	if !bytes.Contains(r.stderr, []byte("not supported")) {
+	if !bytes.Contains(r.Stderr, []byte("not supported")) {
 		t.Errorf("stderr does not say the group version is not supported")
 	}
 	if n := len(journalSince(t, since)); n != 0 {

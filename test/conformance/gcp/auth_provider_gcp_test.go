@@ -73,48 +73,21 @@ var accessTokenRE = regexp.MustCompile(`^ya29\.c\.[a-z0-9]{120}$`)
 // ---------------------------------------------------------------------------
 // Running the plugin as kubelet does
 
-type credentialProviderRequest struct {
-	APIVersion                string            `json:"apiVersion"`
-	Kind                      string            `json:"kind"`
-	Image                     string            `json:"image"`
-	ServiceAccountToken       string            `json:"serviceAccountToken,omitempty"`
-	ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations,omitempty"`
-}
-
-type authConfig struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
-
-type credentialProviderResponse struct {
-	APIVersion    string                `json:"apiVersion"`
-	Kind          string                `json:"kind"`
-	CacheKeyType  string                `json:"cacheKeyType"`
-	CacheDuration *string               `json:"cacheDuration"`
-	Auth          map[string]authConfig `json:"auth"`
-}
-
-type pluginRun struct {
-	stdout, stderr []byte
-	exitCode       int
-	elapsed        time.Duration
-}
-
 // runPlugin execs `auth-provider-gcp get-credentials <args>` with a request
 // for image on stdin, the test's environment without any proxy setting plus
 // HTTP_PROXY=<fauxcloud> and extraEnv (kubelet passes its own environment
 // plus the provider config's env).
-func runPlugin(t *testing.T, image string, args []string, extraEnv ...string) pluginRun {
+func runPlugin(t *testing.T, image string, args []string, extraEnv ...string) harness.PluginRun {
 	t.Helper()
 	bin := authProviderGCP(t)
-	req := credentialProviderRequest{APIVersion: credentialProviderAPIVersion, Kind: "CredentialProviderRequest", Image: image}
+	req := harness.CredentialProviderRequest{APIVersion: credentialProviderAPIVersion, Kind: "CredentialProviderRequest", Image: image}
 	r, err := harness.RunCredentialPlugin(bin, append([]string{"get-credentials"}, args...), append(pluginEnv(), extraEnv...), req, pluginTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("plugin get-credentials %v, request %s\n  exit %d after %s\n  stdout: %s\n  stderr: %s", args, r.Request, r.ExitCode,
 		r.Elapsed.Round(time.Millisecond), bytes.TrimSpace(r.Stdout), bytes.TrimSpace(r.Stderr))
-	return pluginRun{stdout: r.Stdout, stderr: r.Stderr, exitCode: r.ExitCode, elapsed: r.Elapsed}
+	return r
 }
 
 func pluginEnv() []string {
@@ -133,18 +106,9 @@ func pluginEnv() []string {
 
 // wantResponse parses a successful run's CredentialProviderResponse and checks
 // apiVersion, kind and the cache settings.
-func wantResponse(t *testing.T, r pluginRun, cacheKeyType, cacheDuration string) credentialProviderResponse {
+func wantResponse(t *testing.T, r harness.PluginRun, cacheKeyType, cacheDuration string) harness.CredentialProviderResponse {
 	t.Helper()
-	if r.exitCode != 0 {
-		t.Fatalf("plugin exited %d; stderr:\n%s", r.exitCode, r.stderr)
-	}
-	var resp credentialProviderResponse
-	if err := json.Unmarshal(r.stdout, &resp); err != nil {
-		t.Fatalf("plugin stdout is not a CredentialProviderResponse: %v\n%s", err, r.stdout)
-	}
-	if resp.APIVersion != credentialProviderAPIVersion || resp.Kind != "CredentialProviderResponse" {
-		t.Errorf("apiVersion/kind = %q/%q, want %q/CredentialProviderResponse", resp.APIVersion, resp.Kind, credentialProviderAPIVersion)
-	}
+	resp := r.Response(t, credentialProviderAPIVersion)
 	if resp.CacheKeyType != cacheKeyType {
 		t.Errorf("cacheKeyType = %q, want %q", resp.CacheKeyType, cacheKeyType)
 	}
@@ -156,7 +120,7 @@ func wantResponse(t *testing.T, r pluginRun, cacheKeyType, cacheDuration string)
 
 // wantTokenAuth checks that auth has exactly the keys want, each with username
 // _token and one and the same fauxcloud access token, and returns the token.
-func wantTokenAuth(t *testing.T, resp credentialProviderResponse, want []string) string {
+func wantTokenAuth(t *testing.T, resp harness.CredentialProviderResponse, want []string) string {
 	t.Helper()
 	if got := slices.Sorted(maps.Keys(resp.Auth)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 		t.Errorf("auth keys = %q, want %q", got, slices.Sorted(slices.Values(want)))
@@ -358,10 +322,10 @@ func TestAuthProviderGCPCacheSettings(t *testing.T) {
 		id := nodeAID(t)
 		since := journalLastSeq(t)
 		r := runPlugin(t, "gcr.io/my-project/app:1", nil, "KUBE_SIDECAR_CACHE_TYPE=pod")
-		if r.exitCode == 0 {
-			t.Fatalf("plugin accepted KUBE_SIDECAR_CACHE_TYPE=pod: %s", r.stdout)
+		if r.ExitCode == 0 {
+			t.Fatalf("plugin accepted KUBE_SIDECAR_CACHE_TYPE=pod: %s", r.Stdout)
 		}
-		if !bytes.Contains(r.stderr, []byte(`Unknown cache key "pod"`)) {
+		if !bytes.Contains(r.Stderr, []byte(`Unknown cache key "pod"`)) {
 			t.Errorf("stderr does not name the unknown cache key")
 		}
 		// The metadata reads happen before the cache settings are read.
@@ -518,7 +482,7 @@ func TestAuthProviderGCPDockercfgAbsent(t *testing.T) {
 		if len(resp.Auth) != 0 {
 			t.Errorf("auth = %v, want none when google-dockercfg-url is not set", resp.Auth)
 		}
-		if !bytes.Contains(r.stderr, []byte("while reading 'google-dockercfg-url' metadata: http status code: 404")) {
+		if !bytes.Contains(r.Stderr, []byte("while reading 'google-dockercfg-url' metadata: http status code: 404")) {
 			t.Errorf("stderr does not log the 404 of google-dockercfg-url")
 		}
 		wantMetadataReads(t, since, id, metadataRead{"instance/attributes/google-dockercfg-url", 404})
@@ -526,10 +490,10 @@ func TestAuthProviderGCPDockercfgAbsent(t *testing.T) {
 	t.Run("unknown flow", func(t *testing.T) {
 		since := journalLastSeq(t)
 		r := runPlugin(t, "gcr.io/my-project/app:1", []string{"--authFlow=ecr"})
-		if r.exitCode == 0 {
-			t.Fatalf("plugin accepted --authFlow=ecr: %s", r.stdout)
+		if r.ExitCode == 0 {
+			t.Fatalf("plugin accepted --authFlow=ecr: %s", r.Stdout)
 		}
-		if !bytes.Contains(r.stderr, []byte(`invalid value "ecr" for authFlow`)) {
+		if !bytes.Contains(r.Stderr, []byte(`invalid value "ecr" for authFlow`)) {
 			t.Errorf("stderr does not reject the flow")
 		}
 		if n := len(gcpJournalSince(t, since)); n != 0 {
@@ -578,7 +542,7 @@ func TestAuthProviderGCPDockercfgFromAttributes(t *testing.T) {
 		since := journalLastSeq(t)
 		r := runPlugin(t, "registry.example.com/team/app:1", []string{"--authFlow=dockercfg"})
 		resp := wantResponse(t, r, "Image", "0s")
-		want := map[string]authConfig{
+		want := map[string]harness.AuthConfig{
 			"registry.example.com":    {Username: "robot", Password: "s3cret:with-colon"},
 			"mirror.example.com:5000": {Username: "mirror", Password: "m1rr0r"},
 		}
@@ -591,7 +555,7 @@ func TestAuthProviderGCPDockercfgFromAttributes(t *testing.T) {
 		since := journalLastSeq(t)
 		r := runPlugin(t, "url-registry.example.com/team/app:1", []string{"--authFlow=dockercfg-url"})
 		resp := wantResponse(t, r, "Image", "0s")
-		want := map[string]authConfig{"url-registry.example.com": {Username: "url-user", Password: "url-pass"}}
+		want := map[string]harness.AuthConfig{"url-registry.example.com": {Username: "url-user", Password: "url-pass"}}
 		if !maps.Equal(resp.Auth, want) {
 			t.Errorf("auth = %v, want %v", resp.Auth, want)
 		}

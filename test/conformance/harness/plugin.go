@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"testing"
 	"time"
 )
 
@@ -17,6 +18,48 @@ type PluginRun struct {
 	Stderr   []byte
 	ExitCode int
 	Elapsed  time.Duration
+}
+
+// CredentialProviderRequest is kubelet's request to a credential provider
+// (credentialprovider.kubelet.k8s.io), as it goes on the plugin's stdin.
+type CredentialProviderRequest struct {
+	APIVersion                string            `json:"apiVersion"`
+	Kind                      string            `json:"kind"`
+	Image                     string            `json:"image"`
+	ServiceAccountToken       string            `json:"serviceAccountToken,omitempty"`
+	ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations,omitempty"`
+}
+
+// AuthConfig is one registry's credentials in a CredentialProviderResponse.
+type AuthConfig struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// CredentialProviderResponse is what a credential provider writes on stdout.
+type CredentialProviderResponse struct {
+	APIVersion    string                `json:"apiVersion"`
+	Kind          string                `json:"kind"`
+	CacheKeyType  string                `json:"cacheKeyType"`
+	CacheDuration *string               `json:"cacheDuration"`
+	Auth          map[string]AuthConfig `json:"auth"`
+}
+
+// Response asserts the run succeeded with a CredentialProviderResponse of
+// apiVersion on stdout, and returns it.
+func (r PluginRun) Response(t testing.TB, apiVersion string) CredentialProviderResponse {
+	t.Helper()
+	if r.ExitCode != 0 {
+		t.Fatalf("plugin exited %d; stderr:\n%s", r.ExitCode, r.Stderr)
+	}
+	var resp CredentialProviderResponse
+	if err := json.Unmarshal(r.Stdout, &resp); err != nil {
+		t.Fatalf("plugin stdout is not a CredentialProviderResponse: %v\n%s", err, r.Stdout)
+	}
+	if resp.APIVersion != apiVersion || resp.Kind != "CredentialProviderResponse" {
+		t.Errorf("response apiVersion/kind = %q/%q, want %q/CredentialProviderResponse", resp.APIVersion, resp.Kind, apiVersion)
+	}
+	return resp
 }
 
 // RunCredentialPlugin runs a kubelet credential provider the way kubelet execs
