@@ -73,6 +73,32 @@ export interface SeedProblem {
   message: string;
 }
 
+/** Where fauxcloud listens, as a cloud's connection settings are computed from it. */
+export interface ListenerUrls {
+  httpUrl: string;
+  httpsUrl?: string;
+  /** Path of a file holding the CA certificate, when the operator has one on disk (`--data-dir`). */
+  caPath?: string;
+}
+
+/**
+ * How a cloud's callers reach fauxcloud (`GET /_fauxcloud/endpoints`, `fauxcloud env <cloud>`): every
+ * value is what the caller would set, computed from the running listeners.
+ */
+export interface ConnectionInfo {
+  /** Base URLs by role (`ec2`, `compute`, `identity`, `metadata`, …). */
+  urls: Record<string, string>;
+  /** Environment variables the cloud's SDKs, CLIs and components read. */
+  env: Record<string, string>;
+  /** Config-file keys components read, per file (`gce.conf`, `azure.json`, `cloud.conf`, …). */
+  config?: Record<string, Record<string, string | number | boolean>>;
+  /** The default tenant (account, project, subscription, …) and the credentials that work. */
+  tenant?: string;
+  credentials?: Record<string, string>;
+  /** Anything a caller must know that the fields above cannot say. */
+  notes?: string[];
+}
+
 export interface CloudApi<C extends RoutedCall = RoutedCall> {
   readonly name: string;
   /** Lower runs first: specific matchers (SOAP action, path prefixes) before catch-alls (AWS `POST /`). */
@@ -89,6 +115,8 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
   validateSeed?(section: unknown): SeedProblem[];
   /** Create the section's records; with `onlyTenant`, only that tenant's. */
   applySeed?(section: unknown, engine: Engine, onlyTenant?: string): void;
+  /** This cloud's connection settings for callers (served by the admin API's `endpoints`). */
+  connection?(where: ListenerUrls): ConnectionInfo;
 }
 
 export class CloudRegistry {
