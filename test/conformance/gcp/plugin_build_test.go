@@ -15,10 +15,14 @@ package gcp_test
 //     (tried once per build; works wherever the proxy serves the module);
 //  3. $AUTH_PROVIDER_GCP_SRC: a git clone (work tree or bare) of
 //     kubernetes/cloud-provider-gcp that has the pinned commit;
+//  4. $AUTH_PROVIDER_GCP_TREE, else ../shared/upstream/cloud-provider-gcp beside
+//     the repository (where the project's shared folder keeps exactly those
+//     files, unchanged, at the pinned commit): a plain source tree, used only
+//     as a fallback after the proxy, and the log says so;
 //
 // and without any of them the tests that need the binary skip, saying why.
 //
-// From 2 or 3 the test copies what the command needs at the pinned commit
+// From 2, 3 or 4 the test copies what the command needs at the pinned commit
 // (go.mod, go.sum, cmd/auth-provider-gcp, pkg/credentialconfig,
 // pkg/gcpcredential) into a scratch directory and runs `go build` there with
 // the module's own go.mod/go.sum (GOWORK=off, -mod=readonly; the upstream
@@ -133,10 +137,23 @@ func findOrBuildAuthProviderGCP(t *testing.T) (bin, skip string, err error) {
 			return "", "", fmt.Errorf("AUTH_PROVIDER_GCP_SRC=%s: %w", repo, err)
 		}
 		from = repo + " at " + authProviderGCPCommit[:12]
+	case sourceTree() != "":
+		tree := sourceTree()
+		t.Logf("auth-provider-gcp: not from the Go module proxy (%v); falling back to the plain source tree %s "+
+			"(upstream files at commit %s)", proxyErr, tree, authProviderGCPCommit[:12])
+		fmt.Fprintf(os.Stderr, "conformance: auth-provider-gcp: the Go module proxy refused %s (%v); "+
+			"building from the source tree %s instead\n", authProviderGCPModule, proxyErr, tree)
+		for _, p := range authProviderGCPPaths {
+			if err := copyTree(filepath.Join(tree, p), filepath.Join(src, p)); err != nil {
+				return "", "", fmt.Errorf("source tree %s: %w", tree, err)
+			}
+		}
+		from = "the source tree " + tree
 	default:
-		return "", fmt.Sprintf("the Go module proxy does not serve %s@%s (%v), and neither AUTH_PROVIDER_GCP_SRC "+
+		return "", fmt.Sprintf("the Go module proxy does not serve %s@%s (%v), neither AUTH_PROVIDER_GCP_SRC "+
 			"(a git clone of kubernetes/cloud-provider-gcp with commit %s, tag auth-provider-gcp/%s) nor "+
-			"AUTH_PROVIDER_GCP_BIN (a built binary) is set",
+			"AUTH_PROVIDER_GCP_TREE (a plain source tree of that commit) nor AUTH_PROVIDER_GCP_BIN (a built binary) "+
+			"is set, and there is no ../shared/upstream/cloud-provider-gcp beside the repository",
 			authProviderGCPModule, authProviderGCPPseudo, proxyErr, authProviderGCPCommit, authProviderGCPVersion), nil
 	}
 	// The stand-in for the ./providers replacement (see the file comment).
@@ -176,6 +193,28 @@ func findOrBuildAuthProviderGCP(t *testing.T) (bin, skip string, err error) {
 	t.Logf("auth-provider-gcp %s: built %s from %s in %s", authProviderGCPVersion, bin, from, took)
 	fmt.Fprintf(os.Stderr, "conformance: built auth-provider-gcp %s from %s in %s\n", authProviderGCPVersion, from, took)
 	return bin, "", nil
+}
+
+// sourceTree is the plain source tree to fall back on: $AUTH_PROVIDER_GCP_TREE,
+// else the project's shared upstream copy beside the repository, when it holds
+// the command; "" when there is none.
+func sourceTree() string {
+	tree := os.Getenv("AUTH_PROVIDER_GCP_TREE")
+	if tree == "" {
+		wd, err := os.Getwd() // test/conformance/gcp
+		if err != nil {
+			return ""
+		}
+		tree = filepath.Join(wd, "..", "..", "..", "..", "shared", "upstream", "cloud-provider-gcp")
+	}
+	if fi, err := os.Stat(filepath.Join(tree, "cmd", "auth-provider-gcp", "main.go")); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	abs, err := filepath.Abs(tree)
+	if err != nil {
+		return tree
+	}
+	return abs
 }
 
 // copyFromModuleProxy downloads the pinned module version and copies the
