@@ -6,8 +6,11 @@ import { clockRoutes } from './clock.js';
 import { controlRoutes } from './control.js';
 import { faultRoutes } from './faults.js';
 import { journalRoutes } from './journal.js';
+import { journalStreamRoutes } from './journal-stream.js';
 import { listenerRoutes } from './listeners.js';
+import { resourceRoutes } from './resources.js';
 import { stateRoutes } from './state.js';
+import { DASHBOARD_HTML } from './ui-page.js';
 
 export interface AdminOptions {
   engine: Engine;
@@ -25,7 +28,11 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
   });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
   const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version };
-  for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
+  for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
+
+  app.get('/ui', { schema: { tags: ['ui'], summary: 'The live dashboard: resources, journal, faults, clock' } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),
+  );
 
   app.get('/ca.pem', { schema: { tags: ['tls'], summary: 'The CA certificate that signs the HTTPS listener' } }, async (_req, reply) => {
     if (!opts.caPem) return reply.code(404).send({ error: 'NotFound', message: 'HTTPS is off, so there is no CA' });
