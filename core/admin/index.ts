@@ -4,6 +4,7 @@ import type { Engine } from '../engine.js';
 import { ScenarioError } from '../scenario.js';
 import { clockRoutes } from './clock.js';
 import { controlRoutes } from './control.js';
+import { endpointRoutes } from './endpoints.js';
 import { faultRoutes } from './faults.js';
 import { journalRoutes } from './journal.js';
 import { listenerRoutes } from './listeners.js';
@@ -12,6 +13,8 @@ import { stateRoutes } from './state.js';
 export interface AdminOptions {
   engine: Engine;
   caPem: string | undefined;
+  /** The HTTPS listener's certificate (its thumbprints are in `GET /endpoints`). */
+  certPem?: string;
   version: string;
 }
 
@@ -24,8 +27,8 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     return reply.code(status).send({ error: status === 500 ? 'InternalError' : 'BadRequest', message: status === 500 ? 'internal error, see the server log' : err.message });
   });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
-  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version };
-  for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
+  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version };
+  for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes, listenerRoutes, endpointRoutes]) await app.register(routes, shared);
 
   app.get('/ca.pem', { schema: { tags: ['tls'], summary: 'The CA certificate that signs the HTTPS listener' } }, async (_req, reply) => {
     if (!opts.caPem) return reply.code(404).send({ error: 'NotFound', message: 'HTTPS is off, so there is no CA' });
