@@ -70,6 +70,10 @@ export class HttpsProxy {
       refuse(socket, 400, 'Bad Request', `fauxcloud proxy: CONNECT needs host:port, got ${JSON.stringify(req.url ?? '')}`);
       return;
     }
+    if (!this.leaves && target.port === 443) {
+      refuse(socket, 502, 'Bad Gateway', `fauxcloud proxy: HTTPS is off (--https-port off), so there is no CA to answer TLS for ${target.host}`);
+      return;
+    }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length > 0) socket.unshift(head);
     socket.setTimeout(IDLE_MS, () => socket.destroy());

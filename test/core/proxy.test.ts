@@ -208,6 +208,21 @@ describe('tunnels', () => {
     }
   });
 
+  it('with HTTPS off, refuses TLS tunnels with the reason and still serves plain ones', async () => {
+    const s = await startFauxcloud({ httpsPort: undefined });
+    try {
+      const refused = await connectVia(s.httpUrl, 'compute.googleapis.com:443');
+      expect(refused.status).toBe(502);
+      expect(JSON.parse(refused.body!).message).toContain('HTTPS is off');
+      const plain = await connectVia(s.httpUrl, 'metadata.google.internal:80');
+      const res = await exchange(plain.socket!, 'GET /computeMetadata/v1/instance/name HTTP/1.1\r\nHost: metadata.google.internal\r\nMetadata-Flavor: Google\r\n\r\n');
+      expect(res).toEqual({ status: 200, body: 'node-a' });
+      plain.socket!.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
   it('does not keep a closing server waiting on open tunnels', async () => {
     const s = await startFauxcloud({ httpsPort: 0 });
     const idle = await connectVia(s.httpUrl, 'compute.googleapis.com:443');
