@@ -117,6 +117,15 @@ describe('fauxcloud env', () => {
     expect(parseExports(r.out)).toMatchObject({ AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_ENDPOINT: server.httpUrl });
   });
 
+  it('with --proxy, gives a cloud\'s variables that do not point at fauxcloud, and the proxy\'s', async () => {
+    const r = await runEnv(['aws', '--proxy', '--url', server.httpUrl, '--ca-file', join(mkdtempSync(join(tmpdir(), 'fauxcloud-env-')), 'ca.pem')]);
+    expect(r.code).toBe(0);
+    const env = parseExports(r.out);
+    expect(env).toMatchObject({ AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', HTTPS_PROXY: server.httpUrl });
+    expect(Object.keys(env)).not.toContain('AWS_ENDPOINT_URL');
+    expect(Object.keys(env)).not.toContain('AWS_EC2_ENDPOINT');
+  });
+
   it('prints the proxy variables with the CA written to a file', async () => {
     const caFile = join(mkdtempSync(join(tmpdir(), 'fauxcloud-env-')), 'ca.pem');
     const r = await runEnv(['proxy', '--url', `${server.httpUrl}/`, '--ca-file', caFile]);
