@@ -10,6 +10,7 @@ import { adminPlugin } from './admin/index.js';
 import { dispatchPlugin } from './dispatch.js';
 import { Engine } from './engine.js';
 import { packageVersion } from './paths.js';
+import { HttpsProxy } from './proxy/index.js';
 import type { Scenario } from './scenario.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -32,6 +33,8 @@ export interface BuiltApp {
   engine: Engine;
   /** The HTTPS server answering exactly what the app answers, when TLS is on. */
   https: HttpsServer | undefined;
+  /** The CONNECT proxy every listener serves (its tunnels are closed before the listeners). */
+  proxy: HttpsProxy;
 }
 
 export const VERSION = packageVersion();
@@ -58,17 +61,23 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     },
   });
 
-  opts.engine.pinned.attach((req, res) => app.routing(req, res));
+  // Every listener is also an HTTPS forward proxy; tunnels are served as connections of the app's
+  // HTTP server, or of the pinned listener that accepted them (so its pinned headers apply).
+  const proxy = new HttpsProxy(opts.tls, app.log);
+  proxy.attach(app.server);
+  if (httpsServer) proxy.attach(httpsServer, app.server);
+  opts.engine.pinned.attach((req, res) => app.routing(req, res), (server) => proxy.attach(server));
+  app.addHook('preClose', async () => proxy.closeAll());
   app.addHook('onClose', async () => opts.engine.pinned.closeAll());
   await app.register(swagger, {
     openapi: {
       info: { title: 'fauxcloud admin API', version: VERSION, description: 'Control fauxcloud: reset, seed, clock, journal, state, lifecycle.' },
     },
   });
-  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, version: VERSION });
+  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, certPem: opts.tls?.certPem, version: VERSION });
   for (const cloud of opts.clouds) await app.register(cloud, { engine: opts.engine });
   await app.register(dispatchPlugin, { engine: opts.engine });
   await app.ready();
   opts.engine.loadScenario(opts.scenario(opts.engine));
-  return { app, engine: opts.engine, https: httpsServer };
+  return { app, engine: opts.engine, https: httpsServer, proxy };
 }

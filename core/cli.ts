@@ -3,9 +3,11 @@
  * `fauxcloud` / `npm start`: start the server with the settings from flags and env.
  * `fauxcloud validate FILE…`: check scenario files (exit 2 with line, field and reason).
  * `fauxcloud schema`: print the JSON Schema of scenario files.
+ * `fauxcloud env <cloud|proxy> [--url …]`: a running server's connection settings as `export` lines.
  */
 import { allClouds } from '../clouds/index.js';
 import { resolveSettings, SettingsError } from './config.js';
+import { envCommand } from './env-command.js';
 import { loadScenarioFile, ScenarioError } from './scenario.js';
 import { scenarioJsonSchema } from './scenario-schema.js';
 import { offlineEngine, startServer } from './server.js';
@@ -69,4 +71,6 @@ async function serve(argv: string[]): Promise<void> {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'validate') validate(rest).then((code) => process.exit(code));
 else if (command === 'schema') schema().then((code) => process.exit(code));
+else if (command === 'env')
+  envCommand(rest, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), fetch, env: process.env }).then((code) => process.exit(code));
 else void serve(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
 import { performConnectionFault } from './faults/connection.js';
 import type { CallInfo, ConnectionFault, GateDecision } from './faults/types.js';
+import { tunnelTarget } from './proxy/index.js';
 import { tenantKey } from './store.js';
 
 /** Thrown through the cloud's handler when a rule drops the connection before any answer. */
@@ -63,7 +64,7 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
   let outcome: Outcome;
   try {
     found = engine.clouds.identify(wire);
-    if (!found) outcome = { reply: notRecognised(wire, requestId) };
+    if (!found) outcome = { reply: notRecognised(wire, requestId, req) };
     else {
       const { api, call } = found;
       const ctx: CallContext = {
@@ -101,6 +102,7 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
 
   engine.journal.add({
     time,
+    host: hostName(wire.headers.host),
     cloud: found?.api.name ?? 'unknown',
     service: found?.call.service ?? 'unknown',
     operation: found?.call.operation ?? 'unknown',
@@ -147,7 +149,24 @@ function renderFailure(err: unknown, found: { api: CloudApi; call: RoutedCall } 
   return jsonReply(cloudErr.status, { error: cloudErr.code, message: cloudErr.message, requestId }, cloudErr.code);
 }
 
-function notRecognised(wire: WireRequest, requestId: string): WireReply {
+/** The host a request named (`Host`, which proxied requests carry as the real one), without its port. */
+function hostName(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  const h = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  return h.toLowerCase();
+}
+
+function notRecognised(wire: WireRequest, requestId: string, req: FastifyRequest): WireReply {
+  // Through the proxy (a tunnel, or an absolute-form request line), an unknown request means a
+  // host fauxcloud does not emulate: say so, as a proxy that cannot reach it would (502).
+  if (tunnelTarget(req.raw.socket) || !req.originalUrl.startsWith('/')) {
+    const host = hostName(wire.headers.host) ?? tunnelTarget(req.raw.socket)?.host ?? 'unknown';
+    return jsonReply(
+      502,
+      { error: 'UnknownHost', message: `fauxcloud does not emulate ${host}: no cloud API recognises ${wire.method} ${wire.path} there`, host, requestId },
+      'UnknownHost',
+    );
+  }
   return jsonReply(
     404,
     { error: 'NotRecognised', message: `fauxcloud: no cloud API recognises ${wire.method} ${wire.path}`, requestId },

@@ -41,7 +41,7 @@ export class Engine {
   /** Extra ports with request headers pinned (per-instance metadata endpoints). */
   readonly pinned = new PinnedListeners();
   /** Where the server listens, once it does (clouds that write absolute URLs into answers need the HTTPS one). */
-  readonly listeners: { httpUrl?: string; httpsUrl?: string } = {};
+  readonly listeners: { httpUrl?: string; httpsUrl?: string; caPath?: string } = {};
   private scenarioInForce: Scenario | undefined;
   private readonly initialSeed: string;
 

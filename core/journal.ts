@@ -3,6 +3,8 @@ export interface JournalEntry {
   seq: number;
   /** Virtual time (ISO 8601) when the request arrived. */
   time: string;
+  /** The host the request named (its `Host` header without the port): the real one through the proxy. */
+  host?: string;
   cloud: string;
   service: string;
   operation: string;
@@ -19,6 +21,7 @@ export interface JournalEntry {
 }
 
 export interface JournalQuery {
+  host?: string;
   cloud?: string;
   service?: string;
   operation?: string;
@@ -77,6 +80,7 @@ export class Journal {
 
 function matches(e: JournalEntry, q: JournalQuery): boolean {
   return (
+    (q.host === undefined || e.host === q.host.toLowerCase()) &&
     (q.cloud === undefined || e.cloud === q.cloud) &&
     (q.service === undefined || e.service === q.service) &&
     (q.operation === undefined || e.operation === q.operation) &&

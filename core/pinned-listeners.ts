@@ -17,11 +17,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export class PinnedListeners {
   private handler: Handler | undefined;
+  private onServer: ((server: Server) => void) | undefined;
   private readonly open = new Map<number, { server: Server; listener: PinnedListener }>();
 
-  /** The app's request handler, once the app exists. */
-  attach(handler: Handler): void {
+  /** The app's request handler, once the app exists; `onServer` sees each new listener (the proxy accepts CONNECT on it). */
+  attach(handler: Handler, onServer?: (server: Server) => void): void {
     this.handler = handler;
+    this.onServer = onServer;
   }
 
   async add(headers: Readonly<Record<string, string>>, port = 0, host = '127.0.0.1'): Promise<PinnedListener> {
@@ -34,6 +36,7 @@ export class PinnedListeners {
       Object.assign(req.headers, pinned);
       handler(req, res);
     });
+    this.onServer?.(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

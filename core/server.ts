@@ -1,5 +1,6 @@
 /** Start fauxcloud: engine, TLS, app, both listeners. Used by the CLI, the tests and the benchmarks. */
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type CloudPlugin } from './app.js';
 import type { Settings } from './config.js';
@@ -19,7 +20,7 @@ export interface RunningServer {
 export async function startServer(settings: Settings, clouds: readonly CloudPlugin[]): Promise<RunningServer> {
   const engine = new Engine({ seed: settings.seed });
   const tls = settings.httpsPort === undefined ? undefined : await tlsMaterial({ dataDir: settings.dataDir, names: settings.tlsNames });
-  const { app, https } = await buildApp({
+  const { app, https, proxy } = await buildApp({
     engine,
     clouds,
     tls,
@@ -38,6 +39,7 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
   }
   engine.listeners.httpUrl = httpUrl;
   engine.listeners.httpsUrl = httpsUrl;
+  if (tls && settings.dataDir) engine.listeners.caPath = resolve(settings.dataDir, 'ca.pem');
   return {
     app,
     engine,
@@ -45,6 +47,8 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
     httpsUrl,
     caPem: tls?.caPem,
     close: async () => {
+      // Open tunnels would keep the listeners' close waiting.
+      proxy.closeAll();
       if (https) await new Promise<void>((resolve) => https.close(() => resolve()));
       await app.close();
     },

@@ -21,6 +21,11 @@ export interface TlsMaterial {
   caPem: string;
   certPem: string;
   keyPem: string;
+  /**
+   * A certificate for other names, signed by the same CA, for the key `keyPem` (the HTTPS proxy
+   * mints one per host name it answers for; one key for all keeps minting to one signature).
+   */
+  issue?(names: readonly string[]): Promise<string>;
 }
 
 interface CaPair {
@@ -33,15 +38,20 @@ export async function tlsMaterial(opts: { dataDir?: string; names: readonly stri
   const ca = await loadOrCreateCa(opts.dataDir);
   const names = [...new Set(['localhost', '127.0.0.1', '::1', ...opts.names])];
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const issue = async (sans: readonly string[]): Promise<string> => (await leaf(ca, keys.publicKey, sans)).toString('pem');
+  return { caPem: ca.pem, certPem: await issue(names), keyPem: await pemKey(keys.privateKey), issue };
+}
+
+async function leaf(ca: CaPair, publicKey: CryptoKey, names: readonly string[]): Promise<x509.X509Certificate> {
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.create({
+  return x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: 'CN=fauxcloud',
+    subject: `CN=${names[0] && names.length === 1 ? names[0] : 'fauxcloud'}`,
     issuer: ca.cert.subject,
     notBefore: new Date(now - 3600_000),
     notAfter: new Date(now + 365 * 86400_000),
     signingAlgorithm: ALG,
-    publicKey: keys.publicKey,
+    publicKey,
     signingKey: ca.keys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -51,7 +61,6 @@ export async function tlsMaterial(opts: { dataDir?: string; names: readonly stri
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
     ],
   });
-  return { caPem: ca.pem, certPem: cert.toString('pem'), keyPem: await pemKey(keys.privateKey) };
 }
 
 async function loadOrCreateCa(dataDir: string | undefined): Promise<CaPair> {

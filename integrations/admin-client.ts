@@ -9,6 +9,8 @@ export interface JournalQuery {
   status?: number;
   errorCode?: string;
   resourceId?: string;
+  /** The host the request named (the real one when it came through the proxy). */
+  host?: string;
   /** Only entries with a larger sequence number. */
   since?: number;
   /** The newest N. */
@@ -24,6 +26,7 @@ export interface JournalEntry {
   tenant?: string;
   region?: string;
   method: string;
+  host?: string;
   path: string;
   status: number;
   errorCode?: string;

@@ -16,6 +16,7 @@ import { stsService } from './sts/index.js';
 import { defineEc2Machines } from './ec2/machines.js';
 import { applyAwsSeed, AwsSeedSchema, validateAwsSeed } from './seed.js';
 import { awsFaultError } from './shared/fault-errors.js';
+import { awsConnection } from './connection.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
 import { imdsListenerRoutes } from './imds/listeners.js';
@@ -127,6 +128,7 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
     seedSchema: AwsSeedSchema,
     validateSeed: validateAwsSeed,
     applySeed: (section, eng, onlyTenant) => applyAwsSeed(section, eng, accounts, onlyTenant),
+    connection: awsConnection,
   };
   engine.clouds.register(api);
 };

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
+import { gcpConnection } from './connection.js';
 import { gcpFaultError, googleError } from './errors.js';
 import { findGceInstance, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
 import { issueOAuthToken } from './oauth.js';
@@ -65,6 +66,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     seedSchema: GcpSeedSchema,
     validateSeed: validateGcpSeed,
     applySeed: (section, eng, onlyTenant) => applyGcpSeed(section, eng, onlyTenant),
+    connection: (where) => gcpConnection(engine, where),
   };
   engine.clouds.register(api);
 };

@@ -4,6 +4,7 @@ import type { Engine } from '../engine.js';
 import { ScenarioError } from '../scenario.js';
 import { clockRoutes } from './clock.js';
 import { controlRoutes } from './control.js';
+import { endpointRoutes } from './endpoints.js';
 import { faultRoutes } from './faults.js';
 import { journalRoutes } from './journal.js';
 import { journalStreamRoutes } from './journal-stream.js';
@@ -15,6 +16,8 @@ import { DASHBOARD_HTML } from './ui-page.js';
 export interface AdminOptions {
   engine: Engine;
   caPem: string | undefined;
+  /** The HTTPS listener's certificate (its thumbprints are in `GET /endpoints`). */
+  certPem?: string;
   version: string;
 }
 
@@ -27,8 +30,9 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     return reply.code(status).send({ error: status === 500 ? 'InternalError' : 'BadRequest', message: status === 500 ? 'internal error, see the server log' : err.message });
   });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
-  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version };
-  for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
+  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version };
+  for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes, endpointRoutes])
+    await app.register(routes, shared);
 
   app.get('/ui', { schema: { tags: ['ui'], summary: 'The live dashboard: resources, journal, faults, clock' } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').send(DASHBOARD_HTML),

@@ -5,6 +5,7 @@ import type { AdminOptions } from './index.js';
 
 const Query = Type.Object(
   {
+    host: Type.Optional(Type.String({ description: 'the host the request named, e.g. ec2.us-east-1.amazonaws.com through the proxy' })),
     cloud: Type.Optional(Type.String()),
     service: Type.Optional(Type.String()),
     operation: Type.Optional(Type.String()),
@@ -22,6 +23,7 @@ const Query = Type.Object(
 const Entry = Type.Object({
   seq: Type.Integer(),
   time: Type.String(),
+  host: Type.Optional(Type.String()),
   cloud: Type.String(),
   service: Type.String(),
   operation: Type.String(),
