@@ -14,8 +14,20 @@ export function checkDryRun(input: { DryRun?: boolean }): void {
   if (input.DryRun) throw Ec2Errors.dryRun();
 }
 
+/** EC2's own bounds (FilterLimitExceeded): 200 filter values per call, 255 characters per value. */
+export const FILTER_VALUES_MAX = 200;
+export const FILTER_VALUE_LENGTH_MAX = 255;
+
 export function filterSpecs(filters: Filter[] | undefined): FilterSpec[] {
-  return (filters ?? []).map((f) => {
+  const list = filters ?? [];
+  let values = 0;
+  for (const f of list) {
+    values += Math.max(1, f.Values?.length ?? 0);
+    if (values > FILTER_VALUES_MAX) throw Ec2Errors.filterLimit(`The maximum number of filter values specified on a single call is ${FILTER_VALUES_MAX}`);
+    for (const v of f.Values ?? [])
+      if (v.length > FILTER_VALUE_LENGTH_MAX) throw Ec2Errors.filterLimit(`The maximum length for a filter value is ${FILTER_VALUE_LENGTH_MAX} characters`);
+  }
+  return list.map((f) => {
     if (!f.Name) throw Ec2Errors.invalidParameterValue('The filter name must not be empty');
     return { name: f.Name, values: f.Values ?? [] };
   });
