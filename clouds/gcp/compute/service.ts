@@ -8,7 +8,7 @@ import { handlers, type ComputeCall } from './call.js';
 import { decodeRequest } from './codec.js';
 import { computeModel, knowsPath, type ApiPackage, type Route } from './model.js';
 import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems.js';
-import { renderJson } from './urls.js';
+import { renderLink } from './urls.js';
 import { applyFields, parseFields } from './fields.js';
 import { CloudError } from '../../../core/errors.js';
 import { regionOf } from '../records.js';
@@ -50,12 +50,21 @@ export function identifyCompute(req: WireRequest): ComputeRouted | undefined {
  * listener they are Google's own.
  */
 function linkOrigin(engine: Engine, req: WireRequest): string {
-  const host = req.headers.host;
+  const host = hostHeader(req);
   if (req.secure && host) return `https://${host}`;
   const https = engine.listeners.httpsUrl;
-  if (!https || !host) return 'https://www.googleapis.com';
+  if (!https) return 'https://www.googleapis.com';
+  if (!host) return https;
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
   return `https://${hostname}:${new URL(https).port}`;
+}
+
+/** A host name or IP literal with an optional port; anything else is ignored (links use the listener's own). */
+const HOST = /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))(?::\d{1,5})?$/;
+
+function hostHeader(req: WireRequest): string | undefined {
+  const host = req.headers.host;
+  return typeof host === 'string' && HOST.test(host) ? host.toLowerCase() : undefined;
 }
 
 export async function serveCompute(engine: Engine, call: ComputeRouted, req: WireRequest, ctx: CallContext): Promise<WireReply> {
@@ -99,7 +108,8 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
   return {
     status: 200,
     headers: { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer' },
-    // proto3 JSON leaves empty repeated fields out (a disk nobody uses has no `users`).
-    body: renderJson(JSON.stringify(answer, (_k, v: unknown) => (Array.isArray(v) && v.length === 0 ? undefined : v)), base),
+    // Links are rendered as values before serialisation, so the caller's host is JSON-encoded like
+    // any string; proto3 JSON leaves empty repeated fields out (a disk nobody uses has no `users`).
+    body: JSON.stringify(answer, (_k, v: unknown) => (typeof v === 'string' ? renderLink(v, base) : Array.isArray(v) && v.length === 0 ? undefined : v)),
   };
 }
