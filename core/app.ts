@@ -25,6 +25,8 @@ export interface AppOptions {
   scenario: (engine: Engine) => Scenario;
   tls?: TlsMaterial;
   logLevel?: string;
+  /** Admin API callers may name scenario files by path (`--scenario-paths`). */
+  scenarioPaths?: boolean;
 }
 
 export interface BuiltApp {
@@ -65,7 +67,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
       info: { title: 'fauxcloud admin API', version: VERSION, description: 'Control fauxcloud: reset, seed, clock, journal, state, lifecycle.' },
     },
   });
-  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, version: VERSION });
+  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, version: VERSION, scenarioPaths: opts.scenarioPaths ?? false });
   for (const cloud of opts.clouds) await app.register(cloud, { engine: opts.engine });
   await app.register(dispatchPlugin, { engine: opts.engine });
   await app.ready();

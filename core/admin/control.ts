@@ -36,13 +36,14 @@ const SeedReply = Type.Object({ seed: Type.String(), applied: Type.Array(Type.St
 const ScenarioInfo = Type.Object({ name: Type.String(), source: Type.String(), description: Type.Optional(Type.String()) });
 const ScenarioBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ description: 'a shipped scenario name or a file path on the server' })),
+    name: Type.Optional(Type.String({ maxLength: 4096, description: 'a shipped scenario name; a file path on the server only if fauxcloud was started with --scenario-paths' })),
     yaml: Type.Optional(Type.String({ description: 'a whole scenario file as text' })),
   },
   { additionalProperties: false },
 );
 
-export async function controlRoutes(app: FastifyInstance, { engine, version }: AdminOptions): Promise<void> {
+export async function controlRoutes(app: FastifyInstance, { engine, version, scenarioPaths }: AdminOptions): Promise<void> {
+  const access = { paths: scenarioPaths };
   const info = () => ({ name: engine.scenario?.name ?? 'none', source: engine.scenario?.source ?? 'none', description: engine.scenario?.description });
 
   app.get('/health', { schema: { tags: ['control'], response: { 200: Health } } }, async () => ({
@@ -91,7 +92,7 @@ export async function controlRoutes(app: FastifyInstance, { engine, version }: A
     async (req, reply) => {
       const { name, yaml } = req.body;
       if ((name === undefined) === (yaml === undefined)) return reply.code(400).send({ error: 'BadRequest', message: 'give exactly one of name or yaml' });
-      const scenario = yaml !== undefined ? parseScenario(yaml, 'inline', engine) : loadScenarioFile(name!, engine);
+      const scenario = yaml !== undefined ? parseScenario(yaml, 'inline', engine, [], access) : loadScenarioFile(name!, engine, undefined, [], access);
       engine.loadScenario(scenario);
       return info();
     },

@@ -13,6 +13,7 @@ export interface AdminOptions {
   engine: Engine;
   caPem: string | undefined;
   version: string;
+  scenarioPaths: boolean;
 }
 
 export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Promise<void> {
@@ -24,7 +25,7 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     return reply.code(status).send({ error: status === 500 ? 'InternalError' : 'BadRequest', message: status === 500 ? 'internal error, see the server log' : err.message });
   });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
-  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version };
+  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version, scenarioPaths: opts.scenarioPaths };
   for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
 
   app.get('/ca.pem', { schema: { tags: ['tls'], summary: 'The CA certificate that signs the HTTPS listener' } }, async (_req, reply) => {

@@ -6,7 +6,7 @@ import type { AdminOptions } from './index.js';
 const Listener = Type.Object({ port: Type.Integer(), endpoint: Type.String(), headers: Type.Record(Type.String(), Type.String()) });
 const Open = Type.Object(
   {
-    headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String(), { description: 'e.g. {"X-Fauxcloud-Instance": "node-b"}' }),
+    headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String(), { additionalProperties: false, description: 'e.g. {"X-Fauxcloud-Instance": "node-b"}' }),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: '0 or absent picks a free port' })),
     host: Type.Optional(Type.String({ description: 'default 127.0.0.1' })),
   },
