@@ -80,7 +80,8 @@ export function checkPaging(o: Omit<PageOptions, 'query' | 'nextToken'>): void {
   if (o.maxResults !== undefined && !(o.lenient && o.maxResults === 0)) {
     if (o.idsGiven)
       throw Ec2Errors.invalidParameterCombination(`The parameter ${o.idsParam} cannot be used with the parameter maxResults`);
-    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || (o.maxResults > o.max && !o.lenient))
+    // Beyond EC2's Integer (2^31-1) even the clamping calls refuse.
+    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || (o.maxResults > o.max && !o.lenient) || o.maxResults > 2_147_483_647)
       throw Ec2Errors.invalidParameterValue(`Value ( ${o.maxResults} ) for parameter maxResults is invalid. Parameter must be between ${o.min} and ${o.max}.`);
   }
 }

@@ -152,10 +152,10 @@ function describeSecurityGroups(input: DescribeSecurityGroupsRequest, ctx: AwsCo
   checkDryRun(input);
   let found = securityGroups(ctx).list(describeQuery(ctx, ids, input.Filters));
   const missing = ids.find((id) => !found.some((g) => g.id === id));
-  if (missing) throw notFound(missing);
+  if (missing !== undefined) throw notFound(missing);
   if (input.GroupNames?.length) {
     const absent = input.GroupNames.find((n) => !found.some((g) => g.data.groupName === n));
-    if (absent) throw ec2Error('InvalidGroup.NotFound', `The security group '${absent}' does not exist in default VPC`);
+    if (absent !== undefined) throw ec2Error('InvalidGroup.NotFound', `The security group '${absent}' does not exist in default VPC`);
     found = found.filter((g) => input.GroupNames!.includes(g.data.groupName));
   }
   found = filterRecords(found, input.Filters, {

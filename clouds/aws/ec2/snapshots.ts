@@ -108,7 +108,7 @@ function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): De
   let found = snapshots(ctx).list(describeQuery(ctx, ids, input.Filters));
   const present = new Set(found.map((r) => r.id));
   const missing = ids.find((id) => !present.has(id));
-  if (missing) throw Ec2Errors.snapshotNotFound(missing);
+  if (missing !== undefined) throw Ec2Errors.snapshotNotFound(missing);
   found = filterRecords(found, input.Filters, {
     tags: true,
     fields: {

@@ -11,7 +11,8 @@ import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems
 import { renderLink } from './urls.js';
 import { applyFields, parseFields } from './fields.js';
 import { CloudError } from '../../../core/errors.js';
-import { regionOf } from '../records.js';
+import { G, regionOf } from '../records.js';
+import { checkBody } from './checks.js';
 import './resources.js';
 
 export const COMPUTE_PREFIX = /^\/compute\/(v1|beta|alpha|staging_v1)\/(.*)$/;
@@ -82,6 +83,12 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
   if (!tenant) throw notFound(`projects/${project}`);
   const handler = handlers.get(route.operation);
   if (!handler) throw notImplemented(route.operation);
+  // A zone or region the project does not have is a 404 for reads and writes alike, as on GCE.
+  const zoneParam = call.params['zone'];
+  if (zoneParam !== undefined && !tenant.collection(G.zone).has(zoneParam)) throw notFound(`projects/${project}/zones/${zoneParam}`);
+  const regionParam = call.params['region'];
+  if (regionParam !== undefined && !tenant.collection(G.zone).list().some((z) => regionOf(z.id) === regionParam)) throw notFound(`projects/${project}/regions/${regionParam}`);
+  if (decoded.body) checkBody(decoded.body, route.bodyField?.endsWith('Resource') ? 'resource' : '');
 
   const zone = call.params['zone'];
   const { asyncFailure } = await ctx.gate(() => {
