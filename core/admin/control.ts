@@ -1,7 +1,14 @@
 /** health, reset, seed and scenario: the calls a test suite makes between cases. */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { relative, sep } from 'node:path';
+import { packageRoot } from '../paths.js';
 import { parseScenario, loadScenarioFile, validateScenario } from '../scenario.js';
+
+function displaySource(source: string): string {
+  const rel = relative(packageRoot(), source);
+  return rel.startsWith(`scenarios${sep}`) && !rel.includes('..') ? rel.split(sep).join('/') : source;
+}
 import { tenantKey } from '../store.js';
 import type { AdminOptions } from './index.js';
 
@@ -44,7 +51,8 @@ const ScenarioBody = Type.Object(
 
 export async function controlRoutes(app: FastifyInstance, { engine, version, scenarioPaths }: AdminOptions): Promise<void> {
   const access = { paths: scenarioPaths };
-  const info = () => ({ name: engine.scenario?.name ?? 'none', source: engine.scenario?.source ?? 'none', description: engine.scenario?.description });
+  // Shipped scenarios are shown relative to the package (the server's own paths stay private).
+  const info = () => ({ name: engine.scenario?.name ?? 'none', source: displaySource(engine.scenario?.source ?? 'none'), description: engine.scenario?.description });
 
   app.get('/health', { schema: { tags: ['control'], response: { 200: Health } } }, async () => ({
     status: 'ok' as const,

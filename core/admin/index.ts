@@ -26,6 +26,7 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     const error = status === 500 ? 'InternalError' : status === 413 ? 'PayloadTooLarge' : status === 415 ? 'UnsupportedMediaType' : status === 404 ? 'NotFound' : 'BadRequest';
     return reply.code(status).send({ error, message: status === 500 ? 'internal error, see the server log' : err.message });
   });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'NotFound', message: `no admin route ${req.method} ${req.url.split('?')[0]}` }));
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
   const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, version: opts.version, scenarioPaths: opts.scenarioPaths };
   for (const routes of [controlRoutes, clockRoutes, journalRoutes, stateRoutes, faultRoutes, listenerRoutes]) await app.register(routes, shared);
