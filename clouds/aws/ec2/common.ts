@@ -14,6 +14,10 @@ export function checkDryRun(input: { DryRun?: boolean }): void {
   if (input.DryRun) throw Ec2Errors.dryRun();
 }
 
+/** Names and descriptions EC2 documents as "up to 255 characters". */
+export const DESCRIPTION_MAX = 255;
+export const tooLong = (param: string) => Ec2Errors.invalidParameterValue(`Value for parameter ${param} is invalid. Length exceeds maximum of ${DESCRIPTION_MAX} characters.`);
+
 /** EC2's own bounds (FilterLimitExceeded): 200 filter values per call, 255 characters per value. */
 export const FILTER_VALUES_MAX = 200;
 export const FILTER_VALUE_LENGTH_MAX = 255;

@@ -83,6 +83,7 @@ export const generator: FuzzGenerator = {
     { why: 'advance by 1e308 ms', request: call('POST', '/clock/advance', { ms: 1e308 }), check: refused() },
     { why: 'a clock factor of 1e308', request: call('PUT', '/clock', { factor: 1e308 }), check: refused() },
     { why: 'virtual now beyond year 9999', request: call('PUT', '/clock', { now: 9e15 }), check: refused() },
+    { why: 'a fault rule whose operation glob explodes', request: call('PUT', '/faults', [{ name: 'x', match: { operation: '{a,b}'.repeat(30) }, error: 'InternalError' }]), check: refused() },
     { why: 'a scenario by file path', request: call('PUT', '/scenario', { name: '/etc/passwd' }), check: refused() },
     { why: 'a scenario extending a file path', request: call('PUT', '/scenario', { yaml: 'name: x\nextends: /etc/hostname\n' }), check: refused() },
     { why: 'a YAML alias bomb', request: call('PUT', '/scenario', { yaml: BOMB }), check: refused() },

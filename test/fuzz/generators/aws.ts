@@ -170,6 +170,7 @@ export const generator: FuzzGenerator = {
     { why: 'an empty volume id', request: ec2Form('Action=DescribeVolumes&VolumeId.1='), check: ec2Code('InvalidVolumeID.Malformed') },
     { why: 'an empty subnet id', request: ec2Form('Action=DescribeSubnets&SubnetId.1='), check: ec2Code('InvalidSubnetID.NotFound') },
     { why: 'an empty group id', request: ec2Form('Action=DescribeSecurityGroups&GroupId.1='), check: ec2Code('InvalidGroup.NotFound') },
+    { why: 'a group description over 255 characters', request: ec2Form(`Action=CreateSecurityGroup&GroupName=fz&GroupDescription=${'d'.repeat(256)}`), check: ec2Code('InvalidParameterValue') },
     {
       why: 'more than 200 filter values',
       request: ec2Form(`Action=DescribeVolumes&Filter.1.Name=volume-id&${Array.from({ length: 201 }, (_, i) => `Filter.1.Value.${i + 1}=vol-${i}`).join('&')}`),
