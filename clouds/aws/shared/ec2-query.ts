@@ -45,7 +45,7 @@ function decodeStruct(schema: NormalizedSchema, node: ParamNode, path: string): 
 function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): unknown {
   if (schema.isListSchema()) {
     // `VolumeId=vol-1` instead of `VolumeId.1=vol-1` names no member EC2 knows.
-    if (node.value !== undefined && !node.children) throw unknownParameter(path);
+    if (node.value !== undefined && node.value !== '' && !node.children) throw unknownParameter(path);
     const item = schema.getValueSchema();
     const entries = [...(node.children ?? [])].map(([k, v]) => {
       const index = Number(k);
