@@ -3,6 +3,7 @@
  * then the dispatcher that serves every cloud request on the same port.
  */
 import { createServer as createHttpServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -26,6 +27,8 @@ export interface AppOptions {
   scenario: (engine: Engine) => Scenario;
   tls?: TlsMaterial;
   logLevel?: string;
+  /** Admin API callers may name scenario files by path (`--scenario-paths`). */
+  scenarioPaths?: boolean;
 }
 
 export interface BuiltApp {
@@ -38,6 +41,18 @@ export interface BuiltApp {
 }
 
 export const VERSION = packageVersion();
+
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const what = err.code === 'HPE_INVALID_METHOD' ? 'unknown HTTP method' : status === 431 ? 'the request headers are too large' : status === 408 ? 'the request took too long' : 'malformed HTTP request';
+  const body = JSON.stringify({ error: reason.replace(/ /g, ''), message: `fauxcloud: ${what}${err.code ? ` (${err.code})` : ''}` });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   let httpsServer: HttpsServer | undefined;
@@ -54,9 +69,15 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
       const url = req.url ?? '/';
       return url.startsWith('/') ? url : url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
     },
+    // Requests node's parser refuses (bad method, header too large, malformed line) get an answer
+    // saying so, never a silent close or a stack.
+    clientErrorHandler: answerClientError,
     // One handler, two listeners: HTTPS serves exactly what HTTP serves.
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-      if (opts.tls) httpsServer = createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler);
+      if (opts.tls) {
+        httpsServer = createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler);
+        httpsServer.on('clientError', answerClientError);
+      }
       return createHttpServer(handler);
     },
   });
@@ -74,7 +95,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
       info: { title: 'fauxcloud admin API', version: VERSION, description: 'Control fauxcloud: reset, seed, clock, journal, state, lifecycle.' },
     },
   });
-  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, certPem: opts.tls?.certPem, version: VERSION });
+  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, certPem: opts.tls?.certPem, version: VERSION, scenarioPaths: opts.scenarioPaths ?? false });
   for (const cloud of opts.clouds) await app.register(cloud, { engine: opts.engine });
   await app.register(dispatchPlugin, { engine: opts.engine });
   await app.ready();

@@ -115,6 +115,11 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
   validateSeed?(section: unknown): SeedProblem[];
   /** Create the section's records; with `onlyTenant`, only that tenant's. */
   applySeed?(section: unknown, engine: Engine, onlyTenant?: string): void;
+  /**
+   * A pinned listener (`POST /_fauxcloud/listeners`) is about to fix request header `header`
+   * (lowercase) to `value`: a problem if the header is this cloud's and names nothing that exists.
+   */
+  pinnedHeaderProblem?(header: string, value: string): string | undefined;
   /** This cloud's connection settings for callers (served by the admin API's `endpoints`). */
   connection?(where: ListenerUrls): ConnectionInfo;
 }

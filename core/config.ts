@@ -11,6 +11,8 @@ export interface Settings {
   dataDir: string | undefined;
   tlsNames: string[];
   logLevel: string;
+  /** Let admin API callers load scenario files by path (`PUT /scenario {"name": "/x.yaml"}`, `extends: ./x.yaml`). */
+  scenarioPaths?: boolean;
 }
 
 export const DEFAULTS = { host: '127.0.0.1', port: 4600, httpsPort: 4601, scenario: 'default', seed: '0', logLevel: 'warn' } as const;
@@ -29,6 +31,7 @@ export function resolveSettings(argv: string[], env: NodeJS.ProcessEnv): Setting
       'data-dir': { type: 'string' },
       'tls-names': { type: 'string' },
       'log-level': { type: 'string' },
+      'scenario-paths': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -44,7 +47,14 @@ export function resolveSettings(argv: string[], env: NodeJS.ProcessEnv): Setting
     dataDir: pick(values['data-dir'], 'FAUXCLOUD_DATA_DIR'),
     tlsNames: (pick(values['tls-names'], 'FAUXCLOUD_TLS_NAMES') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: pick(values['log-level'], 'FAUXCLOUD_LOG_LEVEL') ?? DEFAULTS.logLevel,
+    scenarioPaths: values['scenario-paths'] ?? flag(env['FAUXCLOUD_SCENARIO_PATHS'], 'FAUXCLOUD_SCENARIO_PATHS'),
   };
+}
+
+function flag(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  throw new SettingsError(`${name} must be true or false, got '${raw}'`);
 }
 
 function port(raw: string | undefined, fallback: number, name: string): number {

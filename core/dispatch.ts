@@ -9,7 +9,9 @@ import type { Engine } from './engine.js';
 import { performConnectionFault } from './faults/connection.js';
 import type { CallInfo, ConnectionFault, GateDecision } from './faults/types.js';
 import { tunnelTarget } from './proxy/index.js';
+import type { JournalEntry } from './journal.js';
 import { tenantKey } from './store.js';
+import { randomUUID } from 'node:crypto';
 
 /** Thrown through the cloud's handler when a rule drops the connection before any answer. */
 class ConnectionDropped extends Error {
@@ -30,7 +32,14 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const out = await dispatch(engine, toWire(req), req);
+    let out: Outcome;
+    try {
+      out = await dispatch(engine, toWire(req), req);
+    } catch (err) {
+      // dispatch answers every failure itself; this is the last line, never a stack on the wire.
+      req.log.error({ err }, 'dispatcher failure');
+      out = { reply: jsonReply(500, { error: 'InternalError', message: 'An internal error has occurred' }, 'InternalError') };
+    }
     if (out.connection) performConnectionFault(out.connection, req, reply, out.reply);
     else reply.code(out.reply.status).headers(out.reply.headers).send(out.reply.body);
   };
@@ -54,16 +63,20 @@ function toWire(req: FastifyRequest): WireRequest {
 
 async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest): Promise<Outcome> {
   const started = performance.now();
-  const time = new Date(engine.clock.now()).toISOString();
-  const requestId = engine.ids.uuid('request');
-  engine.lifecycle.settle();
-
+  let time = '';
+  let requestId = '';
   let found: { api: CloudApi; call: RoutedCall } | undefined;
   const touched = new Set<string>();
   let decision: GateDecision | undefined;
   let outcome: Outcome;
+  // The dispatcher's own bookkeeping (clock, ids, lifecycle) runs inside the error handling too:
+  // whatever state it meets, the caller gets an answer in the cloud's shape.
   try {
+    // Identified first, so that even a failure of the bookkeeping below is answered by the cloud.
     found = engine.clouds.identify(wire);
+    time = new Date(engine.clock.now()).toISOString();
+    requestId = engine.ids.uuid('request');
+    engine.lifecycle.settle();
     if (!found) outcome = { reply: notRecognised(wire, requestId, req) };
     else {
       const { api, call } = found;
@@ -97,26 +110,35 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
       if (decision && decision.holds.length > 0 && reply.status < 400 && call.tenant !== undefined) applyHolds(engine, tenantKey(api.name, call.tenant), touched, decision);
     }
   } catch (err) {
+    requestId ||= randomUUID();
     outcome = err instanceof ConnectionDropped ? { reply: { status: 0, headers: {}, body: '', errorCode: `connection:${err.fault.kind}` }, connection: err.fault } : { reply: renderFailure(err, found, requestId, req) };
   }
 
-  engine.journal.add({
-    time,
-    host: hostName(wire.headers.host),
-    cloud: found?.api.name ?? 'unknown',
-    service: found?.call.service ?? 'unknown',
-    operation: found?.call.operation ?? 'unknown',
-    tenant: found?.call.tenant,
-    region: found?.call.region,
-    method: wire.method,
-    path: wire.path,
-    status: outcome.reply.status,
-    errorCode: outcome.reply.errorCode ?? (outcome.connection ? `connection:${outcome.connection.kind}` : undefined),
-    latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-    resourceIds: [...touched],
-    rule: decision && decision.fired.length > 0 ? decision.fired.join(',') : undefined,
-  });
+  try {
+    journal(engine, {
+      time,
+      host: hostName(wire.headers.host),
+      cloud: found?.api.name ?? 'unknown',
+      service: found?.call.service ?? 'unknown',
+      operation: found?.call.operation ?? 'unknown',
+      tenant: found?.call.tenant,
+      region: found?.call.region,
+      method: wire.method,
+      path: wire.path,
+      status: outcome.reply.status,
+      errorCode: outcome.reply.errorCode ?? (outcome.connection ? `connection:${outcome.connection.kind}` : undefined),
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      resourceIds: [...touched],
+      rule: decision && decision.fired.length > 0 ? decision.fired.join(',') : undefined,
+    });
+  } catch (err) {
+    req.log.error({ err, requestId }, 'journal failure');
+  }
   return outcome;
+}
+
+function journal(engine: Engine, entry: Omit<JournalEntry, 'seq'>): void {
+  engine.journal.add({ ...entry, time: entry.time || new Date().toISOString() });
 }
 
 /** `state: {hold: …}`: the touched resources (and their children, e.g. a volume's attachment) stay put. */

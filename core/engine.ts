@@ -83,6 +83,7 @@ export class Engine {
    */
   reset(tenantKey?: string): void {
     if (tenantKey === undefined) {
+      this.clock.repair();
       this.store.clear();
       this.lifecycle.clear();
       this.random.reseed();

@@ -1,10 +1,12 @@
 /**
  * Generic resource filtering: a cloud maps its filter names to accessors and core does the
  * matching (any value of a filter matches; all filters must match), with the `*` and `?`
- * wildcards EC2-style filters allow.
+ * wildcards EC2-style filters allow, matched in linear time (core/wildcard.ts). Size bounds
+ * (how many filters, how long a value) are the cloud's to enforce with its own error.
  */
 import { CoreInputError } from './errors.js';
 import type { ResourceRecord } from './store.js';
+import { hasWildcard, wildcardMatcher } from './wildcard.js';
 
 export interface FilterSpec {
   name: string;
@@ -65,25 +67,7 @@ function compileOne<T>(f: FilterSpec, spec: FilterFields<T>): Predicate<T> {
   return (r) => anyMatch(accessor(r));
 }
 
-function hasWildcard(v: string): boolean {
-  return v.includes('*') || v.includes('?');
-}
-
 function valueMatcher(pattern: string): (v: string) => boolean {
-  if (!hasWildcard(pattern)) return (v) => v === pattern;
-  // `\*` and `\?` are literal, as in EC2.
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
-    else if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else re += escapeRe(c);
-  }
-  const rx = new RegExp(`^${re}$`, 's');
-  return (v) => rx.test(v);
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // `\*` and `\?` are literal, as in EC2; matched without backtracking (core/wildcard.ts).
+  return hasWildcard(pattern) ? wildcardMatcher(pattern) : (v) => v === pattern;
 }

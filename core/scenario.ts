@@ -3,7 +3,7 @@
  * leave transient states) and, later, `faults`. A bad file is rejected whole, with the line, the
  * field and the reason: fauxcloud never starts half-configured.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { Type, type Static } from '@sinclair/typebox';
@@ -59,16 +59,52 @@ export function scenariosDir(): string {
   return join(packageRoot(), 'scenarios');
 }
 
-/** A shipped name (`default`) or a path to a YAML file. */
-export function resolveScenario(nameOrPath: string): string {
-  if (isAbsolute(nameOrPath) || nameOrPath.includes('/') || /\.ya?ml$/.test(nameOrPath)) return resolve(nameOrPath);
-  const shipped = join(scenariosDir(), `${nameOrPath}.yaml`);
-  if (!existsSync(shipped)) throw new ScenarioError(nameOrPath, [{ path: '', message: `no shipped scenario named '${nameOrPath}' (and not a path)` }]);
-  return shipped;
+/**
+ * Who may name files. The operator (the CLI's `--scenario`, `fauxcloud validate`) may; callers of
+ * the admin API (`PUT /scenario`, and `extends:` in what they send) may name only shipped
+ * scenarios, unless the operator started fauxcloud with `--scenario-paths`. A refused path is
+ * never looked at, so the answer says nothing about whether it exists.
+ */
+export interface ScenarioAccess {
+  paths: boolean;
+}
+export const OPERATOR: ScenarioAccess = { paths: true };
+
+const SHIPPED_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+
+const isPath = (nameOrPath: string): boolean => isAbsolute(nameOrPath) || nameOrPath.includes('/') || nameOrPath.includes('\\') || /\.ya?ml$/.test(nameOrPath);
+
+/** The shipped scenario names (`scenarios/<name>.yaml`). */
+export function shippedScenarios(): string[] {
+  try {
+    return readdirSync(scenariosDir())
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length))
+      .filter((n) => SHIPPED_NAME.test(n))
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
-export function loadScenarioFile(nameOrPath: string, engine: Engine, from?: string, seen: string[] = []): Scenario {
-  const path = from && (nameOrPath.startsWith('./') || nameOrPath.startsWith('../')) ? resolve(dirname(from), nameOrPath) : resolveScenario(nameOrPath);
+/** A shipped name (`default`) or, where access allows, a path to a YAML file. */
+export function resolveScenario(nameOrPath: string, access: ScenarioAccess = OPERATOR): string {
+  if (isPath(nameOrPath)) {
+    if (!access.paths)
+      throw new ScenarioError('request', [
+        { path: '', message: 'only shipped scenarios can be named here (file paths need fauxcloud started with --scenario-paths); shipped: ' + shippedScenarios().join(', ') },
+      ]);
+    return resolve(nameOrPath);
+  }
+  if (!SHIPPED_NAME.test(nameOrPath) || !shippedScenarios().includes(nameOrPath))
+    throw new ScenarioError('request', [{ path: '', message: `no shipped scenario named '${nameOrPath.slice(0, 100)}'; shipped: ${shippedScenarios().join(', ')}` }]);
+  return join(scenariosDir(), `${nameOrPath}.yaml`);
+}
+
+export function loadScenarioFile(nameOrPath: string, engine: Engine, from?: string, seen: string[] = [], access: ScenarioAccess = OPERATOR): Scenario {
+  const relative = nameOrPath.startsWith('./') || nameOrPath.startsWith('../');
+  if (relative && from && !access.paths) resolveScenario(nameOrPath, access);
+  const path = from && relative ? resolve(dirname(from), nameOrPath) : resolveScenario(nameOrPath, access);
   if (seen.includes(path)) throw new ScenarioError(path, [{ path: 'extends', message: `extends itself through ${[...seen, path].join(' → ')}` }]);
   let text: string;
   try {
@@ -76,7 +112,7 @@ export function loadScenarioFile(nameOrPath: string, engine: Engine, from?: stri
   } catch (e) {
     throw new ScenarioError(path, [{ path: '', message: `cannot read: ${(e as Error).message}` }]);
   }
-  return parseScenario(text, path, engine, [...seen, path]);
+  return parseScenario(text, path, engine, [...seen, path], access);
 }
 
 /**
@@ -89,7 +125,7 @@ function merge(base: Scenario, own: Scenario): Scenario {
   return { ...own, seed: { ...base.seed, ...own.seed }, lifecycle, faults: [...base.faults, ...own.faults] };
 }
 
-export function parseScenario(text: string, source: string, engine: Engine, seen: string[] = []): Scenario {
+export function parseScenario(text: string, source: string, engine: Engine, seen: string[] = [], access: ScenarioAccess = OPERATOR): Scenario {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0)
@@ -97,10 +133,16 @@ export function parseScenario(text: string, source: string, engine: Engine, seen
       source,
       doc.errors.map((e) => ({ path: '', line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message })),
     );
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // yaml refuses more than 100 alias expansions (a "billion laughs" document) by throwing.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    throw new ScenarioError(source, [{ path: '', message: (e as Error).message.split('\n')[0] ?? 'unreadable YAML' }]);
+  }
   const own = validateScenario(raw, source, engine, (path) => lineOf(doc, lines, path));
   const parent = (raw as ScenarioFile).extends;
-  return parent ? merge(loadScenarioFile(parent, engine, source === 'inline' ? undefined : source, seen), own) : own;
+  return parent ? merge(loadScenarioFile(parent, engine, source === 'inline' ? undefined : source, seen, access), own) : own;
 }
 
 /** Validate an already-parsed scenario object (admin API bodies, YAML files). */

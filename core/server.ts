@@ -25,6 +25,8 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
     clouds,
     tls,
     logLevel: settings.logLevel,
+    scenarioPaths: settings.scenarioPaths ?? false,
+    // The operator chose this one, so it may be any path.
     scenario: (e) => loadScenarioFile(settings.scenario, e),
   });
   await app.listen({ host: settings.host, port: settings.port });

@@ -20,7 +20,8 @@ import { awsConnection } from './connection.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
 import { imdsListenerRoutes } from './imds/listeners.js';
-import { ImdsService } from './imds/service.js';
+import { ImdsService, INSTANCE_HEADER as IMDS_INSTANCE_HEADER } from './imds/service.js';
+import { T } from './ec2/records.js';
 
 type Protocol = 'ec2' | 'query' | 'json' | 'imds';
 
@@ -78,7 +79,10 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
       const account = accounts.account(scope?.accessKeyId);
       const region = scope?.region ?? DEFAULT_REGION;
       if (typeof target === 'string') {
-        const [prefix = '', operation = ''] = target.split('.');
+        // `Prefix.Operation`, exactly: anything after a second dot is part of an (unknown) operation name.
+        const dot = target.indexOf('.');
+        const prefix = dot < 0 ? target : target.slice(0, dot);
+        const operation = dot < 0 ? '' : target.slice(dot + 1);
         const service = TARGET_PREFIXES[prefix] ?? scope?.service ?? prefix;
         return { service, operation, tenant: account, region, protocol: 'json', params: new URLSearchParams(), accessKeyId: scope?.accessKeyId };
       }
@@ -124,6 +128,8 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
     },
 
     faultError: (err, call) => awsFaultError(err, call.protocol),
+    pinnedHeaderProblem: (header, value) =>
+      header === IMDS_INSTANCE_HEADER && !engine.store.tenants().some((t) => t.cloud === 'aws' && t.collection(T.instance).has(value)) ? `no EC2 instance ${value}` : undefined,
 
     seedSchema: AwsSeedSchema,
     validateSeed: validateAwsSeed,

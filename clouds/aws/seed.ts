@@ -54,7 +54,7 @@ const Region = Type.Object(
 export const AwsSeedSchema = Type.Object(
   {
     accessKeys: Type.Optional(Type.Record(Type.String(), Type.String({ pattern: '^\\d{12}$' }), { description: 'access key id → account' })),
-    accounts: Type.Optional(Type.Record(Type.String({ pattern: '^\\d{12}$' }), Type.Object({ regions: Type.Optional(Type.Record(Type.String(), Region)) }, { additionalProperties: false }))),
+    accounts: Type.Optional(Type.Record(Type.String({ pattern: '^\\d{12}$' }), Type.Object({ regions: Type.Optional(Type.Record(Type.String(), Region)) }, { additionalProperties: false }), { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

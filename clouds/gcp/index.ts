@@ -8,7 +8,7 @@ import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
 import { gcpConnection } from './connection.js';
 import { gcpFaultError, googleError } from './errors.js';
-import { findGceInstance, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
+import { findGceInstance, INSTANCE_HEADER, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
 import { issueOAuthToken } from './oauth.js';
 import { applyGcpSeed, GcpSeedSchema, validateGcpSeed } from './seed.js';
 import { defineOperationMachine } from './compute/operations.js';
@@ -63,6 +63,8 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     },
 
     faultError: (err) => gcpFaultError(err),
+    pinnedHeaderProblem: (header, value) =>
+      header === INSTANCE_HEADER && !findGceInstance(engine, { [INSTANCE_HEADER]: value }, defaultProject) ? `no GCE instance named ${value}` : undefined,
     seedSchema: GcpSeedSchema,
     validateSeed: validateGcpSeed,
     applySeed: (section, eng, onlyTenant) => applyGcpSeed(section, eng, onlyTenant),

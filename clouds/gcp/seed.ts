@@ -35,7 +35,7 @@ const Project = Type.Object(
         Type.Object(
           {
             name: Type.String(),
-            subnetworks: Type.Optional(Type.Array(Type.Object({ name: Type.String(), region: Type.String(), cidr: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' }) }, { additionalProperties: false }))),
+            subnetworks: Type.Optional(Type.Array(Type.Object({ name: Type.String(), region: Type.String(), cidr: Type.String({ pattern: '^((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/([8-9]|[12]\\d|30)$' }) }, { additionalProperties: false }))),
           },
           { additionalProperties: false },
         ),
@@ -45,7 +45,7 @@ const Project = Type.Object(
   },
   { additionalProperties: false },
 );
-export const GcpSeedSchema = Type.Object({ projects: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][-a-z0-9]{4,28}[a-z0-9]$' }), Project)) }, { additionalProperties: false });
+export const GcpSeedSchema = Type.Object({ projects: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][-a-z0-9]{4,28}[a-z0-9]$' }), Project, { additionalProperties: false })) }, { additionalProperties: false });
 type GcpSeed = Static<typeof GcpSeedSchema>;
 
 export const DEFAULT_ZONES = ['us-central1-a', 'us-central1-b', 'us-central1-c'];

@@ -1,6 +1,7 @@
 /** The virtual clock: read it, jump it forward, change its speed. */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { CLOCK_MAX, CLOCK_MIN, FACTOR_MAX } from '../clock.js';
 import type { AdminOptions } from './index.js';
 
 const Clock = Type.Object({
@@ -9,10 +10,10 @@ const Clock = Type.Object({
   factor: Type.Number({ description: 'virtual ms per real ms; 0 stops the clock' }),
   nextTransitionAt: Type.Optional(Type.String({ description: 'when the next timed lifecycle transition is due' })),
 });
-const Advance = Type.Object({ ms: Type.Number({ minimum: 0 }) }, { additionalProperties: false });
+const Advance = Type.Object({ ms: Type.Number({ minimum: 0, maximum: CLOCK_MAX, description: 'the clock stops at the end of year 9999' }) }, { additionalProperties: false });
 const Factor = Type.Object(
   {
-    factor: Type.Optional(Type.Number({ minimum: 0 })),
+    factor: Type.Optional(Type.Number({ minimum: 0, maximum: FACTOR_MAX })),
     now: Type.Optional(Type.Union([Type.Number(), Type.String({ format: 'date-time' })], { description: 'set virtual now (epoch ms or ISO 8601); may be earlier than real time' })),
   },
   { additionalProperties: false },
@@ -43,10 +44,11 @@ export async function clockRoutes(app: FastifyInstance, { engine }: AdminOptions
     { schema: { tags: ['clock'], summary: 'Set the clock speed and/or virtual now', body: Factor, response: { 200: Clock } } },
     async (req) => {
       const { factor, now } = req.body;
-      if (now !== undefined) {
-        const ms = typeof now === 'number' ? now : Date.parse(now);
-        engine.clock.set(ms);
-      }
+      // Both checked before either applies: a refused request changes nothing.
+      const ms = now === undefined ? undefined : typeof now === 'number' ? now : Date.parse(now);
+      if (ms !== undefined && !(ms >= CLOCK_MIN && ms <= CLOCK_MAX))
+        throw new RangeError(`now must be between ${new Date(CLOCK_MIN).toISOString()} and ${new Date(CLOCK_MAX).toISOString()}, got ${JSON.stringify(now)}`);
+      if (ms !== undefined) engine.clock.set(ms);
       if (factor !== undefined) engine.clock.setFactor(factor);
       return read();
     },

@@ -1,7 +1,14 @@
 /** health, reset, seed and scenario: the calls a test suite makes between cases. */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { relative, sep } from 'node:path';
+import { packageRoot } from '../paths.js';
 import { parseScenario, loadScenarioFile, validateScenario } from '../scenario.js';
+
+function displaySource(source: string): string {
+  const rel = relative(packageRoot(), source);
+  return rel.startsWith(`scenarios${sep}`) && !rel.includes('..') ? rel.split(sep).join('/') : source;
+}
 import { tenantKey } from '../store.js';
 import type { AdminOptions } from './index.js';
 
@@ -36,14 +43,16 @@ const SeedReply = Type.Object({ seed: Type.String(), applied: Type.Array(Type.St
 const ScenarioInfo = Type.Object({ name: Type.String(), source: Type.String(), description: Type.Optional(Type.String()) });
 const ScenarioBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ description: 'a shipped scenario name or a file path on the server' })),
+    name: Type.Optional(Type.String({ maxLength: 4096, description: 'a shipped scenario name; a file path on the server only if fauxcloud was started with --scenario-paths' })),
     yaml: Type.Optional(Type.String({ description: 'a whole scenario file as text' })),
   },
   { additionalProperties: false },
 );
 
-export async function controlRoutes(app: FastifyInstance, { engine, version }: AdminOptions): Promise<void> {
-  const info = () => ({ name: engine.scenario?.name ?? 'none', source: engine.scenario?.source ?? 'none', description: engine.scenario?.description });
+export async function controlRoutes(app: FastifyInstance, { engine, version, scenarioPaths }: AdminOptions): Promise<void> {
+  const access = { paths: scenarioPaths };
+  // Shipped scenarios are shown relative to the package (the server's own paths stay private).
+  const info = () => ({ name: engine.scenario?.name ?? 'none', source: displaySource(engine.scenario?.source ?? 'none'), description: engine.scenario?.description });
 
   app.get('/health', { schema: { tags: ['control'], response: { 200: Health } } }, async () => ({
     status: 'ok' as const,
@@ -91,7 +100,7 @@ export async function controlRoutes(app: FastifyInstance, { engine, version }: A
     async (req, reply) => {
       const { name, yaml } = req.body;
       if ((name === undefined) === (yaml === undefined)) return reply.code(400).send({ error: 'BadRequest', message: 'give exactly one of name or yaml' });
-      const scenario = yaml !== undefined ? parseScenario(yaml, 'inline', engine) : loadScenarioFile(name!, engine);
+      const scenario = yaml !== undefined ? parseScenario(yaml, 'inline', engine, [], access) : loadScenarioFile(name!, engine, undefined, [], access);
       engine.loadScenario(scenario);
       return info();
     },

@@ -19,18 +19,22 @@ export interface AdminOptions {
   /** The HTTPS listener's certificate (its thumbprints are in `GET /endpoints`). */
   certPem?: string;
   version: string;
+  scenarioPaths: boolean;
 }
 
 export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Promise<void> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ScenarioError) return reply.code(400).send({ error: 'InvalidScenario', message: err.message, problems: err.problems });
-    if (err.validation || err instanceof RangeError) return reply.code(400).send({ error: 'BadRequest', message: err.message });
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (err.validation) return reply.code(400).send({ error: 'BadRequest', message: err.message });
+    // fastify's own refusals keep their status (413 body too large, 415 media type; some are RangeErrors).
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : err instanceof RangeError ? 400 : 500;
     if (status === 500) req.log.error({ err }, 'admin API failure');
-    return reply.code(status).send({ error: status === 500 ? 'InternalError' : 'BadRequest', message: status === 500 ? 'internal error, see the server log' : err.message });
+    const error = status === 500 ? 'InternalError' : status === 413 ? 'PayloadTooLarge' : status === 415 ? 'UnsupportedMediaType' : status === 404 ? 'NotFound' : 'BadRequest';
+    return reply.code(status).send({ error, message: status === 500 ? 'internal error, see the server log' : err.message });
   });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'NotFound', message: `no admin route ${req.method} ${req.url.split('?')[0]}` }));
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
-  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version };
+  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version, scenarioPaths: opts.scenarioPaths };
   for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes, endpointRoutes])
     await app.register(routes, shared);
 

@@ -6,7 +6,7 @@ import type { AdminOptions } from './index.js';
 const Listener = Type.Object({ port: Type.Integer(), endpoint: Type.String(), headers: Type.Record(Type.String(), Type.String()) });
 const Open = Type.Object(
   {
-    headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String(), { description: 'e.g. {"X-Fauxcloud-Instance": "node-b"}' }),
+    headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String(), { additionalProperties: false, description: 'e.g. {"X-Fauxcloud-Instance": "node-b"}' }),
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: '0 or absent picks a free port' })),
     host: Type.Optional(Type.String({ description: 'default 127.0.0.1' })),
   },
@@ -17,7 +17,20 @@ export async function listenerRoutes(app: FastifyInstance, { engine }: AdminOpti
   app.post<{ Body: Static<typeof Open> }>(
     '/listeners',
     { schema: { tags: ['listeners'], summary: 'Open a port that serves everything with these request headers pinned', body: Open, response: { 200: Listener } } },
-    async (req) => engine.pinned.add(req.body.headers, req.body.port, req.body.host),
+    async (req, reply) => {
+      for (const [header, value] of Object.entries(req.body.headers))
+        for (const cloud of engine.clouds.list()) {
+          const problem = cloud.pinnedHeaderProblem?.(header.toLowerCase(), value);
+          if (problem) return reply.code(404).send({ error: 'NotFound', message: problem });
+        }
+      try {
+        return await engine.pinned.add(req.body.headers, req.body.port, req.body.host);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === undefined) throw err;
+        return reply.code(code === 'EADDRINUSE' ? 409 : 400).send({ error: code === 'EADDRINUSE' ? 'Conflict' : 'BadRequest', message: `cannot listen on ${req.body.host ?? '127.0.0.1'}:${req.body.port ?? 0} (${code})` });
+      }
+    },
   );
   app.get('/listeners', { schema: { tags: ['listeners'], response: { 200: Type.Array(Listener) } } }, async () => engine.pinned.list());
   app.delete<{ Params: { port: number } }>(

@@ -6,6 +6,7 @@
  */
 import type { VirtualClock } from '../clock.js';
 import type { SeededRandom } from '../rng.js';
+import { expandBraces, wildcardMatcher, type Matcher } from '../wildcard.js';
 import { formatRule, type FaultRuleSpec } from './rules.js';
 import { PASS, type CallInfo, type FaultGate, type FaultRule, type GateDecision, type LatencySpec, type RuleMatch } from './types.js';
 
@@ -145,7 +146,7 @@ export class FaultEngine implements FaultGate {
 function matches(m: RuleMatch, call: CallInfo, elapsed: number): boolean {
   if (m.cloud !== undefined && m.cloud !== call.cloud) return false;
   if (m.service !== undefined && m.service !== call.service) return false;
-  if (m.operation !== undefined && !glob(m.operation).test(call.operation)) return false;
+  if (m.operation !== undefined && !glob(m.operation)(call.operation)) return false;
   if (m.tenant !== undefined && m.tenant !== call.tenant) return false;
   if (m.region !== undefined && m.region !== call.region) return false;
   if (m.zone !== undefined && !call.zones.includes(m.zone)) return false;
@@ -161,23 +162,19 @@ function matches(m: RuleMatch, call: CallInfo, elapsed: number): boolean {
   return true;
 }
 
-const globs = new Map<string, RegExp>();
-function glob(pattern: string): RegExp {
-  let rx = globs.get(pattern);
-  if (!rx) {
-    // `*` any run, `?` one character, `{a,b}` either (Compute's `{disks.insert,instances.attachDisk}`).
-    let out = '';
-    let depth = 0;
-    for (const ch of pattern) {
-      if (ch === '{') (depth++, (out += '(?:'));
-      else if (ch === '}' && depth > 0) (depth--, (out += ')'));
-      else if (ch === ',' && depth > 0) out += '|';
-      else if (ch === '*') out += '.*';
-      else if (ch === '?') out += '.';
-      else out += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    rx = new RegExp(`^${out}$`);
-    globs.set(pattern, rx);
+const globs = new Map<string, Matcher>();
+/**
+ * `*` any run, `?` one character, `{a,b}` either (Compute's `{disks.insert,instances.attachDisk}`),
+ * matched without backtracking (core/wildcard.ts); a brace pattern with too many alternatives
+ * matches nothing rather than costing the server time.
+ */
+function glob(pattern: string): Matcher {
+  let m = globs.get(pattern);
+  if (!m) {
+    const alternatives = (expandBraces(pattern) ?? []).map((p) => wildcardMatcher(p, { escapes: false }));
+    m = (v) => alternatives.some((a) => a(v));
+    if (globs.size > 10_000) globs.clear();
+    globs.set(pattern, m);
   }
-  return rx;
+  return m;
 }

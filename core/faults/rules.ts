@@ -2,6 +2,7 @@
  * The scenario spelling of fault rules, its schema (TypeBox → JSON Schema), and its parsing into
  * `FaultRule`s. Durations are milliseconds or strings such as `250ms`, `90s`, `2m`, `1h`.
  */
+import { expandBraces } from '../wildcard.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ConnectionFault, FaultRule, LatencySpec, RuleEffect, RuleMatch } from './types.js';
@@ -110,6 +111,8 @@ export function parseRules(raw: unknown): { rules: FaultRule[]; problems: RulePr
     const m = spec.match ?? {};
     if (m.after !== undefined && m.until !== undefined && durationMs(m.until) <= durationMs(m.after))
       problems.push({ path: [String(i), 'match', 'until'], message: 'until must be later than after' });
+    if (m.operation !== undefined && expandBraces(m.operation) === undefined)
+      problems.push({ path: [String(i), 'match', 'operation'], message: 'too many {a,b} alternatives (at most 256)' });
     const match: RuleMatch = { ...m, after: m.after === undefined ? undefined : durationMs(m.after), until: m.until === undefined ? undefined : durationMs(m.until) };
     const effect = toEffect(spec, effects[0]!);
     if (effect.kind === 'hold' && effect.ms === undefined && effect.reads === undefined)

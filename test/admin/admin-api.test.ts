@@ -1,5 +1,8 @@
 /** The admin API under /_fauxcloud/: reset, seed, clock, journal, state, lifecycle, OpenAPI, TLS. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
@@ -90,6 +93,39 @@ describe('clock', () => {
     expect((await admin(server).put<{ now: string }>('/clock', { now: '2030-01-01T00:00:00Z' })).body.now).toMatch(/^2030-01-01T00:00:0/);
   });
 
+  it('refuses a clock no date can print, and every cloud keeps answering', async () => {
+    const before = (await admin(server).get<{ nowMs: number; factor: number }>('/clock')).body;
+    for (const [method, path, body] of [
+      ['post', '/clock/advance', { ms: 1e308 }],
+      ['post', '/clock/advance', { ms: 9e15 }],
+      ['put', '/clock', { factor: 1e308 }],
+      ['put', '/clock', { now: 9e15 }],
+      ['put', '/clock', { now: -1 }],
+      ['put', '/clock', { now: '+010000-01-01T00:00:00Z' }],
+      // Nothing applies when one half is refused.
+      ['put', '/clock', { now: 0, factor: 1e308 }],
+    ] as const) {
+      const res = method === 'post' ? await admin(server).post<{ error: string }>(path, body) : await admin(server).put<{ error: string }>(path, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error).toBe('BadRequest');
+    }
+    const after = (await admin(server).get<{ nowMs: number; factor: number }>('/clock')).body;
+    expect(after.factor).toBe(before.factor);
+    expect(after.nowMs - before.nowMs).toBeLessThan(60_000);
+    expect((await ec2.send(new DescribeVolumesCommand({}))).$metadata.httpStatusCode).toBe(200);
+    expect((await admin(server).get('/health')).status).toBe(200);
+  });
+
+  it('answers in the cloud shape even if the clock were corrupt, and a reset repairs it', async () => {
+    // Nothing the API accepts can do this; the dispatcher must hold anyway.
+    (server.engine.clock as unknown as { anchorVirtual: number }).anchorVirtual = Number.NaN;
+    const broken = await ec2.send(new DescribeVolumesCommand({})).catch((e: { name: string; $metadata: { httpStatusCode: number } }) => e);
+    expect(broken).toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    expect((await admin(server).post('/reset')).status).toBe(200);
+    expect((await ec2.send(new DescribeVolumesCommand({}))).$metadata.httpStatusCode).toBe(200);
+    expect(Math.abs((await admin(server).get<{ nowMs: number }>('/clock')).body.nowMs - Date.now())).toBeLessThan(60_000);
+  });
+
   it('reports the next timed transition', async () => {
     await admin(server).put('/lifecycle', { 'aws.ec2.volume': { creating: { delay: { ms: 5000 } } } });
     await newVolume();
@@ -170,6 +206,57 @@ describe('scenario', () => {
 
     expect((await admin(server).put('/scenario', { name: 'default' })).body).toMatchObject({ name: 'default' });
     expect(await instanceIds()).toHaveLength(3);
+  });
+});
+
+describe('scenario files', () => {
+  it('names only shipped scenarios through the admin API, and says nothing of the files it refuses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fauxcloud-'));
+    const real = join(dir, 'real.yaml');
+    writeFileSync(real, 'name: secret-name\nnot_a_key: 1\n');
+    const answers: string[] = [];
+    for (const name of [real, join(dir, 'missing.yaml'), '/etc/passwd', '../package.json', 'real.yaml', 'package', '..', '']) {
+      const res = await admin(server).put<{ error: string; message: string }>('/scenario', { name });
+      expect(res.status, name).toBe(400);
+      expect(JSON.stringify(res.body)).not.toMatch(/secret-name|not_a_key|ENOENT|EACCES|cannot read|root:|line \d/);
+      if (name.includes('/')) answers.push(res.body.message);
+    }
+    // An existing and a missing file get the same answer.
+    expect(new Set(answers).size).toBe(1);
+    for (const base of [real, './real.yaml', '../../etc/passwd']) {
+      const res = await admin(server).put<{ message: string }>('/scenario', { yaml: `name: child\nextends: ${base}\n` });
+      expect(res.status, base).toBe(400);
+      expect(res.body.message).toBe(answers[0]);
+    }
+    // Shipped names keep working, by name and through extends.
+    expect((await admin(server).put('/scenario', { yaml: 'name: child\nextends: zone-outage\n' })).status).toBe(200);
+    expect((await admin(server).put('/scenario', { name: 'default' })).status).toBe(200);
+  });
+
+  it('loads files by path when the operator allowed it at start-up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fauxcloud-'));
+    writeFileSync(join(dir, 'base.yaml'), 'name: base\nextends: default\n');
+    writeFileSync(join(dir, 'child.yaml'), 'name: child\nextends: ./base.yaml\n');
+    const open = await startFauxcloud({ scenarioPaths: true });
+    try {
+      expect((await admin(open).put('/scenario', { name: join(dir, 'child.yaml') })).body).toMatchObject({ name: 'child' });
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('refuses YAML alias bombs and wrongly typed seeds with the problem', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const res = await admin(server).put<{ error: string }>('/scenario', { yaml: bomb });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('InvalidScenario');
+    for (const resources of [{ aws: 'x' }, { aws: { accounts: 5 } }, { aws: { accounts: { '000000000000': { regions: [] } } } }, { gcp: 7 }, { gcp: { projects: 'p' } }, { gcp: { projects: { p: { zones: 'z' } } } }]) {
+      const seeded = await admin(server).post<{ error: string; problems: unknown[] }>('/seed', { resources });
+      expect(seeded.status, JSON.stringify(resources)).toBe(400);
+      expect(seeded.body.error).toBe('InvalidScenario');
+      expect(seeded.body.problems.length).toBeGreaterThan(0);
+    }
+    expect((await admin(server).get('/health')).status).toBe(200);
   });
 });
 

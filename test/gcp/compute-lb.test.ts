@@ -4,6 +4,7 @@
  * external load balancer (target pool) and an internal one (instance group, health check,
  * regional backend service, INTERNAL forwarding rule with an IP from the subnet).
  */
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
 import { useFauxcloud } from '../helpers/fauxcloud.js';
@@ -141,6 +142,24 @@ describe('links on the HTTPS listener', () => {
       const res = await fetch(`${tls.httpUrl}/compute/beta/projects/${PROJECT}/zones/${ZONE}/instances/node-a`);
       const inst = (await res.json()) as { selfLink: string };
       expect(inst.selfLink).toBe(`${tls.httpsUrl}/compute/beta/projects/${PROJECT}/zones/${ZONE}/instances/node-a`);
+      // A Host header is data: it never adds keys or breaks the JSON; one that is no host name is ignored.
+      for (const host of ['a","injected":"b', 'a"b\\', 'x y', 'NODE.example:99']) {
+        const raw = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const url = new URL(tls.httpUrl);
+          const r = httpRequest({ host: url.hostname, port: url.port, path: `/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/node-a`, headers: { host } }, (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          });
+          r.on('error', reject);
+          r.end();
+        });
+        expect(raw.status, host).toBe(200);
+        const body = JSON.parse(raw.text) as Record<string, unknown>;
+        expect(body['injected']).toBeUndefined();
+        const port = new URL(tls.httpsUrl!).port;
+        expect(body['selfLink']).toBe(`https://${host === 'NODE.example:99' ? 'node.example' : '127.0.0.1'}:${port}/compute/v1/projects/${PROJECT}/zones/${ZONE}/instances/node-a`);
+      }
     } finally {
       await tls.close();
     }

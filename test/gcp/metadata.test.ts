@@ -99,5 +99,8 @@ describe('pinned listeners', () => {
     expect((await admin(server).delete(`/listeners/${opened.body.port}`)).body).toEqual({ closed: true });
     expect((await admin(server).delete(`/listeners/${opened.body.port}`)).body).toEqual({ closed: false });
     expect((await admin(server).post('/listeners', { headers: { 'bad header': 'x' } })).status).toBe(400);
+    // A port for an instance that does not exist would answer nothing useful: refused.
+    expect((await admin(server).post('/listeners', { headers: { 'X-Fauxcloud-Instance': 'no-such-node' } })).status).toBe(404);
+    expect((await admin(server).post('/listeners', { headers: { 'X-Fauxcloud-Instance-Id': 'i-0123456789abcdef0' } })).status).toBe(404);
   });
 });

@@ -14,8 +14,24 @@ export function checkDryRun(input: { DryRun?: boolean }): void {
   if (input.DryRun) throw Ec2Errors.dryRun();
 }
 
+/** Names and descriptions EC2 documents as "up to 255 characters". */
+export const DESCRIPTION_MAX = 255;
+export const tooLong = (param: string) => Ec2Errors.invalidParameterValue(`Value for parameter ${param} is invalid. Length exceeds maximum of ${DESCRIPTION_MAX} characters.`);
+
+/** EC2's own bounds (FilterLimitExceeded): 200 filter values per call, 255 characters per value. */
+export const FILTER_VALUES_MAX = 200;
+export const FILTER_VALUE_LENGTH_MAX = 255;
+
 export function filterSpecs(filters: Filter[] | undefined): FilterSpec[] {
-  return (filters ?? []).map((f) => {
+  const list = filters ?? [];
+  let values = 0;
+  for (const f of list) {
+    values += Math.max(1, f.Values?.length ?? 0);
+    if (values > FILTER_VALUES_MAX) throw Ec2Errors.filterLimit(`The maximum number of filter values specified on a single call is ${FILTER_VALUES_MAX}`);
+    for (const v of f.Values ?? [])
+      if (v.length > FILTER_VALUE_LENGTH_MAX) throw Ec2Errors.filterLimit(`The maximum length for a filter value is ${FILTER_VALUE_LENGTH_MAX} characters`);
+  }
+  return list.map((f) => {
     if (!f.Name) throw Ec2Errors.invalidParameterValue('The filter name must not be empty');
     return { name: f.Name, values: f.Values ?? [] };
   });
@@ -68,7 +84,8 @@ export function checkPaging(o: Omit<PageOptions, 'query' | 'nextToken'>): void {
   if (o.maxResults !== undefined && !(o.lenient && o.maxResults === 0)) {
     if (o.idsGiven)
       throw Ec2Errors.invalidParameterCombination(`The parameter ${o.idsParam} cannot be used with the parameter maxResults`);
-    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || (o.maxResults > o.max && !o.lenient))
+    // Beyond EC2's Integer (2^31-1) even the clamping calls refuse.
+    if (!Number.isInteger(o.maxResults) || o.maxResults < o.min || (o.maxResults > o.max && !o.lenient) || o.maxResults > 2_147_483_647)
       throw Ec2Errors.invalidParameterValue(`Value ( ${o.maxResults} ) for parameter maxResults is invalid. Parameter must be between ${o.min} and ${o.max}.`);
   }
 }

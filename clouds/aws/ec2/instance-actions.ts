@@ -108,7 +108,7 @@ function describeNetworkInterfaces(input: DescribeNetworkInterfacesRequest, ctx:
   let found = instances(ctx).list({ region: ctx.region }).filter((r) => instanceState(r) !== 'terminated');
   if (ids.length > 0) {
     const missing = ids.find((id) => !found.some((r) => r.data.eniId === id));
-    if (missing) throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missing}' does not exist`);
+    if (missing !== undefined) throw ec2Error('InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${missing}' does not exist`);
     found = found.filter((r) => ids.includes(r.data.eniId));
   }
   found = filterRecords(found, input.Filters, {

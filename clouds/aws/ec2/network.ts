@@ -96,7 +96,7 @@ function describeVpcs(input: DescribeVpcsRequest, ctx: Ec2Context): DescribeVpcs
   const ids = input.VpcIds ?? [];
   let found = vpcs(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
   const missing = ids.find((id) => !found.some((r) => r.id === id));
-  if (missing) throw Ec2Errors.vpcNotFound(missing);
+  if (missing !== undefined) throw Ec2Errors.vpcNotFound(missing);
   found = filterRecords(found, input.Filters, {
     tags: true,
     fields: {
@@ -119,7 +119,7 @@ function describeSubnets(input: DescribeSubnetsRequest, ctx: Ec2Context): Descri
   const ids = input.SubnetIds ?? [];
   let found = subnets(ctx).list({ region: ctx.region, ids: ids.length > 0 ? ids : undefined });
   const missing = ids.find((id) => !found.some((r) => r.id === id));
-  if (missing) throw Ec2Errors.subnetNotFound(missing);
+  if (missing !== undefined) throw Ec2Errors.subnetNotFound(missing);
   found = filterRecords(found, input.Filters, {
     tags: true,
     fields: {

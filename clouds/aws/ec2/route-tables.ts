@@ -78,7 +78,7 @@ function describeRouteTables(input: DescribeRouteTablesRequest, ctx: AwsContext)
   checkDryRun(input);
   let found = routeTables(ctx).list(describeQuery(ctx, ids, input.Filters));
   const missing = ids.find((id) => !found.some((t) => t.id === id));
-  if (missing) throw ec2Error('InvalidRouteTableID.NotFound', `The routeTable ID '${missing}' does not exist`);
+  if (missing !== undefined) throw ec2Error('InvalidRouteTableID.NotFound', `The routeTable ID '${missing}' does not exist`);
   found = filterRecords(found, input.Filters, {
     tags: true,
     fields: {

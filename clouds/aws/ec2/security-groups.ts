@@ -19,7 +19,7 @@ import type {
 import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type AwsContext } from '../shared/context.js';
-import { checkDryRun, describeQuery, filterRecords, pageOf, tagsFor, wireTags } from './common.js';
+import { checkDryRun, DESCRIPTION_MAX, describeQuery, tooLong, filterRecords, pageOf, tagsFor, wireTags } from './common.js';
 import { T, type InstanceData, type SecurityGroupData, type SecurityGroupRule } from './records.js';
 
 type GroupRecord = ResourceRecord<SecurityGroupData>;
@@ -121,6 +121,8 @@ export function renderGroup(ctx: AwsContext, g: GroupRecord): SecurityGroup {
 function createSecurityGroup(input: CreateSecurityGroupRequest, ctx: AwsContext): CreateSecurityGroupResult {
   if (!input.GroupName) throw Ec2Errors.missingParameter('GroupName');
   if (!input.Description) throw Ec2Errors.missingParameter('GroupDescription');
+  if (input.GroupName.length > DESCRIPTION_MAX) throw tooLong('GroupName');
+  if (input.Description.length > DESCRIPTION_MAX) throw tooLong('GroupDescription');
   if (input.GroupName.toLowerCase().startsWith('sg-')) throw Ec2Errors.invalidParameterValue("Group names may not be in the format sg-*.");
   if (input.GroupName === 'default') throw Ec2Errors.invalidParameterValue('The security group name default is reserved.');
   const vpcs = ctx.tenant.collection(T.vpc);
@@ -152,10 +154,10 @@ function describeSecurityGroups(input: DescribeSecurityGroupsRequest, ctx: AwsCo
   checkDryRun(input);
   let found = securityGroups(ctx).list(describeQuery(ctx, ids, input.Filters));
   const missing = ids.find((id) => !found.some((g) => g.id === id));
-  if (missing) throw notFound(missing);
+  if (missing !== undefined) throw notFound(missing);
   if (input.GroupNames?.length) {
     const absent = input.GroupNames.find((n) => !found.some((g) => g.data.groupName === n));
-    if (absent) throw ec2Error('InvalidGroup.NotFound', `The security group '${absent}' does not exist in default VPC`);
+    if (absent !== undefined) throw ec2Error('InvalidGroup.NotFound', `The security group '${absent}' does not exist in default VPC`);
     found = found.filter((g) => input.GroupNames!.includes(g.data.groupName));
   }
   found = filterRecords(found, input.Filters, {

@@ -15,7 +15,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
-import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
+import { checkDryRun, checkIdShape, DESCRIPTION_MAX, tooLong, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
 
@@ -76,6 +76,7 @@ function createSnapshot(input: CreateSnapshotRequest, ctx: Ec2Context): Snapshot
   const vol = ctx.tenant.collection<VolumeData>(T.volume).get(input.VolumeId);
   if (!vol || vol.region !== ctx.region) throw Ec2Errors.volumeNotFound([input.VolumeId]);
   if (vol.lc?.state !== 'available') throw Ec2Errors.incorrectState(`The volume '${vol.id}' is '${vol.lc?.state}'.`);
+  if ((input.Description ?? '').length > DESCRIPTION_MAX) throw tooLong('Description');
   const tags = tagsFor(input.TagSpecifications, 'snapshot', ['snapshot']);
   checkDryRun(input);
   const rec = snapshots(ctx).insert({
@@ -108,7 +109,7 @@ function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): De
   let found = snapshots(ctx).list(describeQuery(ctx, ids, input.Filters));
   const present = new Set(found.map((r) => r.id));
   const missing = ids.find((id) => !present.has(id));
-  if (missing) throw Ec2Errors.snapshotNotFound(missing);
+  if (missing !== undefined) throw Ec2Errors.snapshotNotFound(missing);
   found = filterRecords(found, input.Filters, {
     tags: true,
     fields: {

@@ -138,7 +138,7 @@ function describeLoadBalancers(input: DescribeLoadBalancersInput, ctx: AwsContex
   }
   if (names.length) {
     const missing = names.find((n) => !found.some((l) => l.data.name === n));
-    if (missing) throw err('LoadBalancerNotFound', `Load balancers '[${missing}]' not found`);
+    if (missing !== undefined) throw err('LoadBalancerNotFound', `Load balancers '[${missing}]' not found`);
     found = found.filter((l) => names.includes(l.data.name));
   }
   const size = input.PageSize ?? 400;

@@ -120,7 +120,7 @@ function describeTargetGroups(input: DescribeTargetGroupsInput, ctx: AwsContext)
   }
   if (input.Names?.length) {
     const missing = input.Names.find((n) => !found.some((t) => t.data.name === n));
-    if (missing) throw err('TargetGroupNotFound', `Target groups '[${missing}]' not found`);
+    if (missing !== undefined) throw err('TargetGroupNotFound', `Target groups '[${missing}]' not found`);
     found = found.filter((t) => input.Names!.includes(t.data.name));
   }
   if (input.LoadBalancerArn) {

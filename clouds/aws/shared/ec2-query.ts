@@ -44,6 +44,8 @@ function decodeStruct(schema: NormalizedSchema, node: ParamNode, path: string): 
 
 function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): unknown {
   if (schema.isListSchema()) {
+    // `VolumeId=vol-1` instead of `VolumeId.1=vol-1` names no member EC2 knows.
+    if (node.value !== undefined && node.value !== '' && !node.children) throw unknownParameter(path);
     const item = schema.getValueSchema();
     const entries = [...(node.children ?? [])].map(([k, v]) => {
       const index = Number(k);
@@ -55,13 +57,14 @@ function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): u
   }
   if (schema.isMapSchema()) {
     // EC2 models have no maps on input today; accept the awsQuery spelling `Name.N.Key/Value`.
-    const out: Record<string, unknown> = {};
+    const out: Array<[string, unknown]> = [];
     for (const [, entry] of node.children ?? []) {
       const k = entry.children?.get('Key')?.value ?? entry.children?.get('key')?.value;
       const v = entry.children?.get('Value') ?? entry.children?.get('value');
-      if (k !== undefined && v) out[k] = decodeValue(schema.getValueSchema(), v, path);
+      if (k !== undefined && v) out.push([k, decodeValue(schema.getValueSchema(), v, path)]);
     }
-    return out;
+    // Own keys only: a `__proto__` key stays data.
+    return Object.fromEntries(out);
   }
   if (schema.isStructSchema()) return decodeStruct(schema, node, path);
   if (node.children && node.children.size > 0) throw unknownParameter(`${path}.${node.children.keys().next().value as string}`);
@@ -73,8 +76,9 @@ function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): u
     throw invalidValue(raw, path);
   }
   if (schema.isNumericSchema() || schema.isBigIntegerSchema() || schema.isBigDecimalSchema()) {
+    // Decimal only: EC2 refuses `0x10`, `1e3`, `Infinity` and blanks that Number() would take.
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw invalidValue(raw, path);
+    if (!DECIMAL.test(raw) || !Number.isFinite(n)) throw invalidValue(raw, path);
     return n;
   }
   if (schema.isTimestampSchema()) {
@@ -85,6 +89,8 @@ function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): u
   if (schema.isBlobSchema()) return new Uint8Array(Buffer.from(raw, 'base64'));
   return raw;
 }
+
+const DECIMAL = /^[+-]?\d{1,40}(\.\d{1,40})?$/;
 
 function inTable(schema: NormalizedSchema): Map<string, InMember> {
   const key = schema.getSchema() as object;

@@ -27,6 +27,7 @@ export const Ec2Errors = {
   invalidAction: (action: string) => ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`),
   missingParameter: (name: string) => ec2Error('MissingParameter', `The request must contain the parameter ${name}`),
   invalidParameterValue: (message: string) => ec2Error('InvalidParameterValue', message),
+  filterLimit: (message: string) => ec2Error('FilterLimitExceeded', message),
   invalidParameterCombination: (message: string) => ec2Error('InvalidParameterCombination', message),
   invalidPaginationToken: (token: string) => ec2Error('InvalidPaginationToken', `Invalid pagination token: ${token}`),
   authFailure: (message: string) => ec2Error('AuthFailure', message, 401),

@@ -41,15 +41,16 @@ function fromJson(schema: NormalizedSchema, value: unknown, path: string): unkno
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromJson(schema.getValueSchema(), v, `${path}.${k}`)]));
   }
   if (schema.isTimestampSchema()) {
-    if (typeof value !== 'number') throw mismatch(path);
-    return new Date(value * 1000);
+    const d = typeof value === 'number' ? new Date(value * 1000) : undefined;
+    if (!d || Number.isNaN(d.getTime())) throw mismatch(path);
+    return d;
   }
   if (schema.isBlobSchema()) {
     if (typeof value !== 'string') throw mismatch(path);
     return new Uint8Array(Buffer.from(value, 'base64'));
   }
   if (schema.isBooleanSchema() && typeof value !== 'boolean') throw mismatch(path);
-  if (schema.isNumericSchema() && typeof value !== 'number') throw mismatch(path);
+  if (schema.isNumericSchema() && (typeof value !== 'number' || !Number.isFinite(value))) throw mismatch(path);
   if (schema.isStringSchema() && typeof value !== 'string') throw mismatch(path);
   return value;
 }

@@ -44,14 +44,15 @@ function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): u
       .map(([i, v]) => decodeValue(item, v, `${path}.member.${i}`));
   }
   if (schema.isMapSchema()) {
-    const out: Record<string, unknown> = {};
+    const out: Array<[string, unknown]> = [];
     const entries = traitsOf(schema).xmlFlattened !== undefined ? node : node.children?.get('entry');
     for (const [, e] of entries?.children ?? []) {
       const k = e.children?.get('key')?.value;
       const v = e.children?.get('value');
-      if (k !== undefined && v) out[k] = decodeValue(schema.getValueSchema(), v, path);
+      if (k !== undefined && v) out.push([k, decodeValue(schema.getValueSchema(), v, path)]);
     }
-    return out;
+    // Own keys only: a `__proto__` key stays data.
+    return Object.fromEntries(out);
   }
   if (schema.isStructSchema()) return decodeStruct(schema, node, path);
   const raw = node.value ?? '';
@@ -61,7 +62,7 @@ function decodeValue(schema: NormalizedSchema, node: ParamNode, path: string): u
   }
   if (schema.isNumericSchema()) {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(n)) throw invalid(raw, path);
+    if (!/^[+-]?\d{1,40}(\.\d{1,40})?$/.test(raw) || !Number.isFinite(n)) throw invalid(raw, path);
     return n;
   }
   if (schema.isTimestampSchema()) {

@@ -16,6 +16,9 @@ const FLOAT = new Set(['double', 'float']);
 /** Query parameters every Google API accepts on top of the method's own. */
 const SYSTEM_PARAMS = new Set(['alt', 'prettyPrint', 'fields', 'key', 'quotaUser', 'userIp', '$.xgafv', 'callback', 'upload_protocol', 'uploadType', 'access_token', 'oauth_token']);
 
+/** Singular in the protos, repeated in the discovery document the Go clients are generated from. */
+const REPEATABLE_ON_WIRE = new Set(['paths']);
+
 const camel = (s: string): string => s.replace(/_([a-zA-Z])/g, (_m, c: string) => c.toUpperCase());
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -49,9 +52,8 @@ function fieldValue(model: ComputeModel, pkg: ApiPackage, field: ProtoField, val
   if (value === null) return undefined;
   if (field.keyType) {
     if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`Invalid value at '${where}' (map), ${JSON.stringify(value)}`);
-    const out: Json = {};
-    for (const [k, v] of Object.entries(value as Json)) out[k] = scalar({ type: field.type }, v, `${where}[${k}]`, model, pkg);
-    return out;
+    // fromEntries defines own keys, so a `__proto__` key stays data.
+    return Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, scalar({ type: field.type }, v, `${where}[${k}]`, model, pkg)]));
   }
   if (field.rule === 'repeated') {
     if (!Array.isArray(value)) throw invalid(`Invalid value at '${where}', ${JSON.stringify(value)}: Proto field is not repeating, cannot start list.`);
@@ -66,8 +68,9 @@ export function decodeMessage(model: ComputeModel, pkg: ApiPackage, type: string
   if (!msg) return obj;
   const out: Json = {};
   for (const [rawName, value] of Object.entries(obj)) {
-    const name = msg.fields[rawName] ? rawName : camel(rawName);
-    const field = msg.fields[name];
+    // Own fields only: `__proto__` or `constructor` are unknown names, not the object's prototype.
+    const name = Object.hasOwn(msg.fields, rawName) ? rawName : camel(rawName);
+    const field = Object.hasOwn(msg.fields, name) ? msg.fields[name] : undefined;
     if (!field) throw invalid(`Invalid JSON payload received. Unknown name "${rawName}" at '${where}': Cannot find field.`);
     const v = fieldValue(model, pkg, field, value, `${where}.${snake(name)}`);
     if (v !== undefined) out[name] = v;
@@ -92,13 +95,15 @@ export function decodeRequest(model: ComputeModel, pkg: ApiPackage, route: Route
       continue;
     }
     const name = camel(key);
-    const field = req?.fields[name];
+    const field = req && Object.hasOwn(req.fields, name) ? req.fields[name] : undefined;
     if (!field || name === route.bodyField)
       throw invalid(`Invalid JSON payload received. Unknown name "${key}": Cannot bind query parameter. Field '${key}' could not be found in request message.`);
     const v = scalar({ type: field.type }, value, key, model, pkg);
     const prior = out.query[name];
     // Repeated in the model, or repeated on the wire: discovery declares some fields repeated that
     // the protos keep singular (disks.update's `paths`), and the Go clients send them so.
+    if (prior !== undefined && field.rule !== 'repeated' && !REPEATABLE_ON_WIRE.has(name))
+      throw invalid(`Invalid value for field '${key}': the parameter is given more than once, and it takes one value.`);
     if (field.rule === 'repeated' || prior !== undefined) out.query[name] = [...(prior === undefined ? [] : Array.isArray(prior) ? prior : [prior]), v];
     else out.query[name] = v;
   }

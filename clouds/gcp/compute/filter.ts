@@ -9,19 +9,29 @@
  * filtering `network eq <its own endpoint>/projects/p/global/networks/n` matches whatever host
  * and API version the stored reference would render with.
  */
+import { RE2JS, RE2JSException } from 're2js';
+import { wildcardMatcher } from '../../../core/wildcard.js';
 import { invalid } from './problems.js';
 import { REF } from './urls.js';
+
+/**
+ * Filters are caller-supplied code: RE2 (re2js, linear in the input) for `eq`/`ne`, a
+ * non-backtracking wildcard matcher for `=`, and a bounded expression size.
+ */
+export const FILTER_LENGTH_MAX = 4096;
+const TERMS_MAX = 64;
 
 export type Predicate = (item: Record<string, unknown>) => boolean;
 
 export function compileFilter(filter: string | undefined): Predicate | undefined {
   const text = filter?.trim();
   if (!text) return undefined;
+  if (text.length > FILTER_LENGTH_MAX) throw invalid(`Invalid value for field 'filter': the filter expression is longer than ${FILTER_LENGTH_MAX} characters.`);
   const bad = () => invalid(`Invalid list filter expression '${text}'.`);
   try {
     return /\s(eq|ne)\s/.test(text) ? regexFilter(text, bad) : new ComparisonParser(text, bad).parse();
   } catch (e) {
-    if (e instanceof SyntaxError) throw bad();
+    if (e instanceof SyntaxError || e instanceof RE2JSException) throw bad();
     throw e;
   }
 }
@@ -49,26 +59,31 @@ function valuesAt(item: unknown, path: string[]): string[] {
 }
 
 function regexFilter(text: string, bad: () => Error): Predicate {
-  const terms: Array<{ path: string[]; negate: boolean; re: RegExp }> = [];
-  const term = /\s*\(?\s*([A-Za-z_][\w.]*)\s+(eq|ne)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s)]+))\s*\)?/y;
+  const terms: Array<{ path: string[]; negate: boolean; re: RE2JS }> = [];
+  const term = /\s*(?:\(\s*)?([A-Za-z_][\w.]*)\s+(eq|ne)\s+(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s)]+))\s*\)?/y;
   let pos = 0;
   while (pos < text.length) {
     term.lastIndex = pos;
     const m = term.exec(text);
     if (!m) throw bad();
     const literal = m[3] ?? m[4] ?? m[5] ?? '';
-    terms.push({ path: m[1]!.split('.'), negate: m[2] === 'ne', re: new RegExp(`^(?:${pathOf(literal)})$`) });
+    // RE2 semantics as GCE's own filter engine; `matches` is a whole-field match.
+    terms.push({ path: m[1]!.split('.'), negate: m[2] === 'ne', re: RE2JS.compile(pathOf(literal)) });
+    if (terms.length > TERMS_MAX) throw bad();
     pos = term.lastIndex;
     while (text[pos] === ' ') pos++;
   }
   if (terms.length === 0) throw bad();
-  return (item) => terms.every((t) => valuesAt(item, t.path).some((v) => t.re.test(v)) !== t.negate);
+  return (item) => terms.every((t) => valuesAt(item, t.path).some((v) => t.re.testExact(v)) !== t.negate);
 }
 
 const OPS = ['!=', '>=', '<=', '=', '>', '<', ':'] as const;
 
+const NESTING_MAX = 32;
+
 class ComparisonParser {
   private pos = 0;
+  private depth = 0;
   constructor(
     private readonly text: string,
     private readonly bad: () => Error,
@@ -87,9 +102,7 @@ class ComparisonParser {
 
   private keyword(word: string): boolean {
     this.ws();
-    const re = new RegExp(`${word}(?=[\\s(])`, 'y');
-    re.lastIndex = this.pos;
-    if (!re.test(this.text)) return false;
+    if (!this.text.startsWith(word, this.pos) || !/[\s(]/.test(this.text[this.pos + word.length] ?? '')) return false;
     this.pos += word.length;
     return true;
   }
@@ -112,10 +125,13 @@ class ComparisonParser {
   }
 
   private unary(): Predicate {
+    // Nesting is bounded so that `((((…` or `NOT NOT …` cannot exhaust the stack.
+    if (++this.depth > NESTING_MAX) throw this.bad();
     this.ws();
     if (this.keyword('NOT') || this.text[this.pos] === '-') {
       if (this.text[this.pos] === '-') this.pos++;
       const inner = this.unary();
+      this.depth--;
       return (item) => !inner(item);
     }
     if (this.text[this.pos] === '(') {
@@ -124,8 +140,10 @@ class ComparisonParser {
       this.ws();
       if (this.text[this.pos] !== ')') throw this.bad();
       this.pos++;
+      this.depth--;
       return inner;
     }
+    this.depth--;
     return this.comparison();
   }
 
@@ -167,9 +185,6 @@ class ComparisonParser {
   }
 }
 
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
 
 function comparator(op: (typeof OPS)[number], value: string): (v: string) => boolean {
   const num = Number(value);
@@ -177,8 +192,8 @@ function comparator(op: (typeof OPS)[number], value: string): (v: string) => boo
   const cmp = (v: string): number => (numeric && Number.isFinite(Number(v)) ? Number(v) - num : v < value ? -1 : v > value ? 1 : 0);
   switch (op) {
     case '=': {
-      const re = value.includes('*') ? glob(value) : undefined;
-      return (v) => (re ? re.test(v) : v === value);
+      const glob = value.includes('*') ? wildcardMatcher(value, { question: false, escapes: false }) : undefined;
+      return (v) => (glob ? glob(v) : v === value);
     }
     case '!=':
       return (v) => v !== value;

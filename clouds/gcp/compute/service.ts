@@ -8,10 +8,11 @@ import { handlers, type ComputeCall } from './call.js';
 import { decodeRequest } from './codec.js';
 import { computeModel, knowsPath, type ApiPackage, type Route } from './model.js';
 import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems.js';
-import { renderJson } from './urls.js';
+import { renderLink } from './urls.js';
 import { applyFields, parseFields } from './fields.js';
 import { CloudError } from '../../../core/errors.js';
-import { regionOf } from '../records.js';
+import { G, regionOf } from '../records.js';
+import { checkBody } from './checks.js';
 import './resources.js';
 
 export const COMPUTE_PREFIX = /^\/compute\/(v1|beta|alpha|staging_v1)\/(.*)$/;
@@ -50,12 +51,21 @@ export function identifyCompute(req: WireRequest): ComputeRouted | undefined {
  * listener they are Google's own.
  */
 function linkOrigin(engine: Engine, req: WireRequest): string {
-  const host = req.headers.host;
+  const host = hostHeader(req);
   if (req.secure && host) return `https://${host}`;
   const https = engine.listeners.httpsUrl;
-  if (!https || !host) return 'https://www.googleapis.com';
+  if (!https) return 'https://www.googleapis.com';
+  if (!host) return https;
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
   return `https://${hostname}:${new URL(https).port}`;
+}
+
+/** A host name or IP literal with an optional port; anything else is ignored (links use the listener's own). */
+const HOST = /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))(?::\d{1,5})?$/;
+
+function hostHeader(req: WireRequest): string | undefined {
+  const host = req.headers.host;
+  return typeof host === 'string' && HOST.test(host) ? host.toLowerCase() : undefined;
 }
 
 export async function serveCompute(engine: Engine, call: ComputeRouted, req: WireRequest, ctx: CallContext): Promise<WireReply> {
@@ -73,6 +83,12 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
   if (!tenant) throw notFound(`projects/${project}`);
   const handler = handlers.get(route.operation);
   if (!handler) throw notImplemented(route.operation);
+  // A zone or region the project does not have is a 404 for reads and writes alike, as on GCE.
+  const zoneParam = call.params['zone'];
+  if (zoneParam !== undefined && !tenant.collection(G.zone).has(zoneParam)) throw notFound(`projects/${project}/zones/${zoneParam}`);
+  const regionParam = call.params['region'];
+  if (regionParam !== undefined && !tenant.collection(G.zone).list().some((z) => regionOf(z.id) === regionParam)) throw notFound(`projects/${project}/regions/${regionParam}`);
+  if (decoded.body) checkBody(decoded.body, route.bodyField?.endsWith('Resource') ? 'resource' : '');
 
   const zone = call.params['zone'];
   const { asyncFailure } = await ctx.gate(() => {
@@ -99,7 +115,8 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
   return {
     status: 200,
     headers: { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer' },
-    // proto3 JSON leaves empty repeated fields out (a disk nobody uses has no `users`).
-    body: renderJson(JSON.stringify(answer, (_k, v: unknown) => (Array.isArray(v) && v.length === 0 ? undefined : v)), base),
+    // Links are rendered as values before serialisation, so the caller's host is JSON-encoded like
+    // any string; proto3 JSON leaves empty repeated fields out (a disk nobody uses has no `users`).
+    body: JSON.stringify(answer, (_k, v: unknown) => (typeof v === 'string' ? renderLink(v, base) : Array.isArray(v) && v.length === 0 ? undefined : v)),
   };
 }

@@ -53,5 +53,5 @@ export function requireRef(value: unknown, project: string, collection: string, 
 /** The last path segment of a URL or name. */
 export const baseName = (v: string): string => v.slice(v.lastIndexOf('/') + 1);
 
-/** Every stored reference in a serialised answer → the caller's base. */
-export const renderJson = (json: string, base: string): string => json.replaceAll(`"${REF}`, `"${base}`);
+/** A stored reference → the caller's base (other strings unchanged); applied to values, never to serialised JSON. */
+export const renderLink = (value: string, base: string): string => (value.startsWith(REF) ? base + value.slice(REF.length) : value);
