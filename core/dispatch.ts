@@ -181,7 +181,13 @@ function hostName(host: string | undefined): string | undefined {
 function notRecognised(wire: WireRequest, requestId: string, req: FastifyRequest): WireReply {
   // Through the proxy (a tunnel, or an absolute-form request line), an unknown request means a
   // host fauxcloud does not emulate: say so, as a proxy that cannot reach it would (502).
-  if (tunnelTarget(req.raw.socket) || !req.originalUrl.startsWith('/')) {
+  const tunnel = tunnelTarget(req.raw.socket);
+  // Asterisk-form (`OPTIONS *`) names no host: it is no proxy request.
+  const absolute = !req.originalUrl.startsWith('/') && req.originalUrl !== '*';
+  if (absolute && !tunnel && !validAbsoluteUrl(req.originalUrl)) {
+    return jsonReply(400, { error: 'BadRequest', message: 'fauxcloud: the request target is not a valid absolute URL', requestId }, 'BadRequest');
+  }
+  if (tunnel || absolute) {
     const host = hostName(wire.headers.host) ?? tunnelTarget(req.raw.socket)?.host ?? 'unknown';
     return jsonReply(
       502,
@@ -194,6 +200,14 @@ function notRecognised(wire: WireRequest, requestId: string, req: FastifyRequest
     { error: 'NotRecognised', message: `fauxcloud: no cloud API recognises ${wire.method} ${wire.path}`, requestId },
     'NotRecognised',
   );
+}
+
+function validAbsoluteUrl(target: string): boolean {
+  try {
+    return new URL(target).host !== '';
+  } catch {
+    return false;
+  }
 }
 
 function jsonReply(status: number, body: unknown, code: string): WireReply {

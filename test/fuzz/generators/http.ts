@@ -62,6 +62,8 @@ const answered = (status: number) => (res: FuzzResponse) => {
 export const generator: FuzzGenerator = {
   name: 'http',
   requests: 800,
+  // An absolute-form request for a host no cloud emulates is the proxy's honest 502, not a fault.
+  notEmulated: { status: 502, code: 'UnknownHost' },
   next,
   shape,
   fixed: [
