@@ -115,6 +115,8 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
   validateSeed?(section: unknown): SeedProblem[];
   /** Create the section's records; with `onlyTenant`, only that tenant's. */
   applySeed?(section: unknown, engine: Engine, onlyTenant?: string): void;
+  /** The JSON Schema of this cloud's `auth.<cloud>` scenario section (credentials strict mode accepts). */
+  readonly authSchema?: TSchema;
   /** This cloud's connection settings for callers (served by the admin API's `endpoints`). */
   connection?(where: ListenerUrls): ConnectionInfo;
 }

@@ -19,6 +19,7 @@ import { awsFaultError } from './shared/fault-errors.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
 import { imdsListenerRoutes } from './imds/listeners.js';
+import { AwsAuthSchema, verifyAwsRequest } from './auth/strict.js';
 import { ImdsService } from './imds/service.js';
 
 type Protocol = 'ec2' | 'query' | 'json' | 'imds';
@@ -47,6 +48,9 @@ const VERSIONS: Readonly<Record<string, string>> = {
   '2011-06-15': 'sts',
 };
 
+/** Operations AWS serves without a signature. */
+const UNSIGNED_OPERATIONS = new Set(['sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML']);
+
 /** IMDS paths, with repeated slashes folded: AWS's own JS IMDS client sends `//latest/…`. */
 function imdsPathOf(path: string): string | undefined {
   const p = path.replace(/\/{2,}/g, '/');
@@ -54,7 +58,7 @@ function imdsPathOf(path: string): string | undefined {
 }
 
 const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }) => {
-  const accounts = new AccountResolver();
+  const accounts = new AccountResolver(engine);
   defineEc2Machines(engine);
   defineElbv2Machines(engine);
   const imds = new ImdsService(engine, () => DEFAULT_ACCOUNT);
@@ -99,6 +103,8 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
         const r = imds.serve(req.method, imdsPathOf(req.path) ?? req.path, req.headers, inst);
         return { status: r.status, headers: { 'content-type': r.contentType, ...r.headers }, body: r.body, errorCode: r.status >= 400 ? String(r.status) : undefined };
       }
+      // Strict auth: the signature must verify (STS's web-identity and SAML calls are unsigned on AWS too).
+      if (engine.auth.strict && !UNSIGNED_OPERATIONS.has(`${call.service}:${call.operation}`)) verifyAwsRequest(engine, req, call.protocol);
       const service = SERVICES.get(call.service);
       if (service && service.protocol === call.protocol) {
         if (call.protocol !== 'json' && !call.params.get('Action')) throw Ec2Errors.missingParameter('Action');
@@ -125,6 +131,7 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
     faultError: (err, call) => awsFaultError(err, call.protocol),
 
     seedSchema: AwsSeedSchema,
+    authSchema: AwsAuthSchema,
     validateSeed: validateAwsSeed,
     applySeed: (section, eng, onlyTenant) => applyAwsSeed(section, eng, accounts, onlyTenant),
   };

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
+import { GcpAuthSchema, verifyGcpRequest } from './auth.js';
 import { gcpFaultError, googleError } from './errors.js';
 import { findGceInstance, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
 import { issueOAuthToken } from './oauth.js';
@@ -41,7 +42,11 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     },
 
     async handle(call, req, ctx): Promise<WireReply> {
-      if (call.kind === 'compute') return serveCompute(engine, call, req, ctx);
+      if (call.kind === 'compute') {
+        // Strict auth covers the APIs; the metadata server and the token endpoint are where tokens come from.
+        if (engine.auth.strict) verifyGcpRequest(engine, req);
+        return serveCompute(engine, call, req, ctx);
+      }
       if (call.kind === 'oauth') {
         await ctx.gate();
         const token = issueOAuthToken(engine, new URLSearchParams(req.body.toString('utf8')));
@@ -63,6 +68,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
 
     faultError: (err) => gcpFaultError(err),
     seedSchema: GcpSeedSchema,
+    authSchema: GcpAuthSchema,
     validateSeed: validateGcpSeed,
     applySeed: (section, eng, onlyTenant) => applyGcpSeed(section, eng, onlyTenant),
   };
