@@ -79,7 +79,7 @@ export class Engine {
   /** Load a scenario: lifecycle modes, fault rules, then its seed resources (the store is reset first). */
   loadScenario(scenario: Scenario): void {
     this.scenarioInForce = scenario;
-    this.auth.scenarioMode = scenario.auth.mode;
+    this.auth.scenarioMode = scenario.auth?.mode;
     this.lifecycle.setConfig(scenario.lifecycle);
     this.reset();
   }

@@ -44,7 +44,7 @@ export interface Scenario {
   lifecycle: LifecycleConfig;
   faults: FaultRule[];
   /** `auth.mode`, and each cloud's section of credentials that verify in strict mode. */
-  auth: ScenarioAuth;
+  auth?: ScenarioAuth;
 }
 
 export interface ScenarioAuth {
@@ -100,7 +100,7 @@ export function loadScenarioFile(nameOrPath: string, engine: Engine, from?: stri
 function merge(base: Scenario, own: Scenario): Scenario {
   const lifecycle: LifecycleConfig = structuredClone(base.lifecycle);
   for (const [type, states] of Object.entries(own.lifecycle)) lifecycle[type] = { ...lifecycle[type], ...states };
-  const auth: ScenarioAuth = { mode: own.auth.mode ?? base.auth.mode, clouds: { ...base.auth.clouds, ...own.auth.clouds } };
+  const auth: ScenarioAuth = { mode: own.auth?.mode ?? base.auth?.mode, clouds: { ...base.auth?.clouds, ...own.auth?.clouds } };
   return { ...own, seed: { ...base.seed, ...own.seed }, lifecycle, faults: [...base.faults, ...own.faults], auth };
 }
 

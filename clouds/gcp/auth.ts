@@ -39,7 +39,7 @@ export function verifyGcpRequest(engine: Engine, req: WireRequest): void {
     const message = `Request is missing required authentication credential. ${SEE}`;
     throw new CloudError('UNAUTHENTICATED', 401, message, { reason: 'required', itemMessage: message, location: 'Authorization', wwwAuthenticate: REALM });
   }
-  const declared = (engine.scenario?.auth.clouds['gcp'] as GcpAuthSection | undefined)?.tokens ?? [];
+  const declared = (engine.scenario?.auth?.clouds['gcp'] as GcpAuthSection | undefined)?.tokens ?? [];
   if (declared.includes(token) || engine.auth.verify(TOKENS, token).ok) return;
   throw new CloudError('UNAUTHENTICATED', 401, `Request had invalid authentication credentials. ${SEE}`, {
     reason: 'authError',

@@ -72,7 +72,7 @@ function fail(protocol: AuthProtocol, failure: Failure, message?: string): Cloud
 
 /** The scenario's declared keys (config, not state: they come back with the scenario). */
 export function scenarioKeys(engine: Engine): NonNullable<AwsAuthSection['keys']> {
-  const section = engine.scenario?.auth.clouds['aws'] as AwsAuthSection | undefined;
+  const section = engine.scenario?.auth?.clouds['aws'] as AwsAuthSection | undefined;
   return section?.keys ?? [];
 }
 
