@@ -133,6 +133,29 @@ describe('strict auth: SigV4 verified against the scenario keys', () => {
   });
 });
 
+describe('strict auth: payload hashes', () => {
+  const signed = async (contentSha256: string | undefined, body = 'Action=GetCallerIdentity&Version=2011-06-15') => {
+    const url = new URL(server.httpUrl);
+    const headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-www-form-urlencoded' };
+    if (contentSha256 !== undefined) headers['x-amz-content-sha256'] = contentSha256;
+    const req = await new SignatureV4({ service: 'sts', region: 'us-east-1', sha256: Sha256, credentials: good }).sign({
+      method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body,
+    });
+    return fetch(`${server.httpUrl}/`, { method: 'POST', headers: req.headers, body });
+  };
+
+  it('verifies the body hash, an x-amz-content-sha256 claim, and UNSIGNED-PAYLOAD', async () => {
+    expect((await signed(undefined)).status).toBe(200);
+    expect((await signed('UNSIGNED-PAYLOAD')).status).toBe(200);
+    const hash = createHash('sha256').update('Action=GetCallerIdentity&Version=2011-06-15').digest('hex');
+    expect((await signed(hash)).status).toBe(200);
+    // A claimed hash that is not the body's is refused, even though the signature covers the claim.
+    const lie = await signed(createHash('sha256').update('something else').digest('hex'));
+    expect(lie.status).toBe(403);
+    expect(await lie.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+});
+
 describe('strict auth: sessions STS issued', () => {
   it('verifies an AssumeRole session with its token, and refuses it once expired on the virtual clock', async () => {
     const { Credentials: c } = await new STSClient(cfg(good)).send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::444455556666:role/ccm', RoleSessionName: 'strict', DurationSeconds: 900 }));
