@@ -7,7 +7,7 @@
  * A state file that cannot be read or parsed is refused, never overwritten: the operator either
  * looks at it or starts with `--fresh-state`, which moves it aside first.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine, EngineState } from './engine.js';
@@ -53,6 +53,7 @@ export class StatePersistence {
 
   /** At start, after the scenario is loaded: replace its state with the file's, if there is one. */
   load(): LoadOutcome {
+    this.removeStaleTemporaries();
     if (!existsSync(this.path)) return { loaded: false, message: `no state file yet at ${this.path}: starting from the scenario's seed` };
     let problem: string | undefined;
     let doc: EngineState | undefined;
@@ -85,6 +86,12 @@ export class StatePersistence {
       loaded: true,
       message: `loaded ${this.path} (saved ${doc.savedAt ?? 'at an unknown time'}${doc.scenario ? ` under scenario ${doc.scenario.name}` : ''}: ${resources} resources, ${doc.faults?.rules.length ?? 0} fault rules) instead of the scenario's seed`,
     };
+  }
+
+  /** A write cut short by kill -9 leaves its temporary file; the state file itself is whole. */
+  private removeStaleTemporaries(): void {
+    if (!existsSync(this.opts.dir)) return;
+    for (const f of readdirSync(this.opts.dir)) if (f.startsWith(`${STATE_FILE}.tmp-`)) rmSync(join(this.opts.dir, f), { force: true });
   }
 
   /** Something changed: write within the window (a throttle, so a steady stream of changes still gets written). */
