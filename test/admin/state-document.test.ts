@@ -3,7 +3,7 @@
  * unchanged, fault counters and issued credentials included; a document that cannot be imported
  * changes nothing; a version 1 document (before faults and credentials were in it) still imports.
  */
-import { DescribeAvailabilityZonesCommand, CreateVolumeCommand } from '@aws-sdk/client-ec2';
+import { CreateVolumeCommand, DescribeAvailabilityZonesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/server.js';
@@ -41,6 +41,18 @@ describe('the state document', () => {
     const onB = new STSClient({ endpoint: b.httpUrl, region: 'us-east-1', credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }, maxAttempts: 1 });
     expect((await onB.send(new GetCallerIdentityCommand({}))).Account).toBe('123412341234');
     expect((await admin(b).get<Array<{ hits: number }>>('/faults')).body).toMatchObject([{ hits: 1 }]);
+  });
+
+  it('carries a manual step’s read count across', async () => {
+    await admin(a).put('/lifecycle', { 'aws.ec2.volume': { creating: { manual: { afterReads: 2 } } } });
+    const ec2 = ec2Client(a);
+    const id = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 4 }))).VolumeId!;
+    const state = async (client: typeof ec2) => (await client.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes![0]!.State;
+    expect(await state(ec2)).toBe('creating'); // one of its two reads, on a
+    expect((await admin(b).put('/state', (await admin(a).get('/state')).body)).status).toBe(200);
+    const onB = ec2Client(b);
+    expect(await state(onB)).toBe('creating'); // the second, on b
+    expect(await state(onB)).toBe('available');
   });
 
   it('imports all or nothing', async () => {
