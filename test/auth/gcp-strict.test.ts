@@ -81,6 +81,8 @@ describe('strict auth: Google bearer tokens', () => {
     const res = await fetch(`${server.httpUrl}/computeMetadata/v1/instance/service-accounts/default/token`, { headers: { 'metadata-flavor': 'Google' } });
     const { access_token, expires_in } = (await res.json()) as { access_token: string; expires_in: number };
     expect((await listDisks(access_token)).status).toBe(200);
+    // Google also takes the token as the access_token parameter.
+    expect((await fetch(`${server.httpUrl}/compute/v1/projects/${PROJECT}/zones/${ZONE}/disks?access_token=${access_token}`)).status).toBe(200);
     await admin(server).post('/clock/advance', { ms: expires_in * 1000 + 1000 });
     const late = await listDisks(access_token);
     expect(late.status).toBe(401);
