@@ -29,6 +29,10 @@ export interface AppOptions {
   logLevel?: string;
   /** Admin API callers may name scenario files by path (`--scenario-paths`). */
   scenarioPaths?: boolean;
+  /** `--admin-token`: the admin API wants it as a bearer token (core/admin/index.ts says where not). */
+  adminToken?: string;
+  /** Called after every request that may have changed the state (persistence writes on it). */
+  onChange?: () => void;
 }
 
 export interface BuiltApp {
@@ -89,13 +93,20 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   if (httpsServer) proxy.attach(httpsServer, app.server);
   opts.engine.pinned.attach((req, res) => app.routing(req, res), (server) => proxy.attach(server));
   app.addHook('preClose', async () => proxy.closeAll());
+  const onChange = opts.onChange;
+  if (onChange)
+    // Any cloud request can change state (ids drawn, reads counted toward manual steps); admin reads cannot.
+    app.addHook('onResponse', async (req) => {
+      if ((req.method === 'GET' || req.method === 'HEAD') && req.url.startsWith('/_fauxcloud/')) return;
+      onChange();
+    });
   app.addHook('onClose', async () => opts.engine.pinned.closeAll());
   await app.register(swagger, {
     openapi: {
       info: { title: 'fauxcloud admin API', version: VERSION, description: 'Control fauxcloud: reset, seed, clock, journal, state, lifecycle.' },
     },
   });
-  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, certPem: opts.tls?.certPem, version: VERSION, scenarioPaths: opts.scenarioPaths ?? false });
+  await app.register(adminPlugin, { prefix: '/_fauxcloud', engine: opts.engine, caPem: opts.tls?.caPem, certPem: opts.tls?.certPem, version: VERSION, scenarioPaths: opts.scenarioPaths ?? false, adminToken: opts.adminToken });
   for (const cloud of opts.clouds) await app.register(cloud, { engine: opts.engine });
   await app.register(dispatchPlugin, { engine: opts.engine });
   await app.ready();

@@ -8,6 +8,7 @@
 import { allClouds } from '../clouds/index.js';
 import { resolveSettings, SettingsError } from './config.js';
 import { envCommand } from './env-command.js';
+import { StateFileError } from './persistence.js';
 import { loadScenarioFile, ScenarioError } from './scenario.js';
 import { scenarioJsonSchema } from './scenario-schema.js';
 import { offlineEngine, startServer } from './server.js';
@@ -52,17 +53,32 @@ async function serve(argv: string[]): Promise<void> {
   }
   try {
     const server = await startServer(settings, allClouds);
+    if (server.stateMessage) process.stdout.write(`fauxcloud state: ${server.stateMessage}\n`);
     // One line, stable format: scripts and the Go harness parse it.
     process.stdout.write(`fauxcloud ready http=${server.httpUrl}${server.httpsUrl ? ` https=${server.httpsUrl}` : ''}\n`);
+    // SIGTERM / SIGINT: stop listening, write the state file, exit 0. A second signal exits at once.
+    let stopping = false;
     const stop = () => {
-      server.close().then(() => process.exit(0), () => process.exit(1));
+      if (stopping) process.exit(130);
+      stopping = true;
+      server.close().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          process.stderr.write(`fauxcloud: shutdown failed: ${(e as Error).message}\n`);
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   } catch (e) {
     if (e instanceof ScenarioError || e instanceof SettingsError) {
       process.stderr.write(`fauxcloud: ${e.message}\n`);
       process.exit(2);
+    }
+    if (e instanceof StateFileError) {
+      process.stderr.write(`fauxcloud: ${e.message}\n`);
+      process.exit(e.exitCode);
     }
     throw e;
   }

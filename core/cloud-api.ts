@@ -120,6 +120,8 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
    * (lowercase) to `value`: a problem if the header is this cloud's and names nothing that exists.
    */
   pinnedHeaderProblem?(header: string, value: string): string | undefined;
+  /** The JSON Schema of this cloud's `auth.<cloud>` scenario section (credentials strict mode accepts). */
+  readonly authSchema?: TSchema;
   /** This cloud's connection settings for callers (served by the admin API's `endpoints`). */
   connection?(where: ListenerUrls): ConnectionInfo;
 }

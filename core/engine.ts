@@ -2,9 +2,10 @@
  * The engine ties the cloud-agnostic pieces together: one instance per running fauxcloud.
  * Clouds reach the store, ids, clock, lifecycle and journal through it.
  */
+import { AuthRegistry, type AuthState } from './auth.js';
 import { CloudRegistry } from './cloud-api.js';
 import { VirtualClock } from './clock.js';
-import { FaultEngine } from './faults/engine.js';
+import { FaultEngine, type FaultsState } from './faults/engine.js';
 import type { FaultRule } from './faults/types.js';
 import { IdFactory } from './ids.js';
 import { Journal } from './journal.js';
@@ -14,6 +15,7 @@ import type { LifecycleConfig } from './lifecycle-types.js';
 import { SeededRandom, type StreamState } from './rng.js';
 import { Store, type StoreSnapshot } from './store.js';
 import type { Scenario } from './scenario.js';
+import { STATE_VERSION } from './state.js';
 
 export interface EngineOptions {
   seed: string;
@@ -21,12 +23,19 @@ export interface EngineOptions {
   now?: () => number;
 }
 
+/** The state document (core/state.ts has its schema): version 2 is complete, 1 lacks faults and auth. */
 export interface EngineState {
-  version: 1;
+  version: 1 | 2;
+  /** Real time of the export. */
+  savedAt?: string;
+  /** The scenario in force when it was exported (informational: reset goes back to the running one). */
+  scenario?: { name: string; source: string };
   clock: { now: number; factor: number };
   random: { seed: string; streams: Record<string, StreamState> };
   lifecycle: LifecycleConfig;
   store: StoreSnapshot;
+  faults?: FaultsState;
+  auth?: AuthState;
 }
 
 export class Engine {
@@ -38,6 +47,8 @@ export class Engine {
   readonly journal: Journal;
   readonly clouds = new CloudRegistry();
   readonly faults: FaultEngine;
+  /** Auth mode and the credentials fauxcloud issued (core/auth.ts). */
+  readonly auth: AuthRegistry;
   /** Extra ports with request headers pinned (per-instance metadata endpoints). */
   readonly pinned = new PinnedListeners();
   /** Where the server listens, once it does (clouds that write absolute URLs into answers need the HTTPS one). */
@@ -54,6 +65,7 @@ export class Engine {
     this.lifecycle = new LifecycleEngine(this.clock, () => this.store, () => this.random.stream('lifecycle'));
     this.journal = new Journal(opts.journalCapacity);
     this.faults = new FaultEngine(this.clock, this.random);
+    this.auth = new AuthRegistry(this.clock);
   }
 
   get scenario(): Scenario | undefined {
@@ -67,6 +79,7 @@ export class Engine {
   /** Load a scenario: lifecycle modes, fault rules, then its seed resources (the store is reset first). */
   loadScenario(scenario: Scenario): void {
     this.scenarioInForce = scenario;
+    this.auth.scenarioMode = scenario.auth?.mode;
     this.lifecycle.setConfig(scenario.lifecycle);
     this.reset();
   }
@@ -113,22 +126,46 @@ export class Engine {
     }
   }
 
+  /**
+   * The whole state as one plain JSON document. Transitions already due are applied first, so the
+   * document holds each resource's current state and only what is still pending.
+   */
   exportState(): EngineState {
     this.lifecycle.settle();
     return {
-      version: 1,
+      version: STATE_VERSION as 2,
+      savedAt: new Date().toISOString(),
+      scenario: this.scenarioInForce ? { name: this.scenarioInForce.name, source: this.scenarioInForce.source } : undefined,
       clock: this.clock.exportState(),
       random: this.random.exportState(),
       lifecycle: this.lifecycle.getConfig(),
       store: structuredClone(this.store.exportState()),
+      faults: this.faults.exportState(),
+      auth: this.auth.exportState(),
     };
   }
 
+  /**
+   * Replace the whole state with a document (a version 1 document leaves faults and issued
+   * credentials as they are). All or nothing: if any part is refused, the state before stays.
+   */
   importState(state: EngineState): void {
+    const before = this.exportState();
+    try {
+      this.apply(state);
+    } catch (e) {
+      this.apply(before);
+      throw new RangeError(`state not imported: ${(e as Error).message}`);
+    }
+  }
+
+  private apply(state: EngineState): void {
     this.clock.importState(state.clock);
     this.random.importState(state.random);
     this.lifecycle.setConfig(state.lifecycle);
     this.store.importState(state.store);
     this.lifecycle.rebuild();
+    if (state.faults) this.faults.importState(state.faults);
+    if (state.auth) this.auth.importState(state.auth);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Engine } from './engine.js';
+import { AUTH_MODES } from './auth.js';
 import { FaultRulesSchema } from './faults/rules.js';
 
 const Mode = Type.Union([
@@ -16,6 +17,8 @@ const Mode = Type.Union([
 export function scenarioJsonSchema(engine: Engine): TSchema {
   const seed: Record<string, TSchema> = {};
   for (const api of engine.clouds.list()) if (api.seedSchema) seed[api.name] = api.seedSchema;
+  const auth: Record<string, TSchema> = {};
+  for (const api of engine.clouds.list()) if (api.authSchema) auth[api.name] = Type.Optional(api.authSchema);
   const lifecycle: Record<string, TSchema> = {};
   for (const type of engine.lifecycle.machineTypes().sort())
     lifecycle[type] = Type.Object(Object.fromEntries((engine.lifecycle.transientStates(type) ?? []).map((s) => [s, Type.Optional(Mode)])), { additionalProperties: false });
@@ -27,6 +30,12 @@ export function scenarioJsonSchema(engine: Engine): TSchema {
       seed: Type.Optional(Type.Object(Object.fromEntries(Object.entries(seed).map(([k, v]) => [k, Type.Optional(v)])), { additionalProperties: false })),
       lifecycle: Type.Optional(Type.Object(Object.fromEntries(Object.entries(lifecycle).map(([k, v]) => [k, Type.Optional(v)])), { additionalProperties: false })),
       faults: Type.Optional(FaultRulesSchema),
+      auth: Type.Optional(
+        Type.Object(
+          { mode: Type.Optional(Type.Union(AUTH_MODES.map((m) => Type.Literal(m)), { description: 'strict: every cloud verifies credentials (the --auth flag wins)' })), ...auth },
+          { additionalProperties: false },
+        ),
+      ),
     },
     { additionalProperties: false, title: 'fauxcloud scenario' },
   );

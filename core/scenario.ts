@@ -14,6 +14,7 @@ import { parseMode } from './lifecycle.js';
 import { packageRoot } from './paths.js';
 import type { LifecycleConfig } from './lifecycle-types.js';
 import type { Engine } from './engine.js';
+import { AUTH_MODES, type AuthMode } from './auth.js';
 
 export const ScenarioSchema = Type.Object(
   {
@@ -23,6 +24,12 @@ export const ScenarioSchema = Type.Object(
     seed: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     lifecycle: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
     faults: Type.Optional(FaultRulesSchema),
+    auth: Type.Optional(
+      Type.Object(
+        { mode: Type.Optional(Type.Union(AUTH_MODES.map((m) => Type.Literal(m)))) },
+        { additionalProperties: Type.Unknown(), description: "mode (off | strict), then per cloud the credentials strict mode accepts: each cloud's own section" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -36,6 +43,13 @@ export interface Scenario {
   seed: Record<string, unknown>;
   lifecycle: LifecycleConfig;
   faults: FaultRule[];
+  /** `auth.mode`, and each cloud's section of credentials that verify in strict mode. */
+  auth?: ScenarioAuth;
+}
+
+export interface ScenarioAuth {
+  mode?: AuthMode;
+  clouds: Record<string, unknown>;
 }
 
 export interface ScenarioProblem {
@@ -122,7 +136,8 @@ export function loadScenarioFile(nameOrPath: string, engine: Engine, from?: stri
 function merge(base: Scenario, own: Scenario): Scenario {
   const lifecycle: LifecycleConfig = structuredClone(base.lifecycle);
   for (const [type, states] of Object.entries(own.lifecycle)) lifecycle[type] = { ...lifecycle[type], ...states };
-  return { ...own, seed: { ...base.seed, ...own.seed }, lifecycle, faults: [...base.faults, ...own.faults] };
+  const auth: ScenarioAuth = { mode: own.auth?.mode ?? base.auth?.mode, clouds: { ...base.auth?.clouds, ...own.auth?.clouds } };
+  return { ...own, seed: { ...base.seed, ...own.seed }, lifecycle, faults: [...base.faults, ...own.faults], auth };
 }
 
 export function parseScenario(text: string, source: string, engine: Engine, seen: string[] = [], access: ScenarioAccess = OPERATOR): Scenario {
@@ -198,11 +213,20 @@ export function validateScenario(
       at(['seed', cloud, ...sub], p.message);
     }
   }
+  const { mode, ...authSections } = file.auth ?? {};
+  for (const [cloud, section] of Object.entries(authSections)) {
+    const api = engine.clouds.get(cloud);
+    if (!api?.authSchema) {
+      at(['auth', cloud], `no cloud named '${cloud}' takes credentials; known: ${engine.clouds.list().filter((a) => a.authSchema).map((a) => a.name).join(', ') || 'none'}`);
+      continue;
+    }
+    for (const e of Value.Errors(api.authSchema, section)) at(['auth', cloud, ...e.path.split('/').filter(Boolean)], e.message);
+  }
   const { rules, problems: ruleProblems } = parseRules(file.faults ?? []);
   for (const p of ruleProblems) at(['faults', ...p.path], p.message);
 
   if (problems.length > 0) throw new ScenarioError(source, problems);
-  return { name: file.name ?? source, description: file.description, source, seed: file.seed ?? {}, lifecycle, faults: rules };
+  return { name: file.name ?? source, description: file.description, source, seed: file.seed ?? {}, lifecycle, faults: rules, auth: { mode, clouds: authSections } };
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: Array<string | number>): number | undefined {

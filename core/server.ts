@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type CloudPlugin } from './app.js';
-import type { Settings } from './config.js';
+import { DEFAULT_STATE_DEBOUNCE_MS, type Settings } from './config.js';
 import { Engine } from './engine.js';
+import { StatePersistence } from './persistence.js';
 import { loadScenarioFile } from './scenario.js';
 import { tlsMaterial } from './tls.js';
 
@@ -14,11 +15,23 @@ export interface RunningServer {
   httpUrl: string;
   httpsUrl: string | undefined;
   caPem: string | undefined;
+  /** With `--data-dir`: the state file, and what happened to it at start. */
+  persistence: StatePersistence | undefined;
+  stateMessage: string | undefined;
+  /** Stop listening; with `--data-dir`, the state file is written first and once more at the end. */
   close(): Promise<void>;
 }
 
+/** A shutdown does not wait forever on connections a fault rule keeps hanging. */
+const CLOSE_GRACE_MS = 5000;
+
 export async function startServer(settings: Settings, clouds: readonly CloudPlugin[]): Promise<RunningServer> {
   const engine = new Engine({ seed: settings.seed });
+  engine.auth.override = settings.auth;
+  const persistence =
+    settings.dataDir === undefined
+      ? undefined
+      : new StatePersistence(engine, { dir: settings.dataDir, debounceMs: settings.stateDebounceMs ?? DEFAULT_STATE_DEBOUNCE_MS, fresh: settings.freshState ?? false }, (m) => process.stderr.write(`fauxcloud: ${m}\n`));
   const tls = settings.httpsPort === undefined ? undefined : await tlsMaterial({ dataDir: settings.dataDir, names: settings.tlsNames });
   const { app, https, proxy } = await buildApp({
     engine,
@@ -28,7 +41,16 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
     scenarioPaths: settings.scenarioPaths ?? false,
     // The operator chose this one, so it may be any path.
     scenario: (e) => loadScenarioFile(settings.scenario, e),
+    adminToken: settings.adminToken,
+    onChange: persistence ? () => persistence.changed() : undefined,
   });
+  let stateMessage: string | undefined;
+  try {
+    stateMessage = persistence?.load().message;
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
   await app.listen({ host: settings.host, port: settings.port });
   const httpUrl = urlOf('http', settings.host, (app.server.address() as AddressInfo).port);
   let httpsUrl: string | undefined;
@@ -48,11 +70,18 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
     httpUrl,
     httpsUrl,
     caPem: tls?.caPem,
+    persistence,
+    stateMessage,
     close: async () => {
-      // Open tunnels would keep the listeners' close waiting.
-      proxy.closeAll();
-      if (https) await new Promise<void>((resolve) => https.close(() => resolve()));
-      await app.close();
+      await persistence?.save();
+      const listeners = (async () => {
+        // Open tunnels would keep the listeners' close waiting.
+        proxy.closeAll();
+        if (https) await new Promise<void>((resolve) => https.close(() => resolve()));
+        await app.close();
+      })();
+      await Promise.race([listeners, new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+      await persistence?.close();
     },
   };
 }
@@ -68,6 +97,6 @@ function urlOf(scheme: string, host: string, port: number): string {
  */
 export async function offlineEngine(clouds: readonly CloudPlugin[]): Promise<{ engine: Engine; close: () => Promise<void> }> {
   const engine = new Engine({ seed: '0' });
-  const { app } = await buildApp({ engine, clouds, logLevel: 'silent', scenario: () => ({ name: 'none', source: 'none', seed: {}, lifecycle: {}, faults: [] }) });
+  const { app } = await buildApp({ engine, clouds, logLevel: 'silent', scenario: () => ({ name: 'none', source: 'none', seed: {}, lifecycle: {}, faults: [], auth: { clouds: {} } }) });
   return { engine, close: () => app.close() };
 }

@@ -368,9 +368,15 @@ export class Store {
     this.clear();
     this.seq = snapshot.seq;
     for (const t of snapshot.tenants) {
+      if (typeof t?.cloud !== 'string' || typeof t.id !== 'string' || !Array.isArray(t.records)) throw new RangeError('store.tenants: each needs cloud, id and records');
       const tenant = this.tenant(t.cloud, t.id);
-      for (const rec of t.records) tenant.collection(rec.type).restore(structuredClone(rec));
-      tenant.idempotency.importState(t.idempotency);
+      for (const rec of t.records) {
+        // A hand-edited or truncated document must not plant records the indexes cannot hold.
+        if (typeof rec?.id !== 'string' || typeof rec.type !== 'string' || typeof rec.seq !== 'number' || rec.tenant !== tenant.key || typeof rec.tags !== 'object' || rec.tags === null)
+          throw new RangeError(`store: a record of ${tenant.key} lacks id, type, seq, tenant or tags`);
+        tenant.collection(rec.type).restore(structuredClone(rec));
+      }
+      tenant.idempotency.importState(t.idempotency ?? []);
     }
   }
 }

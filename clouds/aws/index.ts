@@ -20,6 +20,7 @@ import { awsConnection } from './connection.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
 import { imdsListenerRoutes } from './imds/listeners.js';
+import { AwsAuthSchema, verifyAwsRequest } from './auth/strict.js';
 import { ImdsService, INSTANCE_HEADER as IMDS_INSTANCE_HEADER } from './imds/service.js';
 import { T } from './ec2/records.js';
 
@@ -49,6 +50,9 @@ const VERSIONS: Readonly<Record<string, string>> = {
   '2011-06-15': 'sts',
 };
 
+/** Operations AWS serves without a signature. */
+const UNSIGNED_OPERATIONS = new Set(['sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML']);
+
 /** IMDS paths, with repeated slashes folded: AWS's own JS IMDS client sends `//latest/…`. */
 function imdsPathOf(path: string): string | undefined {
   const p = path.replace(/\/{2,}/g, '/');
@@ -56,7 +60,7 @@ function imdsPathOf(path: string): string | undefined {
 }
 
 const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }) => {
-  const accounts = new AccountResolver();
+  const accounts = new AccountResolver(engine);
   defineEc2Machines(engine);
   defineElbv2Machines(engine);
   const imds = new ImdsService(engine, () => DEFAULT_ACCOUNT);
@@ -104,6 +108,8 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
         const r = imds.serve(req.method, imdsPathOf(req.path) ?? req.path, req.headers, inst);
         return { status: r.status, headers: { 'content-type': r.contentType, ...r.headers }, body: r.body, errorCode: r.status >= 400 ? String(r.status) : undefined };
       }
+      // Strict auth: the signature must verify (STS's web-identity and SAML calls are unsigned on AWS too).
+      if (engine.auth.strict && !UNSIGNED_OPERATIONS.has(`${call.service}:${call.operation}`)) verifyAwsRequest(engine, req, call.protocol);
       const service = SERVICES.get(call.service);
       if (service && service.protocol === call.protocol) {
         if (call.protocol !== 'json' && !call.params.get('Action')) throw Ec2Errors.missingParameter('Action');
@@ -132,6 +138,7 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
       header === IMDS_INSTANCE_HEADER && !engine.store.tenants().some((t) => t.cloud === 'aws' && t.collection(T.instance).has(value)) ? `no EC2 instance ${value}` : undefined,
 
     seedSchema: AwsSeedSchema,
+    authSchema: AwsAuthSchema,
     validateSeed: validateAwsSeed,
     applySeed: (section, eng, onlyTenant) => applyAwsSeed(section, eng, accounts, onlyTenant),
     connection: awsConnection,

@@ -36,11 +36,20 @@ export function googleError(err: CloudError, requestId: string): WireReply {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8', 'x-goog-request-id': requestId };
   const retryAfter = err.details['retryAfterSeconds'];
   if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+  const d = err.details;
+  if (typeof d['wwwAuthenticate'] === 'string') headers['www-authenticate'] = d['wwwAuthenticate'];
+  // An auth error names where the credential was looked for, as Google's front end does.
+  const item = {
+    message: typeof d['itemMessage'] === 'string' ? d['itemMessage'] : err.message,
+    domain: 'global',
+    reason,
+    ...(typeof d['location'] === 'string' ? { location: d['location'], locationType: 'header' } : {}),
+  };
   return {
     status: err.status,
     headers,
     body: JSON.stringify({
-      error: { code: err.status, message: err.message, errors: [{ message: err.message, domain: 'global', reason }], status: STATUS_NAMES[err.status] ?? 'UNKNOWN' },
+      error: { code: err.status, message: err.message, errors: [item], status: STATUS_NAMES[err.status] ?? 'UNKNOWN' },
     }),
     errorCode: reason,
   };

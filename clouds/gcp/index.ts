@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
 import { gcpConnection } from './connection.js';
+import { GcpAuthSchema, verifyGcpRequest } from './auth.js';
 import { gcpFaultError, googleError } from './errors.js';
 import { findGceInstance, INSTANCE_HEADER, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
 import { issueOAuthToken } from './oauth.js';
@@ -42,7 +43,11 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     },
 
     async handle(call, req, ctx): Promise<WireReply> {
-      if (call.kind === 'compute') return serveCompute(engine, call, req, ctx);
+      if (call.kind === 'compute') {
+        // Strict auth covers the APIs; the metadata server and the token endpoint are where tokens come from.
+        if (engine.auth.strict) verifyGcpRequest(engine, req);
+        return serveCompute(engine, call, req, ctx);
+      }
       if (call.kind === 'oauth') {
         await ctx.gate();
         const token = issueOAuthToken(engine, new URLSearchParams(req.body.toString('utf8')));
@@ -66,6 +71,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     pinnedHeaderProblem: (header, value) =>
       header === INSTANCE_HEADER && !findGceInstance(engine, { [INSTANCE_HEADER]: value }, defaultProject) ? `no GCE instance named ${value}` : undefined,
     seedSchema: GcpSeedSchema,
+    authSchema: GcpAuthSchema,
     validateSeed: validateGcpSeed,
     applySeed: (section, eng, onlyTenant) => applyGcpSeed(section, eng, onlyTenant),
     connection: (where) => gcpConnection(engine, where),

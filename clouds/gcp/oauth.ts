@@ -1,10 +1,12 @@
 /**
  * The OAuth 2.0 token endpoint (`POST /token`) that a service-account JSON key's `token_uri`
  * may point at: a signed JWT assertion (or a refresh token) buys an access token. Signatures are
- * not checked (there is no key registry); the form of the request is.
+ * not checked (there is no key registry); the form of the request is. The tokens it issues are
+ * remembered (auth.ts), so strict mode accepts them until they expire.
  */
 import { CloudError } from '../../core/errors.js';
 import type { Engine } from '../../core/engine.js';
+import { issueAccessToken } from './auth.js';
 
 export function issueOAuthToken(engine: Engine, form: URLSearchParams): { access_token: string; expires_in: number; token_type: string; id_token?: string } {
   const grant = form.get('grant_type');
@@ -18,12 +20,12 @@ export function issueOAuthToken(engine: Engine, form: URLSearchParams): { access
       claims = {};
     }
     if (typeof claims['iss'] !== 'string') throw new CloudError('invalid_grant', 400, 'Invalid JWT: the assertion is not a signed JWT with an iss claim.', { oauth: true });
-    const token = { access_token: `ya29.c.${engine.ids.alnum('gcp:token', 120)}`, expires_in: 3599, token_type: 'Bearer' };
+    const token = issueAccessToken(engine, 'ya29.c.', { email: claims['iss'] });
     return typeof claims['target_audience'] === 'string' ? { ...token, id_token: assertion } : token;
   }
   if (grant === 'refresh_token') {
     if (!form.get('refresh_token')) throw new CloudError('invalid_request', 400, 'Missing required parameter: refresh_token', { oauth: true });
-    return { access_token: `ya29.a0${engine.ids.alnum('gcp:token', 120)}`, expires_in: 3599, token_type: 'Bearer' };
+    return issueAccessToken(engine, 'ya29.a0', { grant: 'refresh_token' });
   }
   throw new CloudError('unsupported_grant_type', 400, `Invalid grant_type: ${grant ?? ''}`, { oauth: true });
 }

@@ -1,5 +1,7 @@
 /** The admin API under /_fauxcloud/: TypeBox schemas, served as OpenAPI at /_fauxcloud/openapi.json. */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { bearerToken } from '../auth.js';
 import type { Engine } from '../engine.js';
 import { ScenarioError } from '../scenario.js';
 import { clockRoutes } from './clock.js';
@@ -20,6 +22,20 @@ export interface AdminOptions {
   certPem?: string;
   version: string;
   scenarioPaths: boolean;
+  /** `--admin-token`: required as `Authorization: Bearer <token>` on every admin route but OPEN_ROUTES. */
+  adminToken?: string;
+}
+
+/**
+ * Without the admin token: health (readiness probes and the Go harness poll it; it tells nothing
+ * secret) and ca.pem (public by nature: clients need it to trust the HTTPS listener).
+ */
+const OPEN_ROUTES = new Set(['/_fauxcloud/health', '/_fauxcloud/ca.pem']);
+
+function sameToken(given: string | undefined, want: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given), b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Promise<void> {
@@ -33,8 +49,18 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     return reply.code(status).send({ error, message: status === 500 ? 'internal error, see the server log' : err.message });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'NotFound', message: `no admin route ${req.method} ${req.url.split('?')[0]}` }));
+  const token = opts.adminToken;
+  if (token !== undefined)
+    app.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0] ?? '';
+      if (OPEN_ROUTES.has(path) || sameToken(bearerToken(req.headers.authorization), token)) return;
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="fauxcloud admin"')
+        .send({ error: 'Unauthorized', message: 'the admin API wants Authorization: Bearer <the --admin-token value>' });
+    });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
-  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version, scenarioPaths: opts.scenarioPaths };
+  const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version, scenarioPaths: opts.scenarioPaths, adminToken: opts.adminToken };
   for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes, endpointRoutes])
     await app.register(routes, shared);
 

@@ -1,22 +1,15 @@
-/** Whole-store snapshots (export, import) and the lifecycle modes in force. */
+/**
+ * The whole state (export, import: the same document the `--data-dir` state file holds, see
+ * core/state.ts) and the lifecycle modes in force.
+ */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EngineState } from '../engine.js';
+import { StateSchema } from '../state.js';
 import { formatMode } from '../lifecycle.js';
 import { validateScenario } from '../scenario.js';
 import { tenantKey } from '../store.js';
 import type { AdminOptions } from './index.js';
-
-const State = Type.Object(
-  {
-    version: Type.Literal(1),
-    clock: Type.Object({ now: Type.Number(), factor: Type.Number() }),
-    random: Type.Object({ seed: Type.String(), streams: Type.Record(Type.String(), Type.Array(Type.Number(), { minItems: 4, maxItems: 4 })) }),
-    lifecycle: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
-    store: Type.Object({ seq: Type.Integer(), tenants: Type.Array(Type.Unknown()) }),
-  },
-  { description: 'A whole fauxcloud state; treat it as opaque and give it back as it was.' },
-);
 
 const LifecycleModes = Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
   description: 'per resource type, per transient state: instant | {delay: {ms, jitter}} | {manual: {afterReads}}',
@@ -31,9 +24,9 @@ export async function stateRoutes(app: FastifyInstance, { engine }: AdminOptions
   app.get('/state', { schema: { tags: ['state'], summary: 'Export the whole state as JSON' } }, async (_req, reply) =>
     reply.type('application/json').send(JSON.stringify(engine.exportState())),
   );
-  app.put<{ Body: Static<typeof State> }>(
+  app.put<{ Body: Static<typeof StateSchema> }>(
     '/state',
-    { bodyLimit: 512 * 1024 * 1024, schema: { tags: ['state'], summary: 'Replace the whole state with an export', body: State, response: { 200: Type.Object({ imported: Type.Integer() }) } } },
+    { bodyLimit: 512 * 1024 * 1024, schema: { tags: ['state'], summary: 'Replace the whole state with an export (all or nothing)', body: StateSchema, response: { 200: Type.Object({ imported: Type.Integer() }) } } },
     async (req) => {
       const state = req.body as unknown as EngineState;
       engine.importState(state);

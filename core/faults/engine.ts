@@ -7,7 +7,7 @@
 import type { VirtualClock } from '../clock.js';
 import type { SeededRandom } from '../rng.js';
 import { expandBraces, wildcardMatcher, type Matcher } from '../wildcard.js';
-import { formatRule, type FaultRuleSpec } from './rules.js';
+import { formatRule, parseRules, type FaultRuleSpec } from './rules.js';
 import { PASS, type CallInfo, type FaultGate, type FaultRule, type GateDecision, type LatencySpec, type RuleMatch } from './types.js';
 
 interface RuleState {
@@ -23,6 +23,14 @@ export interface RuleStatus {
   rule: FaultRuleSpec;
   hits: number;
   matched: number;
+}
+
+/** The fault engine as a state document holds it: rules in scenario spelling, counters, buckets. */
+export interface FaultsState {
+  /** Virtual ms the rules were installed (their after/until windows count from it). */
+  installedAt: number;
+  rules: FaultRuleSpec[];
+  counters: Record<string, { matched: number; hits: number; buckets: Record<string, { tokens: number; at: number }> }>;
 }
 
 export class FaultEngine implements FaultGate {
@@ -63,6 +71,22 @@ export class FaultEngine implements FaultGate {
 
   get size(): number {
     return this.rules.length;
+  }
+
+  exportState(): FaultsState {
+    const counters: FaultsState['counters'] = {};
+    for (const [name, st] of this.state) counters[name] = { matched: st.matched, hits: st.hits, buckets: Object.fromEntries([...st.buckets].map(([op, b]) => [op, { ...b }])) };
+    return { installedAt: this.installedAt, rules: this.rules.map(formatRule), counters };
+  }
+
+  /** Rules are parsed again as a scenario's are, so a hand-edited document cannot install nonsense. */
+  importState(s: FaultsState): void {
+    const { rules, problems } = parseRules(s.rules);
+    if (problems.length > 0) throw new RangeError(`faults.rules: ${problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ')}`);
+    this.rules = rules;
+    this.installedAt = s.installedAt;
+    this.state.clear();
+    for (const [name, c] of Object.entries(s.counters)) this.state.set(name, { matched: c.matched, hits: c.hits, buckets: new Map(Object.entries(c.buckets).map(([op, b]) => [op, { ...b }])) });
   }
 
   evaluate(call: CallInfo): GateDecision {

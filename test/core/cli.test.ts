@@ -29,6 +29,14 @@ describe('settings', () => {
     expect(() => resolveSettings(['--port', 'eighty'], {})).toThrow(/port number/);
     expect(() => resolveSettings(['--colour', 'blue'], {})).toThrow();
   });
+
+  it('reads the auth, admin-token and state settings', () => {
+    expect(resolveSettings([], {})).toMatchObject({ auth: undefined, adminToken: undefined, freshState: false, stateDebounceMs: 200 });
+    expect(resolveSettings(['--auth', 'strict', '--fresh-state', '--state-debounce', '50'], { FAUXCLOUD_ADMIN_TOKEN: 't' })).toMatchObject({ auth: 'strict', adminToken: 't', freshState: true, stateDebounceMs: 50 });
+    expect(resolveSettings([], { FAUXCLOUD_AUTH: 'off', FAUXCLOUD_FRESH_STATE: '1' })).toMatchObject({ auth: 'off', freshState: true });
+    expect(() => resolveSettings(['--auth', 'lenient'], {})).toThrow(/--auth must be one of off, strict/);
+    expect(() => resolveSettings(['--state-debounce', 'soon'], {})).toThrow(/--state-debounce/);
+  });
 });
 
 describe('fauxcloud CLI', () => {

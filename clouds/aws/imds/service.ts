@@ -11,11 +11,12 @@ export const INSTANCE_HEADER = 'x-fauxcloud-instance-id';
 const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 
+/** The registry namespace of IMDSv2 session tokens. */
+const IMDS_TOKENS = 'aws-imds';
+
 const plain = (status: number, body: string): ImdsReply => ({ status, body, contentType: 'text/plain' });
 
 export class ImdsService {
-  private readonly tokens = new Map<string, { instanceId: string; expiresAt: number }>();
-
   constructor(
     private readonly engine: Engine,
     private readonly defaultAccount: () => string,
@@ -33,8 +34,8 @@ export class ImdsService {
     if (method !== 'GET' && method !== 'HEAD') return plain(405, 'Method Not Allowed');
     const token = headers[TOKEN_HEADER];
     if (typeof token === 'string') {
-      const t = this.tokens.get(token);
-      if (!t || t.instanceId !== inst.record.id || t.expiresAt <= this.engine.clock.now()) return plain(401, 'Unauthorized');
+      const t = this.engine.auth.verify(IMDS_TOKENS, token);
+      if (!t.ok || t.credential.principal['instanceId'] !== inst.record.id) return plain(401, 'Unauthorized');
     }
     if (path === '/latest' || path === '/latest/') return plain(200, 'dynamic\nmeta-data\nuser-data');
     if (path === '/latest/dynamic' || path === '/latest/dynamic/') return plain(200, 'instance-identity/');
@@ -51,10 +52,8 @@ export class ImdsService {
     const ttl = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!(ttl >= 1 && ttl <= 21600)) return plain(400, 'Bad Request');
     const token = `AQAEA${this.engine.ids.alnum('aws:imds-token', 50)}==`;
-    // Forget expired tokens as new ones are issued, so a long run does not accumulate them.
-    const now = this.engine.clock.now();
-    for (const [t, v] of this.tokens) if (v.expiresAt <= now) this.tokens.delete(t);
-    this.tokens.set(token, { instanceId: inst.record.id, expiresAt: this.engine.clock.now() + ttl * 1000 });
+    // In core's credential registry: expiry on the virtual clock, pruned there, kept across restarts.
+    this.engine.auth.issue(IMDS_TOKENS, token, this.engine.clock.now() + ttl * 1000, { instanceId: inst.record.id });
     return { status: 200, body: token, contentType: 'text/plain', headers: { [TTL_HEADER]: String(ttl) } };
   }
 }

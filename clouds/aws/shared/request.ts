@@ -4,6 +4,8 @@
  * the access key → account mapping (a 12-digit key is the account, as LocalStack does).
  */
 import type { WireRequest } from '../../../core/cloud-api.js';
+import type { Engine } from '../../../core/engine.js';
+import { scenarioKeys } from '../auth/strict.js';
 
 export const DEFAULT_ACCOUNT = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
@@ -39,8 +41,14 @@ export interface Principal {
   assumedRoleId?: string;
 }
 
+/**
+ * Access key → principal: the seed's `accessKeys`, the scenario's `auth.aws.keys`, then keys STS
+ * issued (core's credential registry, so they survive export/import and restarts).
+ */
 export class AccountResolver {
   private readonly byKey = new Map<string, Principal>();
+
+  constructor(private readonly engine: Engine) {}
 
   account(accessKeyId: string | undefined): string {
     return this.principal(accessKeyId).account;
@@ -49,11 +57,17 @@ export class AccountResolver {
   principal(accessKeyId: string | undefined): Principal {
     if (!accessKeyId) return { account: DEFAULT_ACCOUNT };
     if (/^\d{12}$/.test(accessKeyId)) return { account: accessKeyId };
-    return this.byKey.get(accessKeyId) ?? { account: DEFAULT_ACCOUNT };
+    const seeded = this.byKey.get(accessKeyId);
+    if (seeded) return seeded;
+    const declared = scenarioKeys(this.engine).find((k) => k.accessKeyId === accessKeyId);
+    if (declared) return { account: declared.account ?? DEFAULT_ACCOUNT };
+    const p = this.engine.auth.find('aws', accessKeyId)?.principal;
+    if (p?.['account']) return { account: p['account'], assumedRoleArn: p['arn'], assumedRoleId: p['roleId'] };
+    return { account: DEFAULT_ACCOUNT };
   }
 
-  map(accessKeyId: string, account: string, role?: { arn: string; id: string }): void {
-    this.byKey.set(accessKeyId, { account, assumedRoleArn: role?.arn, assumedRoleId: role?.id });
+  map(accessKeyId: string, account: string): void {
+    this.byKey.set(accessKeyId, { account });
   }
 
   clear(): void {

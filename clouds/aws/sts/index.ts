@@ -42,14 +42,14 @@ function issue(ctx: AwsContext, roleArn: string | undefined, sessionName: string
   const accessKeyId = `ASIA${ids.chars('aws:sts:key', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`;
   const assumedRoleId = `AROA${ids.chars('aws:sts:role', 17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}:${sessionName}`;
   const assumedArn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
-  ctx.accounts.map(accessKeyId, account, { arn: assumedArn, id: assumedRoleId });
+  const secretAccessKey = ids.chars('aws:sts:secret', 40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+  const sessionToken = `FwoGZXIvYXdzE${ids.alnum('aws:sts:token', 300)}`;
+  const expiresAt = ctx.engine.clock.now() + seconds * 1000;
+  // Kept in core's credential registry: the key maps to the role's account, verifies in strict
+  // mode with its secret and session token, expires on the virtual clock, survives a restart.
+  ctx.engine.auth.issue('aws', accessKeyId, expiresAt, { account, arn: assumedArn, roleId: assumedRoleId }, { secretAccessKey, sessionToken });
   return {
-    credentials: {
-      AccessKeyId: accessKeyId,
-      SecretAccessKey: ids.chars('aws:sts:secret', 40, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'),
-      SessionToken: `FwoGZXIvYXdzE${ids.alnum('aws:sts:token', 300)}`,
-      Expiration: new Date(ctx.engine.clock.now() + seconds * 1000),
-    },
+    credentials: { AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: new Date(expiresAt) },
     roleArn,
     assumedRoleId,
     assumedArn,

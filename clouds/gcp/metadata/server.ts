@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Engine } from '../../../core/engine.js';
 import type { ResourceRecord, TenantStore } from '../../../core/store.js';
+import { issueAccessToken } from '../auth.js';
 import { G, type GceInstanceData } from '../records.js';
 import { leafJson, metadataTree, recursive, stringify } from './tree.js';
 
@@ -56,7 +57,7 @@ export function serveMetadata(engine: Engine, method: string, path: string, quer
   if (token) {
     const tree = metadataTree(inst.tenant, inst.record);
     if (!tree.has(`instance/service-accounts/${token[1]}/email`)) return NOT_FOUND;
-    return json({ access_token: `ya29.c.${engine.ids.alnum('gcp:token', 120)}`, expires_in: 3599, token_type: 'Bearer' });
+    return json(issueAccessToken(engine, 'ya29.c.', { email: tree.get(`instance/service-accounts/${token[1]}/email`) ?? token[1]!, project: inst.tenant.id }));
   }
   const tree = metadataTree(inst.tenant, inst.record);
   const dir = sub === '' || sub.endsWith('/') ? sub : tree.has(`${sub}/`) && !tree.has(sub) ? `${sub}/` : undefined;
