@@ -176,7 +176,8 @@ function capitalise(s: string): string {
 }
 
 function unknownParameter(path: string): CloudError {
-  return new CloudError('UnknownParameter', 400, `The parameter ${path} is not recognized`);
+  // EC2 names the top-level parameter: `Filter.1.Value=x` is "The parameter Filter is not recognized".
+  return new CloudError('UnknownParameter', 400, `The parameter ${path.split('.')[0]} is not recognized`);
 }
 
 function invalidValue(raw: string, path: string): CloudError {
