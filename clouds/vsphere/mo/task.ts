@@ -102,6 +102,8 @@ export function startTask(ctx: MoContext, spec: TaskSpec): MoRef {
     },
   });
   ctx.engine.lifecycle.enter(ctx.inv.tenant, rec, 'queued');
+  // An idle vCenter starts a task at once: it is answered running (so a `state: {hold: running}` rule can keep it there).
+  if (ctx.engine.lifecycle.modeFor(TASK, 'queued').kind === 'instant') ctx.engine.lifecycle.step(ctx.inv.tenant, rec);
   ctx.call?.touch(n);
   ctx.rt.changed();
   return moref('Task', n);

@@ -1,0 +1,83 @@
+package vsphere_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/task"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+func loadScenario(t *testing.T, name string) {
+	t.Helper()
+	admin().Must(t).Call("PUT", "/_fauxcloud/scenario", map[string]any{"name": name})
+	t.Cleanup(func() { admin().Must(t).Call("PUT", "/_fauxcloud/scenario", map[string]any{"name": "default"}) })
+}
+
+// vsphere-session-expiry: mid-flow the session is gone; govmomi sees NotAuthenticated, its session
+// manager reports no session, and a new login carries on, as the CPI's Connect does.
+func TestDrillSessionExpiry(t *testing.T) {
+	loadScenario(t, "vsphere-session-expiry")
+	ctx := testContext(t)
+	c := newClient(t, ctx)
+	m := session.NewManager(c)
+	if err := m.Login(ctx, url.UserPassword(user, password)); err != nil {
+		t.Fatal(err)
+	}
+	pc := property.DefaultCollector(c)
+	var err error
+	reads := 0
+	for ; reads < 10 && err == nil; reads++ {
+		var f mo.Folder
+		err = pc.RetrieveOne(ctx, c.ServiceContent.RootFolder, []string{"name"}, &f)
+	}
+	if !fault.Is(err, &types.NotAuthenticated{}) || reads != 6 {
+		t.Fatalf("after %d reads: %v, want NotAuthenticated on the sixth", reads, err)
+	}
+	if s, err := m.UserSession(ctx); err != nil || s != nil {
+		t.Fatalf("the expired session is still there: %v, %v", s, err)
+	}
+	if err := m.Login(ctx, url.UserPassword(user, password)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := find.NewFinder(c, true).VirtualMachineList(ctx, "/dc1/vm/*"); err != nil {
+		t.Fatalf("after logging in again: %v", err)
+	}
+}
+
+// vsphere-task-stuck: the first power-off task stays running; CancelTask ends it in error
+// (RequestCanceled) and the VM keeps its power state.
+func TestDrillTaskStuckRunning(t *testing.T) {
+	loadScenario(t, "vsphere-task-stuck")
+	ctx := testContext(t)
+	c := login(t, ctx)
+	vm := vmNamed(t, ctx, c, "node-a")
+	tk, err := vm.PowerOff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm mo.Task
+	for i := 0; i < 3; i++ {
+		if err := property.DefaultCollector(c).RetrieveOne(ctx, tk.Reference(), []string{"info"}, &tm); err != nil {
+			t.Fatal(err)
+		}
+		if tm.Info.State != types.TaskInfoStateRunning {
+			t.Fatalf("the stuck task is %s", tm.Info.State)
+		}
+	}
+	if err := tk.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = tk.Wait(ctx)
+	if terr, ok := err.(task.Error); !ok || !fault.Is(err, &types.RequestCanceled{}) {
+		t.Fatalf("cancelled task: %v (%T), want RequestCanceled", err, terr)
+	}
+	if s := powerState(t, ctx, vm); s != types.VirtualMachinePowerStatePoweredOn {
+		t.Fatalf("a cancelled power-off changed the VM to %s", s)
+	}
+}
