@@ -10,6 +10,7 @@ import { CloudError } from '../../core/errors.js';
 import { injectedFault, VimFault } from './faults.js';
 import { TENANT } from './inventory.js';
 import { VIM_METHODS } from './mo/methods.js';
+import { CNS_METHODS } from './cns/volume-manager.js';
 import { defineTaskMachine } from './mo/task.js';
 import { identifyRest, restError, serveRest, type RestCall } from './rest/service.js';
 import { VsphereRuntime } from './runtime.js';
@@ -43,6 +44,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
     identify(req: WireRequest): VsphereCall | undefined {
       const p = req.path;
       if (p === '/sdk' || p === '/sdk/') return req.method === 'POST' ? identifySoap(req, 'vim25', 'urn:vim25', TENANT) : undefined;
+      if (p === '/vsanHealth') return req.method === 'POST' ? identifySoap(req, 'cns', 'urn:vsan', TENANT) : undefined;
       const ns = VERSION_FILES[p];
       if (ns) return { kind: 'versions', service: 'vim25', operation: 'ServiceVersions', tenant: TENANT, file: ns };
       if (p === '/rest' || p.startsWith('/rest/') || p === '/api' || p.startsWith('/api/')) return identifyRest(req, TENANT);
@@ -55,7 +57,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
         return { status: 200, headers: { 'content-type': 'text/xml' }, body: versionsXml(call.file) };
       }
       if (call.kind === 'rest') return serveRest(engine, rt, call, req, ctx);
-      return serveSoap(engine, rt, VIM_METHODS, call, req, ctx);
+      return serveSoap(engine, rt, call.service === 'cns' ? CNS_METHODS : VIM_METHODS, call, req, ctx);
     },
 
     renderError(err, call, requestId): WireReply {

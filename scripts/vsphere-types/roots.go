@@ -24,7 +24,7 @@ var vimTypes = []string{
 	"ArrayOfManagedObjectReference", "ArrayOfString", "ArrayOfInt", "ArrayOfLong", "ArrayOfBoolean",
 	"ArrayOfGuestNicInfo", "ArrayOfOptionValue", "ArrayOfDatastoreHostMount", "ArrayOfTag",
 	"ArrayOfVirtualMachineConfigInfoDatastoreUrlPair", "ArrayOfHostVirtualNic",
-	"OptionValue", "KeyValue", "TaskReasonUser", "TaskReasonSystem",
+	"OptionValue", "KeyValue", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
 	// faults
 	"MethodFault", "InvalidLogin", "NotAuthenticated", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
 	"InvalidPowerState", "NotFound", "InvalidProperty", "InvalidCollectorVersion", "RequestCanceled",
@@ -42,7 +42,8 @@ var cnsMethods = []string{
 var cnsTypes = []string{
 	"CnsBlockBackingDetails", "CnsVsanFileShareBackingDetails", "CnsVolumeOperationBatchResult",
 	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
-	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo",
+	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
+	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault",
 }
 
 var pbmMethods = []string{

@@ -30,6 +30,7 @@ export const SINGLETONS: Record<string, string> = {
   VStorageObjectManager: 'VcenterVStorageObjectManager',
   VpxSettings: 'OptionManager',
   UserDirectory: 'UserDirectory',
+  'cns-volume-manager': 'CnsVolumeManager',
 };
 
 export const SERVICE_INSTANCE_UUID = '5f3c7e0a-9d4b-4c1e-8a36-fa0c10ad0001';

@@ -9,13 +9,14 @@ import { fault } from '../faults.js';
 import type { MethodTable, Renderer } from './context.js';
 import { entityProps } from './entity.js';
 import { defineEffect, startTask } from './task.js';
+import { attachedDisks } from '../cns/volume-manager.js';
 
 function vmxPath(ctx: Parameters<Renderer>[0], d: VmData): string {
   const ds = d.datastores[0] ? (ctx.inv.peek(d.datastores[0]) as ResourceRecord<DatastoreData> | undefined) : undefined;
   return `[${ds?.data.name ?? 'datastore1'}] ${d.name}/${d.name}.vmx`;
 }
 
-function devices(ctx: Parameters<Renderer>[0], d: VmData, path: string): WireObject[] {
+function devices(ctx: Parameters<Renderer>[0], id: string, d: VmData, path: string): WireObject[] {
   const out: WireObject[] = [
     { _type: 'VirtualIDEController', key: 200, deviceInfo: { _type: 'Description', label: 'IDE 0', summary: 'IDE 0' }, busNumber: 0 },
     { _type: 'ParaVirtualSCSIController', key: 1000, deviceInfo: { _type: 'Description', label: 'SCSI controller 0', summary: 'VMware paravirtual SCSI' }, controllerKey: 100, unitNumber: 3, busNumber: 0, device: [2000], hotAddRemove: true, sharedBus: 'noSharing', scsiCtlrUnitNumber: 7 },
@@ -30,6 +31,22 @@ function devices(ctx: Parameters<Renderer>[0], d: VmData, path: string): WireObj
       capacityInBytes: 42949672960,
     },
   ];
+  // CNS volumes attached to the VM: more disks on the same controller.
+  for (const v of attachedDisks(ctx.inv, id)) {
+    const key = 2000 + (v.data.unitNumber ?? 0);
+    (out[1]!['device'] as number[]).push(key);
+    out.push({
+      _type: 'VirtualDisk',
+      key,
+      deviceInfo: { _type: 'Description', label: `Hard disk ${out.filter((x) => x._type === 'VirtualDisk').length + 1}`, summary: `${v.data.capacityInMb * 1024} KB` },
+      backing: { _type: 'VirtualDiskFlatVer2BackingInfo', fileName: `[${ctx.inv.peek(v.data.datastore)?.data.name ?? ''}] fcd/${v.id.replace(/-/g, '')}.vmdk`, datastore: ctx.inv.ref(v.data.datastore), diskMode: 'persistent', thinProvisioned: true, uuid: v.data.diskUUID },
+      controllerKey: 1000,
+      unitNumber: v.data.unitNumber,
+      capacityInKB: v.data.capacityInMb * 1024,
+      capacityInBytes: v.data.capacityInMb * 2 ** 20,
+      vDiskId: { _type: 'ID', id: v.id },
+    });
+  }
   d.networks.forEach((n, i) => {
     const net = ctx.inv.peek(n);
     out.push({
@@ -88,7 +105,7 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
       files: { _type: 'VirtualMachineFileInfo', vmPathName: path, snapshotDirectory: path.replace(/[^/]+$/, ''), suspendDirectory: path.replace(/[^/]+$/, ''), logDirectory: path.replace(/[^/]+$/, '') },
       flags: { _type: 'VirtualMachineFlagInfo', enableLogging: true, diskUuidEnabled: (d.extraConfig['disk.EnableUUID'] ?? 'TRUE').toUpperCase() === 'TRUE' },
       defaultPowerOps: { _type: 'VirtualMachineDefaultPowerOpInfo', powerOffType: 'soft', suspendType: 'hard', resetType: 'soft', defaultPowerOffType: 'soft', defaultSuspendType: 'hard', defaultResetType: 'soft', standbyAction: 'checkpoint' },
-      hardware: { _type: 'VirtualHardware', numCPU: d.numCpu, numCoresPerSocket: 1, memoryMB: d.memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device: devices(ctx, d, path) },
+      hardware: { _type: 'VirtualHardware', numCPU: d.numCpu, numCoresPerSocket: 1, memoryMB: d.memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device: devices(ctx, id, d, path) },
       cpuHotAddEnabled: false,
       memoryHotAddEnabled: false,
       extraConfig: Object.entries(d.extraConfig).map(([key, value]) => ({ _type: 'OptionValue', key, value })),
