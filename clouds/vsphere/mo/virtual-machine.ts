@@ -83,8 +83,9 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
     maxMemoryUsage: d.memoryMB,
     numMksConnections: 0,
   };
-  const net = tools ? d.guest.net.map((n) => ({ _type: 'GuestNicInfo', network: n.network, ipAddress: n.ipAddress, macAddress: n.macAddress, connected: n.connected, deviceConfigId: n.deviceConfigId })) : [];
-  const ip = tools ? d.guest.ipAddress : undefined;
+  // vCenter keeps the last guest identity a powered-off VM reported (the CPI needs it to find the node).
+  const net = d.guest.net.map((n) => ({ _type: 'GuestNicInfo', network: n.network, ipAddress: n.ipAddress, macAddress: n.macAddress, connected: n.connected, deviceConfigId: n.deviceConfigId }));
+  const ip = d.guest.ipAddress;
   return {
     ...entityProps(ctx, rec),
     config: {
@@ -125,7 +126,7 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
       toolsVersion: '12352',
       guestId: tools ? d.guestId : undefined,
       guestFullName: tools ? d.guestFullName : undefined,
-      hostName: tools ? d.guest.hostName : undefined,
+      hostName: d.guest.hostName,
       ipAddress: ip,
       net,
       guestState: tools ? 'running' : 'notRunning',
@@ -136,7 +137,7 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
       _type: 'VirtualMachineSummary',
       vm: ctx.inv.ref(id),
       runtime,
-      guest: { _type: 'VirtualMachineGuestSummary', guestId: tools ? d.guestId : undefined, guestFullName: tools ? d.guestFullName : undefined, toolsStatus: tools ? 'toolsOk' : 'toolsNotRunning', toolsVersionStatus2: 'guestToolsCurrent', toolsRunningStatus: tools ? 'guestToolsRunning' : 'guestToolsNotRunning', hostName: tools ? d.guest.hostName : undefined, ipAddress: ip },
+      guest: { _type: 'VirtualMachineGuestSummary', guestId: tools ? d.guestId : undefined, guestFullName: tools ? d.guestFullName : undefined, toolsStatus: tools ? 'toolsOk' : 'toolsNotRunning', toolsVersionStatus2: 'guestToolsCurrent', toolsRunningStatus: tools ? 'guestToolsRunning' : 'guestToolsNotRunning', hostName: d.guest.hostName, ipAddress: ip },
       config: { _type: 'VirtualMachineConfigSummary', name: d.name, template: d.template, vmPathName: path, memorySizeMB: d.memoryMB, numCpu: d.numCpu, numEthernetCards: d.networks.length, numVirtualDisks: 1, uuid: d.uuid, instanceUuid: d.instanceUuid, guestId: d.guestId, guestFullName: d.guestFullName, annotation: d.annotation ?? '', hwVersion: 'vmx-21' },
       storage: { _type: 'VirtualMachineStorageSummary', committed: 2 * 2 ** 30, uncommitted: 38 * 2 ** 30, unshared: 2 * 2 ** 30, timestamp: new Date(ctx.engine.clock.now()) },
       quickStats: { _type: 'VirtualMachineQuickStats', overallCpuUsage: on ? 100 : 0, guestMemoryUsage: on ? 1024 : 0, uptimeSeconds: on && d.bootTime !== undefined ? Math.floor((ctx.engine.clock.now() - d.bootTime) / 1000) : 0, guestHeartbeatStatus: tools ? 'green' : 'gray' },
