@@ -11,6 +11,7 @@ import { injectedFault, VimFault } from './faults.js';
 import { TENANT } from './inventory.js';
 import { VIM_METHODS } from './mo/methods.js';
 import { CNS_METHODS } from './cns/volume-manager.js';
+import { PBM_METHODS, PBM_OBJECTS } from './pbm/profile-manager.js';
 import { defineTaskMachine } from './mo/task.js';
 import { identifyRest, restError, serveRest, type RestCall } from './rest/service.js';
 import { VsphereRuntime } from './runtime.js';
@@ -44,6 +45,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
     identify(req: WireRequest): VsphereCall | undefined {
       const p = req.path;
       if (p === '/sdk' || p === '/sdk/') return req.method === 'POST' ? identifySoap(req, 'vim25', 'urn:vim25', TENANT) : undefined;
+      if (p === '/pbm' || p === '/pbm/sdk') return req.method === 'POST' ? identifySoap(req, 'pbm', 'urn:pbm', TENANT) : undefined;
       if (p === '/vsanHealth') return req.method === 'POST' ? identifySoap(req, 'cns', 'urn:vsan', TENANT) : undefined;
       const ns = VERSION_FILES[p];
       if (ns) return { kind: 'versions', service: 'vim25', operation: 'ServiceVersions', tenant: TENANT, file: ns };
@@ -57,6 +59,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
         return { status: 200, headers: { 'content-type': 'text/xml' }, body: versionsXml(call.file) };
       }
       if (call.kind === 'rest') return serveRest(engine, rt, call, req, ctx);
+      if (call.service === 'pbm') return serveSoap(engine, rt, PBM_METHODS, call, req, ctx, PBM_OBJECTS);
       return serveSoap(engine, rt, call.service === 'cns' ? CNS_METHODS : VIM_METHODS, call, req, ctx);
     },
 

@@ -22,6 +22,7 @@ import {
   type VmData,
 } from './inventory.js';
 import { attachTag, ensureCategory, ensureTag } from './rest/tag-store.js';
+import { ensurePolicy, policies } from './pbm/profile-manager.js';
 
 const Tags = Type.Array(Type.String({ pattern: '^[^/]+/[^/]+$', description: 'category/tag' }));
 const Nic = Type.Object(
@@ -120,8 +121,18 @@ const Category = Type.Object(
   },
   { additionalProperties: false },
 );
+const Policy = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    datastoreTypes: Type.Optional(Type.Array(Type.Union([Type.Literal('VMFS'), Type.Literal('vsan'), Type.Literal('NFS'), Type.Literal('NFS41')]), { description: 'datastore types that meet the policy (default: any)' })),
+    datastores: Type.Optional(Type.Array(Type.String(), { description: 'datastore names that meet the policy (default: any)' })),
+  },
+  { additionalProperties: false },
+);
 export const VsphereSeedSchema = Type.Object(
   {
+    storagePolicies: Type.Optional(Type.Array(Policy, { description: 'PBM storage policies besides "vSAN Default Storage Policy"' })),
     users: Type.Optional(Type.Array(Type.Object({ name: Type.String(), password: Type.String() }, { additionalProperties: false }))),
     tagCategories: Type.Optional(Type.Array(Category)),
     datacenters: Type.Optional(Type.Array(Datacenter)),
@@ -149,6 +160,8 @@ export function applyVsphereSeed(section: unknown, engine: Engine, onlyTenant?: 
     else users.insert({ id: u.name, data: { password: u.password } });
   }
   const root = inv.peek(inv.rootFolder()) ?? inv.insert<FolderData>({ type: 'Folder', name: 'Datacenters', childType: ['Folder', 'Datacenter'] }, undefined, 'group-d1');
+  if (![...policies(inv).all()].some((p) => p.data.isDefault)) ensurePolicy(inv, { name: 'vSAN Default Storage Policy', description: 'Storage policy used as default for vSAN datastores', datastoreTypes: ['vsan'], isDefault: true });
+  for (const p of seed.storagePolicies ?? []) ensurePolicy(inv, p);
   for (const c of seed.tagCategories ?? []) {
     const cat = ensureCategory(inv, c.name, { description: c.description, cardinality: c.cardinality, associableTypes: c.associableTypes });
     for (const t of c.tags ?? []) ensureTag(inv, cat, t);

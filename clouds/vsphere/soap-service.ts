@@ -46,7 +46,7 @@ export function newContext(engine: Engine, rt: VsphereRuntime, req: WireRequest,
   return { engine, inv: Inventory.of(engine), rt, cookies: [], call, secure: req.secure === true, headers: req.headers };
 }
 
-export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: MethodTable, call: SoapCall, req: WireRequest, cctx: CallContext): Promise<WireReply> {
+export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: MethodTable, call: SoapCall, req: WireRequest, cctx: CallContext, objects: Readonly<Record<string, string>> = {}): Promise<WireReply> {
   if (!call.parsed) throw fault.invalidRequest(call.parseError ?? 'malformed request');
   const ctx = newContext(engine, rt, req, cctx);
   const def = methods[call.operation];
@@ -69,7 +69,7 @@ export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: Met
     ctx.session.lastActive = engine.clock.now();
     ctx.session.callCount++;
   }
-  const type = typeOf(ctx, self.value);
+  const type = Object.prototype.hasOwnProperty.call(objects, self.value) ? objects[self.value] : typeOf(ctx, self.value);
   if (!type || !isManagedA(type, self.type)) throw fault.notFoundObj(self);
   if (!def.on.some((t) => isManagedA(type, t))) throw fault.methodNotFound(self, call.operation);
   cctx.touch(self.value);

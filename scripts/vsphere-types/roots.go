@@ -51,7 +51,7 @@ var pbmMethods = []string{
 	"PbmCheckRequirements", "PbmQueryMatchingHub",
 }
 
-var pbmTypes = []string{"PbmCapabilityProfile", "PbmProfileId"}
+var pbmTypes = []string{"PbmCapabilityProfile", "PbmProfileId", "PbmCapabilitySubProfileConstraints"}
 
 var vsanMethods = []string{"VsanClusterGetConfig"}
 

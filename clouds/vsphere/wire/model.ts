@@ -40,11 +40,15 @@ export function wireType(name: string): WireType | undefined {
   const t = TYPES[name];
   if (t) return t;
   if (name.startsWith('vim25:')) return TYPES[name.slice(6)];
+  // PBM types are registered with their prefix; accept them without it too.
+  if (!name.includes(':')) return TYPES[`pbm:${name}`];
   return undefined;
 }
 
 export function canonicalType(name: string): string {
-  return !TYPES[name] && name.startsWith('vim25:') ? name.slice(6) : name;
+  if (TYPES[name]) return name;
+  if (name.startsWith('vim25:')) return name.slice(6);
+  return !name.includes(':') && TYPES[`pbm:${name}`] ? `pbm:${name}` : name;
 }
 
 const fieldCache = new Map<string, { list: FieldInfo[]; byName: Map<string, FieldInfo> }>();
