@@ -12,6 +12,9 @@ import { TENANT } from './inventory.js';
 import { VIM_METHODS } from './mo/methods.js';
 import { CNS_METHODS } from './cns/volume-manager.js';
 import { PBM_METHODS, PBM_OBJECTS } from './pbm/profile-manager.js';
+import { VSAN_METHODS } from './vsan/cluster-config.js';
+
+const VSAN_HEALTH_METHODS = { ...CNS_METHODS, ...VSAN_METHODS };
 import { defineTaskMachine } from './mo/task.js';
 import { identifyRest, restError, serveRest, type RestCall } from './rest/service.js';
 import { VsphereRuntime } from './runtime.js';
@@ -60,7 +63,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
       }
       if (call.kind === 'rest') return serveRest(engine, rt, call, req, ctx);
       if (call.service === 'pbm') return serveSoap(engine, rt, PBM_METHODS, call, req, ctx, PBM_OBJECTS);
-      return serveSoap(engine, rt, call.service === 'cns' ? CNS_METHODS : VIM_METHODS, call, req, ctx);
+      return serveSoap(engine, rt, call.service === 'cns' ? VSAN_HEALTH_METHODS : VIM_METHODS, call, req, ctx);
     },
 
     renderError(err, call, requestId): WireReply {

@@ -31,6 +31,7 @@ export const SINGLETONS: Record<string, string> = {
   VpxSettings: 'OptionManager',
   UserDirectory: 'UserDirectory',
   'cns-volume-manager': 'CnsVolumeManager',
+  'vsan-cluster-config-system': 'VsanVcClusterConfigSystem',
 };
 
 export const SERVICE_INSTANCE_UUID = '5f3c7e0a-9d4b-4c1e-8a36-fa0c10ad0001';

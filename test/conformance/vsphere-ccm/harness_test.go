@@ -22,8 +22,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
-	controllersmetrics "k8s.io/component-base/metrics/prometheus/controllers"
 	"k8s.io/cloud-provider-vsphere/pkg/cloudprovider/vsphere"
+	controllersmetrics "k8s.io/component-base/metrics/prometheus/controllers"
 )
 
 const (
@@ -173,4 +173,3 @@ func providerID(v vm) string { return "vsphere://" + v.uuid }
 func initialized(v vm) func(*v1.Node) {
 	return func(n *v1.Node) { n.Spec.ProviderID = providerID(v) }
 }
-

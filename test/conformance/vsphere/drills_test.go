@@ -4,6 +4,12 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/vmware/govmomi/cns"
+	cnstypes "github.com/vmware/govmomi/cns/types"
+	"github.com/vmware/govmomi/pbm"
+	pbmmethods "github.com/vmware/govmomi/pbm/methods"
+	pbmtypes "github.com/vmware/govmomi/pbm/types"
+
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
@@ -79,5 +85,62 @@ func TestDrillTaskStuckRunning(t *testing.T) {
 	}
 	if s := powerState(t, ctx, vm); s != types.VirtualMachinePowerStatePoweredOn {
 		t.Fatalf("a cancelled power-off changed the VM to %s", s)
+	}
+}
+
+// A datastore that becomes inaccessible (the admin seed call flips it, as a storage outage would):
+// its summary says so, PBM stops matching it, and CNS refuses to place a volume on it with a
+// per-volume fault inside a successful task.
+func TestDrillDatastoreBecomesInaccessible(t *testing.T) {
+	reset(t)
+	ctx := testContext(t)
+	c := login(t, ctx)
+	ds, err := find.NewFinder(c, true).Datastore(ctx, "/dc1/datastore/vsanDatastore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, map[string]any{"datacenters": []any{map[string]any{"name": "dc1", "datastores": []any{map[string]any{"name": "vsanDatastore", "accessible": false}}}}})
+	var m mo.Datastore
+	if err := ds.Properties(ctx, ds.Reference(), []string{"summary"}, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Summary.Accessible {
+		t.Fatal("the datastore is still accessible")
+	}
+	cc, err := cns.NewClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := cc.CreateVolume(ctx, []cnstypes.CnsVolumeCreateSpec{{
+		Name: "pvc-x", VolumeType: "BLOCK", Datastores: []types.ManagedObjectReference{ds.Reference()},
+		Metadata:             cnstypes.CnsVolumeMetadata{ContainerCluster: cnstypes.CnsContainerCluster{ClusterType: "KUBERNETES", ClusterId: "fauxcloud"}},
+		BackingObjectDetails: &cnstypes.CnsBlockBackingDetails{CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 1024}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := tk.WaitForResult(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cns.GetTaskResult(ctx, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GetCnsVolumeOperationResult().Fault == nil {
+		t.Fatal("a volume was placed on an inaccessible datastore")
+	}
+	pc, err := pbm.NewClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := pc.ProfileIDByName(ctx, "vSAN Default Storage Policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := []pbmtypes.PbmPlacementHub{{HubType: "Datastore", HubId: ds.Reference().Value}}
+	r, err := pbmmethods.PbmQueryMatchingHub(ctx, pc, &pbmtypes.PbmQueryMatchingHub{This: pc.ServiceContent.PlacementSolver, HubsToSearch: hub, Profile: pbmtypes.PbmProfileId{UniqueId: id}})
+	if err != nil || len(r.Returnval) != 0 {
+		t.Fatalf("PBM still matches the inaccessible datastore: %+v, %v", r, err)
 	}
 }

@@ -5,8 +5,9 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/pbm"
-	pbmtypes "github.com/vmware/govmomi/pbm/types"
 	pbmmethods "github.com/vmware/govmomi/pbm/methods"
+	pbmtypes "github.com/vmware/govmomi/pbm/types"
+	"github.com/vmware/govmomi/vsan"
 )
 
 // What the vSphere CSI driver asks PBM: the profile id of a StorageClass's storagepolicyname
@@ -59,5 +60,27 @@ func TestPbmPoliciesAndPlacement(t *testing.T) {
 	r := pbm.PlacementCompatibilityResult(compat.Returnval)
 	if ok := r.CompatibleDatastores(); len(ok) != 1 || byID[ok[0].HubId] != "datastore1" {
 		t.Fatalf("compatible with fauxcloud-vmfs: %+v", ok)
+	}
+}
+
+// VsanClusterGetConfig, as the CSI driver checks that vSAN file services are on.
+func TestVsanClusterConfig(t *testing.T) {
+	reset(t)
+	ctx := testContext(t)
+	c := login(t, ctx)
+	vc, err := vsan.NewClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := find.NewFinder(c, true).ClusterComputeResource(ctx, "/dc1/host/cluster1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := vc.VsanClusterGetConfig(ctx, cl.Reference())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Enabled == nil || !*cfg.Enabled || cfg.FileServiceConfig == nil || !cfg.FileServiceConfig.Enabled {
+		t.Fatalf("vSAN config = %+v", cfg)
 	}
 }
