@@ -24,7 +24,7 @@ var vimTypes = []string{
 	"ArrayOfManagedObjectReference", "ArrayOfString", "ArrayOfInt", "ArrayOfLong", "ArrayOfBoolean",
 	"ArrayOfGuestNicInfo", "ArrayOfOptionValue", "ArrayOfDatastoreHostMount", "ArrayOfTag",
 	"ArrayOfVirtualMachineConfigInfoDatastoreUrlPair", "ArrayOfHostVirtualNic",
-	"OptionValue", "KeyValue", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
+	"OptionValue", "KeyValue", "BaseConfigInfoDiskFileBackingInfo", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
 	// faults
 	"MethodFault", "InvalidLogin", "NotAuthenticated", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
 	"InvalidPowerState", "NotFound", "InvalidProperty", "InvalidCollectorVersion", "RequestCanceled",
@@ -36,14 +36,15 @@ var vimTypes = []string{
 var cnsMethods = []string{
 	"CnsCreateVolume", "CnsDeleteVolume", "CnsAttachVolume", "CnsDetachVolume", "CnsExtendVolume",
 	"CnsUpdateVolumeMetadata", "CnsQueryVolume", "CnsQueryAllVolume", "CnsQueryVolumeInfo",
-	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots",
+	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots", "CnsConfigureVolumeACLs",
 }
 
 var cnsTypes = []string{
 	"CnsBlockBackingDetails", "CnsVsanFileShareBackingDetails", "CnsVolumeOperationBatchResult",
 	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
-	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault",
+	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
+	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry",
 }
 
 var pbmMethods = []string{

@@ -5,7 +5,7 @@
  * a successful task, as CNS reports it. Queries answer at once, with cursor paging.
  */
 import type { ResourceRecord } from '../../../core/store.js';
-import type { DatastoreData, HostData, VmData } from '../inventory.js';
+import type { ClusterData, DatastoreData, HostData, VmData } from '../inventory.js';
 import type { WireObject, WireValue } from '../wire/codec.js';
 import { fault, localized, moref, VimFault, type MoRef } from '../faults.js';
 import type { MethodTable, MoContext } from '../mo/context.js';
@@ -44,6 +44,19 @@ function notFound(id: string): VimFault {
   return new VimFault({ _type: 'NotFound' }, `The volume ${id} was not found.`);
 }
 
+/** A vSAN datastore whose cluster runs the vSAN file service: where file shares (RWX volumes) live. */
+function fileShareDatastore(inv: Inventory, spec: WireObject): ResourceRecord<DatastoreData> {
+  const candidates = ((spec['datastores'] as MoRef[] | undefined) ?? []).map((r) => inv.peek(r.value) as ResourceRecord<DatastoreData> | undefined);
+  const all = candidates.length > 0 ? candidates : (inv.all('Datastore') as ResourceRecord<DatastoreData>[]);
+  for (const d of all) {
+    if (!d || d.data.type !== 'Datastore' || d.data.dsType !== 'vsan' || !d.data.accessible) continue;
+    const host = inv.peek(d.data.hosts[0] ?? '');
+    const cluster = host?.parent ? (inv.peek(host.parent) as ResourceRecord<ClusterData> | undefined) : undefined;
+    if (cluster?.data.fileServiceEnabled) return d;
+  }
+  throw new VimFault({ _type: 'CnsFault', reason: 'vSAN file service is not enabled on any candidate datastore' }, 'Failed to create file volume: vSAN file service is not enabled on the candidate vSAN datastores.');
+}
+
 function datastoreFor(inv: Inventory, spec: WireObject, mb: number): ResourceRecord<DatastoreData> {
   const candidates = ((spec['datastores'] as MoRef[] | undefined) ?? []).map((r) => inv.peek(r.value) as ResourceRecord<DatastoreData> | undefined);
   const all = candidates.length > 0 ? candidates : (inv.all('Datastore') as ResourceRecord<DatastoreData>[]);
@@ -68,9 +81,8 @@ defineEffect('cns.create', (inv, task) => {
         const clusterId = String(((spec['metadata'] as WireObject | undefined)?.['containerCluster'] as WireObject | undefined)?.['clusterId'] ?? '');
         const existing = [...volumes(inv).all()].find((v) => v.data.name === name && v.data.clusterId === clusterId);
         if (existing) return result('CnsVolumeCreateResult', existing.id, { name });
-        if (type === 'FILE') throw new VimFault({ _type: 'CnsFault', reason: 'File volumes are not served by fauxcloud yet' }, 'CNS file volumes are not served yet.');
         if (!(mb > 0)) throw fault.invalidArgument('capacityInMb');
-        const ds = datastoreFor(inv, spec, mb);
+        const ds = type === 'FILE' ? fileShareDatastore(inv, spec) : datastoreFor(inv, spec, mb);
         ds.data.freeSpace -= mb * 2 ** 20;
         const id = inv.engine.ids.uuid('vsphere:cns');
         const profile = ((spec['profile'] as WireObject[] | undefined) ?? [])[0];
@@ -113,6 +125,7 @@ defineEffect('cns.delete', (inv, task) =>
 
 defineEffect('cns.attach', (inv, task) =>
   eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeAttachResult', (v, spec) => {
+    if (v.data.volumeType === 'FILE') throw fault.notSupported('File volumes are mounted over NFS, not attached.');
     const vmRef = spec['vm'] as MoRef;
     const vm = inv.peek(vmRef?.value ?? '') as ResourceRecord<VmData> | undefined;
     if (!vm || vm.data.type !== 'VirtualMachine') throw fault.notFoundObj(vmRef ?? moref('VirtualMachine', ''));
@@ -169,7 +182,19 @@ export function cnsVolume(inv: Inventory, v: ResourceRecord<CnsVolumeData>): Wir
     volumeType: v.data.volumeType,
     storagePolicyId: v.data.storagePolicyId,
     metadata: v.data.metadata,
-    backingObjectDetails: { _type: 'CnsBlockBackingDetails', capacityInMb: v.data.capacityInMb, backingDiskId: v.data.backingDiskId, backingDiskUrlPath: `[${ds?.data.name ?? ''}] fcd/${v.data.backingDiskId.replace(/-/g, '')}.vmdk` },
+    backingObjectDetails:
+      v.data.volumeType === 'FILE'
+        ? {
+            _type: 'CnsVsanFileShareBackingDetails',
+            capacityInMb: v.data.capacityInMb,
+            backingFileId: `file:${v.id}`,
+            name: `cnsfs-${v.id.slice(0, 8)}`,
+            accessPoints: [
+              { _type: 'KeyValue', key: 'NFSv3', value: `10.20.0.200:/cnsfs-${v.id.slice(0, 8)}` },
+              { _type: 'KeyValue', key: 'NFSv4.1', value: `10.20.0.200:/vsanfs/cnsfs-${v.id.slice(0, 8)}` },
+            ],
+          }
+        : { _type: 'CnsBlockBackingDetails', capacityInMb: v.data.capacityInMb, backingDiskId: v.data.backingDiskId, backingDiskUrlPath: `[${ds?.data.name ?? ''}] fcd/${v.data.backingDiskId.replace(/-/g, '')}.vmdk` },
     complianceStatus: 'compliant',
     datastoreAccessibilityStatus: ds?.data.accessible ? 'accessible' : 'notAccessible',
     healthStatus: ds?.data.accessible ? 'green' : 'red',
