@@ -144,3 +144,34 @@ func TestDrillDatastoreBecomesInaccessible(t *testing.T) {
 		t.Fatalf("PBM still matches the inaccessible datastore: %+v, %v", r, err)
 	}
 }
+
+// Faults as data, by method and object (vcsim's FaultInjectionRule as a fauxcloud rule): power
+// operations on node-b answer InvalidState twice; node-a is untouched; the third call works.
+func TestFaultRuleByMethodAndObject(t *testing.T) {
+	reset(t)
+	ctx := testContext(t)
+	c := login(t, ctx)
+	admin().Must(t).Call("POST", "/_fauxcloud/faults", map[string]any{
+		"name":  "node-b-power-refused",
+		"match": map[string]any{"cloud": "vsphere", "operation": "PowerO*VM_Task", "resource": map[string]any{"tags": map[string]any{"type": "VirtualMachine", "name": "node-b"}}, "times": 2},
+		"error": map[string]any{"code": "InvalidState", "message": "The operation is not allowed in the current state."},
+	})
+	defer admin().Must(t).Call("DELETE", "/_fauxcloud/faults", nil)
+	b := vmNamed(t, ctx, c, "node-b")
+	for i := 0; i < 2; i++ {
+		if _, err := b.PowerOff(ctx); !fault.Is(err, &types.InvalidState{}) {
+			t.Fatalf("call %d on node-b: %v, want InvalidState", i+1, err)
+		}
+	}
+	a := vmNamed(t, ctx, c, "node-a")
+	tk, err := a.PowerOff(ctx)
+	if err != nil {
+		t.Fatalf("node-a: %v", err)
+	}
+	harnessWait(t, ctx, tk)
+	tk, err = b.PowerOff(ctx)
+	if err != nil {
+		t.Fatalf("third call on node-b: %v", err)
+	}
+	harnessWait(t, ctx, tk)
+}
