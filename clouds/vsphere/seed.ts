@@ -225,8 +225,8 @@ export function applyVsphereSeed(section: unknown, engine: Engine, onlyTenant?: 
 
 function newDatacenter(inv: Inventory, root: string, name: string): ResourceRecord<DatacenterData> {
   const id = inv.newId('Datacenter');
-  const folder = (kind: string, childType: string[], fname: string) => inv.newId('Folder', kind);
-  const ids = { vm: folder('v', [], 'vm'), host: folder('h', [], 'host'), ds: folder('s', [], 'datastore'), net: folder('n', [], 'network') };
+  const folder = (kind: string) => inv.newId('Folder', kind);
+  const ids = { vm: folder('v'), host: folder('h'), ds: folder('s'), net: folder('n') };
   const dc = inv.insert<DatacenterData>({ type: 'Datacenter', name, vmFolder: ids.vm, hostFolder: ids.host, datastoreFolder: ids.ds, networkFolder: ids.net }, root, id);
   inv.insert<FolderData>({ type: 'Folder', name: 'vm', childType: ['Folder', 'VirtualMachine', 'VirtualApp'] }, id, ids.vm);
   inv.insert<FolderData>({ type: 'Folder', name: 'host', childType: ['Folder', 'ComputeResource'] }, id, ids.host);

@@ -75,6 +75,10 @@ describe('vSphere SOAP wire', () => {
     expect(faultType(wrongType.text)).toBe('MethodNotFound');
     const badInt = await soap('<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>Folder</type></propSet><objectSet><obj type="Folder">group-d1</obj></objectSet></specSet><options><maxObjects>many</maxObjects></options></RetrievePropertiesEx>', cookie);
     expect(faultType(badInt.text)).toBe('InvalidRequest');
+    const noObj = await soap('<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>Folder</type></propSet><objectSet><skip>false</skip></objectSet></specSet><options/></RetrievePropertiesEx>', cookie);
+    expect(faultType(noObj.text)).toBe('InvalidArgument');
+    const badPath = await soap('<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>Folder</type><pathSet>childEntity.nope</pathSet></propSet><objectSet><obj type="Folder">group-d1</obj></objectSet></specSet><options/></RetrievePropertiesEx>', cookie);
+    expect(faultType(badPath.text)).toBe('InvalidProperty');
   });
 
   it('gives polymorphic property values their xsi:type', async () => {

@@ -94,7 +94,8 @@ export function selectObjects(cache: RenderCache, spec: WireObject, strict: bool
     }
   };
   for (const os of (spec['objectSet'] as WireObject[] | undefined) ?? []) {
-    const obj = os['obj'] as MoRef;
+    const obj = os['obj'] as MoRef | undefined;
+    if (!obj || typeof obj.value !== 'string') throw fault.invalidArgument('specSet.objectSet.obj');
     const type = typeOf(ctx, obj.value);
     if (!type || !isManagedA(type, obj.type)) {
       if (strict) throw fault.notFoundObj(obj);

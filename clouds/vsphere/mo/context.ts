@@ -35,7 +35,3 @@ export type MethodTable = Record<string, MethodDef>;
 
 /** Renders the properties of one managed object type, or undefined when the object does not exist. */
 export type Renderer = (ctx: MoContext, id: string) => WireObject | undefined;
-
-export function date(ms: number): Date {
-  return new Date(ms);
-}
