@@ -12,6 +12,7 @@ var vimMethods = []string{
 	"FindByIp", "FindAllByIp", "FindByDatastorePath",
 	"CreateContainerView", "CreateListView", "CreateListViewFromView", "ModifyListView", "ResetListView", "DestroyView",
 	"PowerOffVM_Task", "PowerOnVM_Task", "ResetVM_Task", "ShutdownGuest", "Destroy_Task", "CancelTask",
+	"HasUserPrivilegeOnEntities", "HasPrivilegeOnEntities", "FetchUserPrivilegeOnEntities",
 }
 
 var vimTypes = []string{

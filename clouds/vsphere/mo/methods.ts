@@ -1,4 +1,5 @@
 /** Every SOAP method fauxcloud serves on /sdk, by name, from the managed object files. */
+import { authorizationManagerMethods } from './authorization-manager.js';
 import type { MethodTable } from './context.js';
 import { propertyCollectorMethods } from './property-collector.js';
 import { searchIndexMethods } from './search-index.js';
@@ -14,4 +15,5 @@ export const VIM_METHODS: MethodTable = {
   ...searchIndexMethods,
   ...taskMethods,
   ...virtualMachineMethods,
+  ...authorizationManagerMethods,
 };
