@@ -13,6 +13,11 @@ import { objectContent, pathsFor, propertiesFor, RenderCache, selectObjects, ser
 const DEFAULT_PAGE = 100;
 /** Longest a WaitForUpdatesEx without maxWaitSeconds is held before it is re-checked. */
 const RECHECK_MS = 1000;
+/**
+ * A wait without maxWaitSeconds ends (with no updates, which callers loop on) after this long, so a
+ * long-poll whose client went away without CancelWaitForUpdates does not run forever.
+ */
+const UNBOUNDED_WAIT_MS = 10 * 60_000;
 
 /** The state behind a collector reference: a created one, or the session's view of the default one. */
 function collectorOf(ctx: MoContext, self: MoRef): Collector {
@@ -98,10 +103,10 @@ function filterUpdate(ctx: MoContext, cache: RenderCache, f: Filter): WireObject
   return { _type: 'PropertyFilterUpdate', filter: moref('PropertyFilter', f.id), objectSet: updates, missingSet: missing };
 }
 
-async function waitForUpdates(ctx: MoContext, self: MoRef, version: WireValue, maxWaitSeconds: number | undefined): Promise<WireValue> {
+async function waitForUpdates(ctx: MoContext, self: MoRef, version: WireValue, maxWaitSeconds: number | undefined, legacy = false): Promise<WireValue> {
   const c = collectorOf(ctx, self);
   if (version !== undefined && version !== '' && !/^\d+$/.test(String(version))) throw fault.invalidCollectorVersion();
-  const deadline = maxWaitSeconds === undefined ? Infinity : Date.now() + maxWaitSeconds * 1000;
+  const deadline = Date.now() + (maxWaitSeconds === undefined ? UNBOUNDED_WAIT_MS : maxWaitSeconds * 1000);
   c.cancelled = false;
   for (;;) {
     ctx.engine.lifecycle.settle();
@@ -113,7 +118,7 @@ async function waitForUpdates(ctx: MoContext, self: MoRef, version: WireValue, m
     }
     if (filterSet.length > 0) return { _type: 'UpdateSet', version: String(++c.version), filterSet };
     const left = deadline - Date.now();
-    if (left <= 0) return undefined;
+    if (left <= 0) return legacy ? { _type: 'UpdateSet', version: String(c.version), filterSet: [] } : undefined;
     const due = ctx.engine.lifecycle.nextDue();
     const untilDue = due === undefined ? RECHECK_MS : ctx.engine.clock.realDelayUntil(due);
     c.waiting++;
@@ -209,7 +214,7 @@ export const propertyCollectorMethods: MethodTable = {
       return waitForUpdates(ctx, self, args['version'], typeof max === 'number' ? max : undefined);
     },
   },
-  WaitForUpdates: { on: ['PropertyCollector'], run: (ctx, self, args) => waitForUpdates(ctx, self, args['version'], undefined) },
+  WaitForUpdates: { on: ['PropertyCollector'], run: (ctx, self, args) => waitForUpdates(ctx, self, args['version'], undefined, true) },
   CheckForUpdates: { on: ['PropertyCollector'], run: (ctx, self, args) => waitForUpdates(ctx, self, args['version'], 0) },
   CancelWaitForUpdates: {
     on: ['PropertyCollector'],
