@@ -177,6 +177,19 @@ func TestRetrieveVMPropertiesWithPaging(t *testing.T) {
 	if len(all) != 3 {
 		t.Fatalf("retrieved %d VMs", len(all))
 	}
+	// Every property at once (PropertySpec.all), for each type the finder lists.
+	var full mo.VirtualMachine
+	if err := pc.RetrieveOne(ctx, vms[0].Reference(), nil, &full); err != nil || full.Config == nil || full.Name == "" {
+		t.Fatalf("all properties of a VM: %v", err)
+	}
+	var fullHost mo.HostSystem
+	host, err := vms[0].HostSystem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.RetrieveOne(ctx, host.Reference(), nil, &fullHost); err != nil || fullHost.Summary.Config.Name == "" {
+		t.Fatalf("all properties of a host: %v", err)
+	}
 	// A property the type does not have is InvalidProperty.
 	var bad mo.VirtualMachine
 	if err := vms[0].Properties(ctx, vms[0].Reference(), []string{"summary.nope"}, &bad); err == nil {
