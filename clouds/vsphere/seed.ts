@@ -146,7 +146,31 @@ export const DEFAULT_USER = { name: 'administrator@vsphere.local', password: 'fa
 export function validateVsphereSeed(section: unknown): SeedProblem[] {
   if (!Value.Check(VsphereSeedSchema, section))
     return [...Value.Errors(VsphereSeedSchema, section)].map((e) => ({ path: e.path.split('/').filter(Boolean).join('.'), message: e.message }));
-  return [];
+  const problems: SeedProblem[] = [];
+  const seed = section as VsphereSeed;
+  const uuids = new Map<string, string>();
+  (seed.datacenters ?? []).forEach((d, di) => {
+    const hosts = new Set((d.clusters ?? []).flatMap((c) => (c.hosts ?? []).map((h) => h.name)));
+    const datastores = new Set((d.datastores ?? []).map((x) => x.name));
+    const networks = new Set((d.networks ?? []).map((x) => x.name));
+    (d.vms ?? []).forEach((v, vi) => {
+      const at = `datacenters.${di}.vms.${vi}`;
+      // A VM naming its host is placed there: the host must be declared in this section (a VM without a host only updates one that exists).
+      if (v.host !== undefined && !hosts.has(v.host)) problems.push({ path: `${at}.host`, message: `host ${v.host} is not declared in datacenter ${d.name}'s clusters` });
+      if (v.host !== undefined && v.datastore !== undefined && !datastores.has(v.datastore)) problems.push({ path: `${at}.datastore`, message: `datastore ${v.datastore} is not declared in datacenter ${d.name}` });
+      if (v.host !== undefined && v.network !== undefined && !networks.has(v.network)) problems.push({ path: `${at}.network`, message: `network ${v.network} is not declared in datacenter ${d.name}` });
+      for (const [field, id] of [['uuid', v.uuid], ['instanceUuid', v.instanceUuid]] as const) {
+        if (id === undefined) continue;
+        const seen = uuids.get(`${field}:${id.toLowerCase()}`);
+        if (seen) problems.push({ path: `${at}.${field}`, message: `${field} ${id} is also ${seen}'s` });
+        uuids.set(`${field}:${id.toLowerCase()}`, v.name);
+      }
+    });
+    (d.datastores ?? []).forEach((x, i) => {
+      for (const h of x.hosts ?? []) if (!hosts.has(h)) problems.push({ path: `datacenters.${di}.datastores.${i}.hosts`, message: `host ${h} is not declared in datacenter ${d.name}'s clusters` });
+    });
+  });
+  return problems;
 }
 
 export function applyVsphereSeed(section: unknown, engine: Engine, onlyTenant?: string): void {
@@ -264,7 +288,8 @@ function upsertVm(inv: Inventory, dc: ResourceRecord<DatacenterData>, v: VmSeed)
     return;
   }
   const host = (inv.all('HostSystem') as ResourceRecord<HostData>[]).find((h) => h.data.name === v.host && inv.datacenterOf(h.id)?.id === dc.id);
-  if (!host) throw new Error(`vsphere seed: VM ${v.name} names no host of datacenter ${dc.data.name}`);
+  // Validation guarantees a declared host for a new VM; one that only updates nothing is skipped.
+  if (!host) return;
   const cluster = inv.peek(host.parent!) as ResourceRecord<ClusterData>;
   const ds = v.datastore ? inv.children(dc.data.datastoreFolder).find((x) => x.data.name === v.datastore) : inv.peek(host.data.datastores[0] ?? '');
   const net = v.network ? inv.children(dc.data.networkFolder).find((x) => x.data.name === v.network) : inv.children(dc.data.networkFolder)[0];
