@@ -105,6 +105,16 @@ describe('vSphere SOAP wire', () => {
     expect(await bad.json()).toMatchObject({ error_type: 'INVALID_ARGUMENT' });
   });
 
+  it('refuses a seed whose VM names an undeclared host, with the path', async () => {
+    const res = await fetch(`${server.httpUrl}/_fauxcloud/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resources: { vsphere: { datacenters: [{ name: 'dc1', vms: [{ name: 'node-z', host: 'esxi-9.fauxcloud.local' }] }] } } }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('datacenters.0.vms.0.host');
+  });
+
   it('publishes GOVC_* and vsphere.conf settings for its HTTPS listener', () => {
     const c = vsphereConnection({ httpUrl: 'http://127.0.0.1:4600', httpsUrl: 'https://127.0.0.1:4643', caPath: '/data/ca.pem' });
     expect(c.env).toMatchObject({ GOVC_URL: 'https://127.0.0.1:4643/sdk', GOVC_USERNAME: 'administrator@vsphere.local', GOVC_TLS_CA_CERTS: '/data/ca.pem' });
