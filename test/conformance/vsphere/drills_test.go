@@ -6,12 +6,12 @@ import (
 
 	"github.com/vmware/govmomi/cns"
 	cnstypes "github.com/vmware/govmomi/cns/types"
+	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/pbm"
 	pbmmethods "github.com/vmware/govmomi/pbm/methods"
 	pbmtypes "github.com/vmware/govmomi/pbm/types"
-
-	"github.com/vmware/govmomi/fault"
-	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/task"
@@ -174,4 +174,61 @@ func TestFaultRuleByMethodAndObject(t *testing.T) {
 		t.Fatalf("third call on node-b: %v", err)
 	}
 	harnessWait(t, ctx, tk)
+}
+
+// vsphere-cns-attach-stuck: the first CNS attach task stays running; the VM gains no disk until
+// it finishes, and a cancelled one leaves the volume detached so a retry attaches it.
+func TestDrillCnsAttachStuck(t *testing.T) {
+	loadScenario(t, "vsphere-cns-attach-stuck")
+	ctx := testContext(t)
+	c := login(t, ctx)
+	cc, err := cns.NewClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vol := createVolume(t, cc, cnstypes.CnsVolumeCreateSpec{
+		Name: "pvc-stuck", VolumeType: "BLOCK",
+		Metadata:             cnstypes.CnsVolumeMetadata{ContainerCluster: cnstypes.CnsContainerCluster{ClusterType: "KUBERNETES", ClusterId: "fauxcloud"}},
+		BackingObjectDetails: &cnstypes.CnsBlockBackingDetails{CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 1024}},
+	})
+	vm := vmNamed(t, ctx, c, "node-a")
+	attach := func() *object.Task {
+		tk, err := cc.AttachVolume(ctx, []cnstypes.CnsVolumeAttachDetachSpec{{VolumeId: vol.VolumeId, Vm: vm.Reference()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	disks := func() int {
+		devs, err := vm.Device(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(devs.SelectByType((*types.VirtualDisk)(nil)))
+	}
+	stuck := attach()
+	var tm mo.Task
+	if err := property.DefaultCollector(c).RetrieveOne(ctx, stuck.Reference(), []string{"info"}, &tm); err != nil || tm.Info.State != types.TaskInfoStateRunning {
+		t.Fatalf("the attach task is %s (%v), want running", tm.Info.State, err)
+	}
+	if n := disks(); n != 1 {
+		t.Fatalf("node-a has %d disks while the attach is stuck", n)
+	}
+	if err := stuck.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := stuck.Wait(ctx); !fault.Is(err, &types.RequestCanceled{}) {
+		t.Fatalf("cancelled attach: %v", err)
+	}
+	info, err := attach().WaitForResult(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cns.GetTaskResult(ctx, info)
+	if err != nil || res.(*cnstypes.CnsVolumeAttachResult).DiskUUID == "" {
+		t.Fatalf("retried attach: %+v, %v", res, err)
+	}
+	if n := disks(); n != 2 {
+		t.Fatalf("node-a has %d disks after the retry", n)
+	}
 }
