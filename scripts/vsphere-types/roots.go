@@ -37,7 +37,7 @@ var vimTypes = []string{
 var cnsMethods = []string{
 	"CnsCreateVolume", "CnsDeleteVolume", "CnsAttachVolume", "CnsDetachVolume", "CnsExtendVolume",
 	"CnsUpdateVolumeMetadata", "CnsQueryVolume", "CnsQueryAllVolume", "CnsQueryVolumeInfo",
-	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots", "CnsConfigureVolumeACLs",
+	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots", "CnsConfigureVolumeACLs", "CnsQueryAsync", "CnsReconfigVolumePolicy",
 }
 
 var cnsTypes = []string{
@@ -45,7 +45,7 @@ var cnsTypes = []string{
 	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
 	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
-	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry",
+	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
 }
 
 var pbmMethods = []string{

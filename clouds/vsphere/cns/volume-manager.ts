@@ -166,6 +166,18 @@ defineEffect('cns.extend', (inv, task) =>
   }),
 );
 
+defineEffect('cns.policy', (inv, task) =>
+  eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeOperationResult', (v, spec) => {
+    const profile = ((spec['profile'] as WireObject[] | undefined) ?? [])[0];
+    v.data.storagePolicyId = profile?.['profileId'] as string | undefined;
+  }),
+);
+
+defineEffect('cns.queryAsync', (inv, task) => ({
+  _type: 'CnsVolumeOperationBatchResult',
+  volumeResults: [{ _type: 'CnsAsyncQueryResult', queryResult: queryVolumes(inv, task.args?.['filter'] as WireObject | undefined, true) }],
+}));
+
 defineEffect('cns.metadata', (inv, task) =>
   eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeOperationResult', (v, spec) => {
     v.data.metadata = spec['metadata'] as WireObject | undefined;
@@ -202,20 +214,24 @@ export function cnsVolume(inv: Inventory, v: ResourceRecord<CnsVolumeData>): Wir
 }
 
 function query(ctx: MoContext, filter: WireObject | undefined, paged: boolean): WireObject {
+  return queryVolumes(ctx.inv, filter, paged);
+}
+
+function queryVolumes(inv: Inventory, filter: WireObject | undefined, paged: boolean): WireObject {
   const f = filter ?? {};
   const ids = new Set(((f['volumeIds'] as WireObject[] | undefined) ?? []).map((x) => String(x['id'])));
   const names = new Set((f['names'] as string[] | undefined) ?? []);
   const clusters = new Set((f['containerClusterIds'] as string[] | undefined) ?? []);
   const dss = new Set(((f['datastores'] as MoRef[] | undefined) ?? []).map((d) => d.value));
   const policy = f['storagePolicyId'] as string | undefined;
-  const all = [...volumes(ctx.inv).all()]
+  const all = [...volumes(inv).all()]
     .sort((a, b) => a.seq - b.seq)
     .filter((v) => (ids.size === 0 || ids.has(v.id)) && (names.size === 0 || names.has(v.data.name)) && (clusters.size === 0 || clusters.has(v.data.clusterId)) && (dss.size === 0 || dss.has(v.data.datastore)) && (!policy || v.data.storagePolicyId === policy));
   const cursor = f['cursor'] as WireObject | undefined;
   const offset = paged && cursor ? Math.max(0, Number(cursor['offset'] ?? 0)) : 0;
   const limit = paged && cursor && Number(cursor['limit']) > 0 ? Number(cursor['limit']) : all.length;
   const page = all.slice(offset, offset + limit);
-  return { _type: 'CnsQueryResult', volumes: page.map((v) => cnsVolume(ctx.inv, v)), cursor: { _type: 'CnsCursor', offset: offset + page.length, limit, totalRecords: all.length } };
+  return { _type: 'CnsQueryResult', volumes: page.map((v) => cnsVolume(inv, v)), cursor: { _type: 'CnsCursor', offset: offset + page.length, limit, totalRecords: all.length } };
 }
 
 export const CNS_METHODS: MethodTable = {
@@ -226,6 +242,8 @@ export const CNS_METHODS: MethodTable = {
   CnsExtendVolume: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsExtendVolume', descriptionId: 'com.vmware.cns.tasks.extendvolume', effect: 'cns.extend', args: { specs: args['extendSpecs'] ?? [] } }) },
   CnsUpdateVolumeMetadata: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsUpdateVolumeMetadata', descriptionId: 'com.vmware.cns.tasks.updatevolumemetadata', effect: 'cns.metadata', args: { specs: args['updateSpecs'] ?? [] } }) },
   CnsQueryVolume: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => query(ctx, args['filter'] as WireObject | undefined, true) },
+  CnsQueryAsync: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsQueryAsync', descriptionId: 'com.vmware.cns.tasks.queryasync', effect: 'cns.queryAsync', args: { filter: args['filter'] } }) },
+  CnsReconfigVolumePolicy: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsReconfigVolumePolicy', descriptionId: 'com.vmware.cns.tasks.reconfigvolumepolicy', effect: 'cns.policy', args: { specs: args['volumePolicyReconfigSpecs'] ?? [] } }) },
   CnsQueryAllVolume: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => query(ctx, args['filter'] as WireObject | undefined, false) },
 };
 

@@ -115,6 +115,33 @@ func TestCnsFileVolumesSnapshotsAndInfo(t *testing.T) {
 		t.Fatalf("snapshot delete %+v, %v", r, err)
 	}
 
+	// The async query (a task whose result carries the CnsQueryResult), and a policy change.
+	task, err = cc.QueryVolumeAsync(ctx, cnstypes.CnsQueryFilter{VolumeIds: []cnstypes.CnsVolumeId{block.VolumeId}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err = task.WaitForResult(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := cns.GetTaskResult(ctx, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aq, ok := ar.(*cnstypes.CnsAsyncQueryResult); !ok || len(aq.QueryResult.Volumes) != 1 || aq.QueryResult.Volumes[0].Name != "pvc-snap" {
+		t.Fatalf("async query %T %+v", ar, ar)
+	}
+	task, err = cc.ReconfigVolumePolicy(ctx, []cnstypes.CnsVolumePolicyReconfigSpec{{VolumeId: block.VolumeId, Profile: []types.BaseVirtualMachineProfileSpec{&types.VirtualMachineDefinedProfileSpec{ProfileId: "policy-42"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := task.WaitForResult(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := cc.QueryVolume(ctx, &cnstypes.CnsQueryFilter{StoragePolicyId: "policy-42"}); err != nil || len(q.Volumes) != 1 {
+		t.Fatalf("volumes with the new policy: %+v, %v", q, err)
+	}
+
 	task, err = cc.QueryVolumeInfo(ctx, []cnstypes.CnsVolumeId{block.VolumeId})
 	if err != nil {
 		t.Fatal(err)
