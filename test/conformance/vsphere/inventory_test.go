@@ -85,6 +85,19 @@ func TestFinderListsTheDefaultInventory(t *testing.T) {
 			t.Errorf("datastore %s info is %T", d.Summary.Name, d.Info)
 		}
 	}
+	// An NFS datastore added at run time: NasDatastoreInfo with its remote host and path.
+	seed(t, map[string]any{"datacenters": []any{map[string]any{"name": "dc1", "datastores": []any{map[string]any{"name": "nfs1", "type": "NFS", "remoteHost": "filer.fauxcloud.local", "remotePath": "/exports/k8s"}}}}})
+	nfs, err := f.Datastore(ctx, "nfs1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nfsMo mo.Datastore
+	if err := nfs.Properties(ctx, nfs.Reference(), []string{"info", "summary"}, &nfsMo); err != nil {
+		t.Fatal(err)
+	}
+	if info, ok := nfsMo.Info.(*types.NasDatastoreInfo); !ok || info.Nas == nil || info.Nas.RemoteHost != "filer.fauxcloud.local" || info.Url == "" || nfsMo.Summary.Type != "NFS" {
+		t.Fatalf("NFS datastore info %T %+v summary %+v", nfsMo.Info, nfsMo.Info, nfsMo.Summary)
+	}
 	// VM → host → cluster → datacenter, as the CPI's zone lookup walks it.
 	vm, err := f.VirtualMachine(ctx, "node-b")
 	if err != nil {
