@@ -2,5 +2,6 @@
 import type { CloudPlugin } from '../core/app.js';
 import aws from './aws/index.js';
 import gcp from './gcp/index.js';
+import vsphere from './vsphere/index.js';
 
-export const allClouds: readonly CloudPlugin[] = [aws, gcp];
+export const allClouds: readonly CloudPlugin[] = [aws, gcp, vsphere];

@@ -1,0 +1,66 @@
+package main
+
+// The roots of the emitted closure: the methods fauxcloud serves and the concrete types it sends or
+// must decode by xsi:type. Everything their fields reach is emitted with them.
+
+var vimMethods = []string{
+	"RetrieveServiceContent", "Login", "Logout", "SessionIsActive", "CurrentTime",
+	"RetrievePropertiesEx", "ContinueRetrievePropertiesEx", "CancelRetrievePropertiesEx", "RetrieveProperties",
+	"CreatePropertyCollector", "DestroyPropertyCollector", "CreateFilter", "DestroyPropertyFilter",
+	"WaitForUpdatesEx", "WaitForUpdates", "CheckForUpdates", "CancelWaitForUpdates",
+	"FindByInventoryPath", "FindChild", "FindByUuid", "FindAllByUuid", "FindByDnsName", "FindAllByDnsName",
+	"FindByIp", "FindAllByIp", "FindByDatastorePath",
+	"CreateContainerView", "CreateListView", "CreateListViewFromView", "ModifyListView", "ResetListView", "DestroyView",
+	"PowerOffVM_Task", "PowerOnVM_Task", "ResetVM_Task", "ShutdownGuest", "Destroy_Task", "CancelTask",
+	"HasUserPrivilegeOnEntities", "HasPrivilegeOnEntities", "FetchUserPrivilegeOnEntities",
+}
+
+var vimTypes = []string{
+	"TraversalSpec", "SelectionSpec", "ObjectSpec", "PropertySpec", "PropertyFilterSpec", "ServiceContent",
+	"UserSession", "TaskInfo", "LocalizedMethodFault", "MissingProperty",
+	"VmfsDatastoreInfo", "VsanDatastoreInfo", "NasDatastoreInfo", "LocalDatastoreInfo",
+	"ClusterConfigInfoEx", "ComputeResourceConfigInfo", "ClusterComputeResourceSummary", "ResourcePoolSummary",
+	"VirtualDisk", "VirtualDiskFlatVer2BackingInfo", "ParaVirtualSCSIController", "VirtualLsiLogicSASController", "VirtualVmxnet3",
+	"VirtualEthernetCardNetworkBackingInfo", "VirtualIDEController", "HostConfigInfo", "NetworkSummary",
+	"ArrayOfManagedObjectReference", "ArrayOfString", "ArrayOfInt", "ArrayOfLong", "ArrayOfBoolean",
+	"ArrayOfGuestNicInfo", "ArrayOfOptionValue", "ArrayOfDatastoreHostMount", "ArrayOfTag",
+	"ArrayOfVirtualMachineConfigInfoDatastoreUrlPair", "ArrayOfHostVirtualNic",
+	"OptionValue", "KeyValue", "BaseConfigInfoDiskFileBackingInfo", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
+	// faults
+	"MethodFault", "InvalidLogin", "NotAuthenticated", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
+	"InvalidPowerState", "NotFound", "InvalidProperty", "InvalidCollectorVersion", "RequestCanceled",
+	"MethodNotFound", "NoPermission", "ResourceInUse", "AlreadyExists", "NotSupported", "InvalidRequest",
+	"SystemError", "Timedout", "InsufficientResourcesFault", "InvalidType", "HostCommunication",
+	"InaccessibleDatastore", "TaskInProgress", "NotImplemented", "SecurityError", "InvalidDatastore",
+}
+
+var cnsMethods = []string{
+	"CnsCreateVolume", "CnsDeleteVolume", "CnsAttachVolume", "CnsDetachVolume", "CnsExtendVolume",
+	"CnsUpdateVolumeMetadata", "CnsQueryVolume", "CnsQueryAllVolume", "CnsQueryVolumeInfo",
+	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots", "CnsConfigureVolumeACLs", "CnsQueryAsync", "CnsReconfigVolumePolicy",
+}
+
+var cnsTypes = []string{
+	"CnsBlockBackingDetails", "CnsVsanFileShareBackingDetails", "CnsVolumeOperationBatchResult",
+	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
+	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
+	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
+	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
+}
+
+var pbmMethods = []string{
+	"PbmRetrieveServiceContent", "PbmQueryProfile", "PbmRetrieveContent", "PbmCheckCompatibility",
+	"PbmCheckRequirements", "PbmQueryMatchingHub",
+}
+
+var pbmTypes = []string{"PbmCapabilityProfile", "PbmProfileId", "PbmCapabilitySubProfileConstraints"}
+
+var vsanMethods = []string{"VsanClusterGetConfig"}
+
+var managedObjects = []string{
+	"ManagedEntity", "ExtensibleManagedObject", "ServiceInstance", "SessionManager", "PropertyCollector",
+	"PropertyFilter", "ViewManager", "View", "ManagedObjectView", "ContainerView", "ListView", "SearchIndex",
+	"TaskManager", "Task", "Folder", "Datacenter", "ComputeResource", "ClusterComputeResource", "HostSystem",
+	"ResourcePool", "Datastore", "Network", "DistributedVirtualPortgroup", "VirtualMachine", "VirtualApp",
+	"StoragePod", "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch", "OpaqueNetwork",
+}
