@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	fauxcloud.test/conformance/csiharness v0.0.0
 	fauxcloud.test/conformance/harness v0.0.0
+	github.com/gophercloud/gophercloud/v2 v2.16.0
 	github.com/kubernetes-csi/csi-test/v5 v5.6.0
 	k8s.io/cloud-provider-openstack v1.33.0
 	k8s.io/mount-utils v0.33.1
@@ -31,7 +32,6 @@ require (
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/pprof v0.0.0-20260402051712-545e8a4df936 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/gophercloud/gophercloud/v2 v2.16.0 // indirect
 	github.com/gophercloud/utils/v2 v2.0.0-20250212084022-725b94822eeb // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/josharian/intern v1.0.0 // indirect
