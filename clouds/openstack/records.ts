@@ -236,3 +236,71 @@ export interface SecurityGroupRuleData {
   updated: number;
   revision: number;
 }
+
+/** Octavia: what every load-balancer object carries. Provisioning status of a load balancer is its lifecycle state. */
+export interface OctaviaCommon {
+  lbId: string;
+  name: string;
+  description: string;
+  projectId: string;
+  tags: string[];
+  adminStateUp: boolean;
+  provisioningStatus: string;
+  operatingStatus: string;
+  created: number;
+  updated: number | null;
+}
+
+export interface LoadBalancerData extends Omit<OctaviaCommon, 'lbId' | 'provisioningStatus'> {
+  vipSubnetId: string;
+  vipNetworkId: string;
+  vipAddress: string;
+  vipPortId: string;
+  provider: string;
+  flavorId: string | null;
+  availabilityZone: string | null;
+  /** A `fail:` fault rule matched the running change: it ends in ERROR. */
+  fail?: string;
+}
+
+export interface ListenerData extends OctaviaCommon {
+  protocol: string;
+  protocolPort: number;
+  defaultPoolId: string | null;
+  connectionLimit: number;
+  allowedCidrs: string[];
+  timeouts: { client_data: number; member_connect: number; member_data: number; tcp_inspect: number };
+  insertHeaders: Record<string, string>;
+  defaultTlsContainerRef: string | null;
+}
+
+export interface PoolData extends OctaviaCommon {
+  listenerIds: string[];
+  protocol: string;
+  lbAlgorithm: string;
+  sessionPersistence: Record<string, unknown> | null;
+  healthMonitorId: string | null;
+}
+
+export interface MemberData extends OctaviaCommon {
+  poolId: string;
+  address: string;
+  protocolPort: number;
+  subnetId: string | null;
+  monitorPort: number | null;
+  monitorAddress: string | null;
+  weight: number;
+  backup: boolean;
+}
+
+export interface HealthMonitorData extends OctaviaCommon {
+  poolId: string;
+  type: string;
+  delay: number;
+  timeout: number;
+  maxRetries: number;
+  maxRetriesDown: number;
+  urlPath: string;
+  httpMethod: string;
+  expectedCodes: string;
+}
