@@ -13,7 +13,9 @@ import { isoZ, jsonBody, noContent, ok } from '../shared/wire.js';
 export const neutronError = (status: number, type: string, message: string): CloudError =>
   new CloudError(type, status, message, { neutronType: type });
 export const neutronNotFound = (kind: string, id: string): CloudError =>
-  neutronError(404, `${kind.replace(/\s+/g, '')}NotFound`, `${kind} ${id} could not be found.`);
+  neutronError(404, `${typeName(kind)}NotFound`, `${kind} ${id} could not be found.`);
+/** `Security group rule` → `SecurityGroupRule`, as Neutron names its exceptions. */
+const typeName = (kind: string): string => kind.split(/\s+/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 export const neutronBadRequest = (message: string): CloudError => neutronError(400, 'HTTPBadRequest', message);
 
 const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'fields', 'page_reverse', 'tags', 'tags-any', 'not-tags', 'not-tags-any', 'cascade']);

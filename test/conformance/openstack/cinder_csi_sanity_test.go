@@ -115,7 +115,6 @@ var sanityPasses = []csiharness.Pass[osCall]{
 
 func TestCinderCSISanity(t *testing.T) {
 	resetServer(t)
-	setLifecycle(t, map[string]any{})
 	t.Cleanup(func() { resetServer(t) })
 
 	d := startCinderDriver(t, "/openstack/identity")

@@ -11,6 +11,7 @@ package openstack_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -263,4 +264,45 @@ func TestGophercloudReauthAfterTokenExpiry(t *testing.T) {
 	if p.Token() == first {
 		t.Error("token unchanged after re-authentication")
 	}
+}
+
+// TestGophercloudTokenExpiryStorm: under the keystone-token-expiry-storm
+// drill (30% of service calls answer 401 for two minutes) every call either
+// succeeds after gophercloud's one re-authentication or fails with
+// ErrErrorAfterReauthentication; nothing else.
+func TestGophercloudTokenExpiryStorm(t *testing.T) {
+	resetServer(t)
+	admin().Must(t).Call("PUT", "/_fauxcloud/scenario", map[string]any{"name": "keystone-token-expiry-storm"})
+	t.Cleanup(func() { admin().Must(t).Call("PUT", "/_fauxcloud/scenario", map[string]any{"name": "default"}) })
+	tap := theTap(t)
+	ctx := context.Background()
+	p := provider(t, passwordOpts(tap.URL+"/openstack/identity/v3"))
+	compute, err := openstack.NewComputeV2(p, eo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := tap.mark()
+	ok, twice := 0, 0
+	for i := 0; i < 40; i++ {
+		_, err := servers.List(compute, nil).AllPages(ctx)
+		var after *gophercloud.ErrErrorAfterReauthentication
+		switch {
+		case err == nil:
+			ok++
+		case errors.As(err, &after):
+			twice++
+		default:
+			t.Fatalf("call %d: %v, want success or ErrErrorAfterReauthentication", i, err)
+		}
+	}
+	reauth := 0
+	for _, c := range tap.since(mark) {
+		if c.op() == "POST /openstack/identity/v3/auth/tokens" && c.Status == 201 {
+			reauth++
+		}
+	}
+	if ok < 20 || reauth == 0 {
+		t.Errorf("%d calls succeeded, %d failed twice, %d re-authentications; want most to succeed after re-authenticating", ok, twice, reauth)
+	}
+	t.Logf("40 calls: %d succeeded, %d failed after re-authentication, %d re-authentications", ok, twice, reauth)
 }

@@ -75,7 +75,13 @@ func writeCloudConf(t *testing.T, authURL string, extra string) string {
 	return p
 }
 
-func resetServer(t *testing.T) { t.Helper(); admin().Must(t).Reset() }
+// resetServer restores the scenario seed and instant lifecycle transitions
+// (a test that set delays must not leave them to the next).
+func resetServer(t *testing.T) {
+	t.Helper()
+	admin().Must(t).Reset()
+	admin().Must(t).SetLifecycle(map[string]any{})
+}
 
 // setLifecycle sets per-resource-type lifecycle delays; an empty map restores
 // instant transitions.

@@ -58,6 +58,7 @@ type occm struct {
 func newOCCM(t *testing.T, manageSG bool) *occm {
 	t.Helper()
 	c := &occm{CCM: ccmharness.Begin(t, "openstack-ccm", admin())}
+	setLifecycle(t, map[string]any{})
 	tap := theTap(t)
 	ctx := context.Background()
 	p := provider(t, passwordOpts(tap.URL+"/openstack/identity/v3"))
@@ -301,5 +302,49 @@ func TestOCCMRouteController(t *testing.T) {
 		if err != nil || len(p.AllowedAddressPairs) != 1 || p.AllowedAddressPairs[0].IPAddress != ccmharness.PodCIDRs[s.Name] {
 			t.Errorf("%s's port allowed address pairs %+v, %v; want its pod CIDR", s.Name, p, err)
 		}
+	}
+}
+
+// TestOCCMServiceControllerSlowOctavia: the same Service with Octavia taking
+// real time (PENDING_CREATE 3 s, PENDING_UPDATE 1 s, PENDING_DELETE 2 s): the
+// provider's WaitActiveAndGetLoadBalancer polls through PENDING_CREATE before
+// it asks for the floating IP, and the delete waits for the load balancer to
+// be gone.
+func TestOCCMServiceControllerSlowOctavia(t *testing.T) {
+	c := newOCCM(t, false)
+	setLifecycle(t, map[string]any{"openstack.loadbalancer": map[string]any{
+		"PENDING_CREATE": map[string]any{"delay": map[string]any{"ms": 3000}},
+		"PENDING_UPDATE": map[string]any{"delay": map[string]any{"ms": 1000}},
+		"PENDING_DELETE": map[string]any{"delay": map[string]any{"ms": 2000}},
+	}})
+	for _, s := range c.servers {
+		c.CreateNode(ccmharness.ReadyNode(s.Name, types.UID("uid-"+s.Name), nil, initializedAs(s)))
+	}
+	svc := ccmharness.LBService("7a0c1d2e-aaaa-4bbb-8ccc-ddddeeeeffff", nil, ccmharness.TCPPort("http", 80, 30080))
+	mark := theTap(t).mark()
+	start := time.Now()
+	c.RunServiceController(clusterName)
+	c.CreateService(svc)
+	ing := c.WaitIngress(svc)
+	if took := time.Since(start); took < 3*time.Second {
+		t.Errorf("ingress %s after %s: the provider cannot have waited for PENDING_CREATE (3 s)", ing.IP, took)
+	}
+	pending := 0
+	for _, call := range theTap(t).since(mark) {
+		if call.Method == "GET" && strings.Contains(call.Path, "/lbaas/loadbalancers/") && strings.Contains(call.RespBody, `"provisioning_status":"PENDING_CREATE"`) {
+			pending++
+		}
+	}
+	if pending == 0 {
+		t.Error("the provider never saw the load balancer PENDING_CREATE")
+	}
+	c.DeleteService(svc)
+	c.WaitFinalizersRemoved(svc, "service.kubernetes.io/load-balancer-cleanup")
+	lp, err := loadbalancers.List(c.lb, loadbalancers.ListOpts{}).AllPages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ll, _ := loadbalancers.ExtractLoadBalancers(lp); len(ll) != 0 {
+		t.Errorf("load balancers left after the Service's deletion: %+v", ll)
 	}
 }
