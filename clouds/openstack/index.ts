@@ -27,6 +27,7 @@ import { CINDER, negotiate, NOVA, versionHeaders, type Version } from './shared/
 import { RouteTable, type Match } from './shared/routes.js';
 import { origin } from './shared/wire.js';
 import { defineVolumeMachines } from './volume/machines.js';
+import { defineBackupMachine } from './volume/backups.js';
 import { volumeRoutes } from './volume/index.js';
 import { defineLoadBalancerMachines } from './loadbalancer/machines.js';
 
@@ -46,6 +47,7 @@ const NO_VERSION: Version = { major: 0, minor: 0 };
 
 const openStackPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
   defineVolumeMachines(engine);
+  defineBackupMachine(engine);
   defineLoadBalancerMachines(engine);
   const seedSection = () => engine.scenario?.seed['openstack'] as OpenStackSeed | undefined;
   const tables: Record<Service, RouteTable<Handler>> = {

@@ -20,6 +20,7 @@ export const OS = {
   server: 'openstack.server',
   volume: 'openstack.volume',
   snapshot: 'openstack.snapshot',
+  backup: 'openstack.backup',
   network: 'openstack.network',
   subnet: 'openstack.subnet',
   port: 'openstack.port',
@@ -303,4 +304,19 @@ export interface HealthMonitorData extends OctaviaCommon {
   urlPath: string;
   httpMethod: string;
   expectedCodes: string;
+}
+
+export interface BackupData {
+  name: string | null;
+  description: string | null;
+  volumeId: string;
+  snapshotId: string | null;
+  size: number;
+  zone: string;
+  metadata: Record<string, string>;
+  incremental: boolean;
+  userId: string;
+  created: number;
+  updated: number;
+  fail?: string;
 }

@@ -164,4 +164,22 @@ describe('Cinder volumes and Nova attachments, as cinder-csi-plugin drives them'
     expect((await s.call('compute', 'POST', `/servers/${srv.id}/action`, { 'os-stop': null })).status).toBe(202);
     expect((await s.call('compute', 'GET', `/servers/${srv.id}`)).json.server).toMatchObject({ status: 'SHUTOFF', 'OS-EXT-STS:vm_state': 'stopped' });
   });
+
+  it('backs a volume up (202 with the summary), lists backups, restores one into a new volume, deletes it', async () => {
+    const s = await login(server);
+    const vol = (await s.call('volumev3', 'POST', '/volumes', { volume: { name: 'src', size: 2 } })).json.volume;
+    const created = await s.call('volumev3', 'POST', '/backups', { backup: { volume_id: vol.id, name: 'bk-1', metadata: { 'cinder.csi.openstack.org/cluster': 'kubernetes' } } }, cinder('3.51'));
+    expect(created.status).toBe(202);
+    expect(Object.keys(created.json.backup).sort()).toEqual(['id', 'links', 'name']);
+    const id = created.json.backup.id;
+    const got = (await s.call('volumev3', 'GET', `/backups/${id}`, undefined, cinder('3.51'))).json.backup;
+    expect(got).toMatchObject({ status: 'available', size: 2, volume_id: vol.id, metadata: { 'cinder.csi.openstack.org/cluster': 'kubernetes' } });
+    expect(got.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    expect((await s.call('volumev3', 'GET', `/backups?name=bk-1&volume_id=${vol.id}`)).json.backups.map((b: { id: string }) => b.id)).toEqual([id]);
+    const restored = await s.call('volumev3', 'POST', '/volumes', { volume: { name: 'restored', backup_id: id } }, cinder('3.51'));
+    expect(restored.status).toBe(202);
+    expect(restored.json.volume).toMatchObject({ size: 2, backup_id: id });
+    expect((await s.call('volumev3', 'DELETE', `/backups/${id}`)).status).toBe(202);
+    expect((await s.call('volumev3', 'GET', `/backups/${id}`)).status).toBe(404);
+  });
 });

@@ -1,9 +1,10 @@
-/** Cinder v3's routes (`/openstack/volume/v3/{project_id}/...`): version documents, volumes, snapshots, quotas, types, zones. */
+/** Cinder v3's routes (`/openstack/volume/v3/{project_id}/...`): version documents, volumes, snapshots, backups, quotas, types, zones. */
 import { OS, type RegionData } from '../records.js';
 import type { Handler } from '../shared/context.js';
 import { CINDER, fmt } from '../shared/microversion.js';
 import type { Route } from '../shared/routes.js';
 import { ok } from '../shared/wire.js';
+import { backupHandlers as bak } from './backups.js';
 import { quotaHandlers as quo } from './quotas.js';
 import { snapshotHandlers as snap } from './snapshots.js';
 import { volumeHandlers as vol } from './volumes.js';
@@ -41,6 +42,11 @@ export const volumeRoutes: Route<Handler>[] = [
   { method: 'GET', path: `${P}/snapshots/{snapshot_id}`, op: 'GetSnapshot', handler: snap.get },
   { method: 'PUT', path: `${P}/snapshots/{snapshot_id}`, op: 'UpdateSnapshot', handler: snap.update },
   { method: 'DELETE', path: `${P}/snapshots/{snapshot_id}`, op: 'DeleteSnapshot', handler: snap.remove },
+  { method: 'POST', path: `${P}/backups`, op: 'CreateBackup', handler: bak.create },
+  { method: 'GET', path: `${P}/backups`, op: 'ListBackups', handler: bak.list },
+  { method: 'GET', path: `${P}/backups/detail`, op: 'ListBackupsDetail', handler: bak.detail },
+  { method: 'GET', path: `${P}/backups/{backup_id}`, op: 'GetBackup', handler: bak.get },
+  { method: 'DELETE', path: `${P}/backups/{backup_id}`, op: 'DeleteBackup', handler: bak.remove },
   { method: 'GET', path: `${P}/os-quota-sets/{target_project_id}`, op: 'GetQuotaSet', handler: quo.get },
   { method: 'PUT', path: `${P}/os-quota-sets/{target_project_id}`, op: 'UpdateQuotaSet', handler: quo.update },
   { method: 'GET', path: `${P}/limits`, op: 'GetLimits', handler: quo.limits },

@@ -4,7 +4,7 @@
  * `os-reset_status` actions. Statuses move on the lifecycle engine (volume/machines.ts).
  */
 import type { ResourceRecord } from '../../../core/store.js';
-import { OS, type RegionData, type SnapshotData, type VolumeData } from '../records.js';
+import { OS, type BackupData, type RegionData, type SnapshotData, type VolumeData } from '../records.js';
 import { projectOf, type Handler, type OsContext } from '../shared/context.js';
 import { atLeast } from '../shared/microversion.js';
 import { nextLinks, paginate } from '../shared/paging.js';
@@ -83,8 +83,13 @@ const create: Handler = (c) => {
   let sourceSize: number | undefined;
   let zone = str(v, 'availability_zone');
   let sourceZone: string | undefined;
-  if (backupId) throw notFound(`Backup ${backupId} could not be found.`);
-  if (snapshotId) {
+  if (backupId) {
+    const backup = tenant.collection<BackupData>(OS.backup).get(backupId);
+    if (!backup) throw notFound(`Backup ${backupId} could not be found.`);
+    if ((backup.lc?.state ?? 'available') !== 'available') throw badRequest(`Invalid backup: Backup status must be available but is ${backup.lc?.state}.`);
+    sourceSize = backup.data.size;
+    sourceZone = backup.data.zone;
+  } else if (snapshotId) {
     const snap = tenant.collection<SnapshotData>(OS.snapshot).get(snapshotId);
     if (!snap) throw notFound(`Snapshot ${snapshotId} could not be found.`);
     if (snap.lc?.state !== 'available') throw badRequest(`Invalid snapshot: Originating snapshot status must be one of 'available' values`);
@@ -103,7 +108,7 @@ const create: Handler = (c) => {
   }
   if (size < 1) throw badRequest(`Invalid input received: Volume size '${size}' must be an integer and greater than 0.`);
   if (sourceSize !== undefined && size < sourceSize)
-    throw badRequest(`Invalid input received: Volume size '${size}'GB cannot be smaller than the ${snapshotId ? 'snapshot' : 'original volume'} size ${sourceSize}GB. They must be >= original ${snapshotId ? 'snapshot' : 'volume'} size.`);
+    throw badRequest(`Invalid input received: Volume size '${size}'GB cannot be smaller than the ${backupId ? 'backup' : snapshotId ? 'snapshot' : 'original volume'} size ${sourceSize}GB. They must be >= original ${backupId ? 'backup' : snapshotId ? 'snapshot' : 'volume'} size.`);
   if (zone !== undefined && !zones(c).includes(zone)) throw badRequest(`Invalid input received: Availability zone '${zone}' is invalid.`);
   if (zone !== undefined && sourceZone !== undefined && zone !== sourceZone) throw badRequest(`Invalid input received: Volume must be in the same availability zone as the ${snapshotId ? 'snapshot' : 'source volume'}`);
   zone ??= sourceZone ?? zones(c)[0] ?? 'nova';
@@ -123,7 +128,7 @@ const create: Handler = (c) => {
     id: c.engine.ids.uuid('openstack:volume'),
     region: c.region,
     data: {
-      name, description: str(v, 'description') ?? null, size, zone, volumeType, snapshotId: snapshotId ?? null, sourceVolid: sourceId ?? null, backupId: null, metadata,
+      name, description: str(v, 'description') ?? null, size, zone, volumeType, snapshotId: snapshotId ?? null, sourceVolid: sourceId ?? null, backupId: backupId ?? null, metadata,
       multiattach: bool(v, 'multiattach') ?? false, bootable: false, userId: c.token!.data.userId, attachments: [], created: now, updated: now,
       pending: c.asyncFailure ? { fail: c.asyncFailure.code } : undefined,
     },

@@ -100,6 +100,20 @@ func volumeSizes(cfg *sanity.TestConfig) {
 var sanityPasses = []csiharness.Pass[osCall]{
 	{Name: "instant", Config: volumeSizes},
 	{
+		// VolumeSnapshotClass parameter type: backup: CreateSnapshot makes a
+		// Cinder snapshot, backs it up (POST /backups at 3.51), waits for the
+		// backup, deletes the snapshot; the CSI snapshot is the backup.
+		Name: "backups",
+		Config: func(cfg *sanity.TestConfig) {
+			volumeSizes(cfg)
+			cfg.TestSnapshotParameters = map[string]string{"type": "backup"}
+		},
+		Focus: regexp.MustCompile(`(CreateSnapshot \[Controller Server\] should succeed when requesting to create a snapshot with already existing name and same source volume ID|` +
+			`DeleteSnapshot \[Controller Server\] should return appropriate values \(no optional values added\)|CreateVolume should create volume from an existing source snapshot)$`),
+		FocusWhy: "the backups pass runs three specs (create twice, delete, restore from a backup): the driver polls a backup every 7 s " +
+			"(openstack_backups.go backupReadyCheckIntervalSeconds), and its ListSnapshots lists Cinder snapshots only, never backups",
+	},
+	{
 		Name:   "real-delays",
 		Config: volumeSizes,
 		// Only specs that attach, detach, snapshot or expand: the rest makes no call a delay affects.
