@@ -12,6 +12,7 @@ export const OS = {
   project: 'openstack.project',
   user: 'openstack.user',
   appCred: 'openstack.applicationCredential',
+  trust: 'openstack.trust',
   token: 'openstack.token',
   region: 'openstack.region',
   flavor: 'openstack.flavor',
@@ -64,6 +65,16 @@ export interface AppCredData {
   roles: string[];
 }
 
+/** A Keystone trust: the trustee may act in the trustor's project with these roles. */
+export interface TrustData {
+  trustorId: string;
+  trusteeId: string;
+  projectId: string;
+  roles: string[];
+  impersonation: boolean;
+  expiresAt: number | null;
+}
+
 export interface TokenData {
   userId: string;
   projectId?: string;
@@ -73,6 +84,7 @@ export interface TokenData {
   expiresAt: number;
   auditId: string;
   appCredId?: string;
+  trustId?: string;
 }
 
 export interface FlavorData {

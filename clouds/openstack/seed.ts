@@ -1,6 +1,6 @@
 /**
  * The `seed.openstack` section of a scenario: regions and zones, Keystone users, projects and
- * application credentials, flavors and volume types, external networks, and per project its
+ * application credentials and trusts, flavors and volume types, external networks, and per project its
  * quotas, tenant networks with subnets, routers and servers (each with a port on its network).
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -13,7 +13,7 @@ import { defaultSecurityGroup } from './network/security-groups.js';
 import { allocateIp, macAddress, subnetDefaults } from './network/ips.js';
 import {
   CLOUD_TENANT, OS, type AppCredData, type FlavorData, type NetworkData, type PortData, type ProjectData, type QuotaData, type RegionData,
-  type RouterData, type ServerData, type SubnetData, type UserData,
+  type RouterData, type ServerData, type SubnetData, type TrustData, type UserData,
 } from './records.js';
 
 const Subnet = Type.Object({ name: Type.String(), cidr: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' }) }, { additionalProperties: false });
@@ -61,6 +61,7 @@ export const OpenStackSeedSchema = Type.Object(
     externalNetworks: Type.Optional(Type.Array(Type.Object({ name: Type.String(), cidr: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' }) }, { additionalProperties: false }))),
     users: Type.Optional(Type.Record(Type.String(), User)),
     applicationCredentials: Type.Optional(Type.Array(Type.Object({ id: Type.Optional(Type.String()), name: Type.String(), secret: Type.String(), user: Type.String(), project: Type.String() }, { additionalProperties: false }))),
+    trusts: Type.Optional(Type.Array(Type.Object({ id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })), trustor: Type.String(), trustee: Type.String(), project: Type.String(), roles: Type.Array(Type.String()), impersonation: Type.Optional(Type.Boolean()) }, { additionalProperties: false }))),
     projects: Type.Optional(Type.Record(Type.String(), Project)),
   },
   { additionalProperties: false },
@@ -92,6 +93,10 @@ export function validateOpenStackSeed(section: unknown): SeedProblem[] {
   (seed.applicationCredentials ?? []).forEach((ac, i) => {
     if (!seed.users?.[ac.user]) problems.push({ path: `applicationCredentials.${i}.user`, message: `no user ${ac.user}` });
     if (!projects.includes(ac.project)) problems.push({ path: `applicationCredentials.${i}.project`, message: `no project ${ac.project}` });
+  });
+  (seed.trusts ?? []).forEach((tr, i) => {
+    for (const k of ['trustor', 'trustee'] as const) if (!seed.users?.[tr[k]]) problems.push({ path: `trusts.${i}.${k}`, message: `no user ${tr[k]}` });
+    if (!projects.includes(tr.project)) problems.push({ path: `trusts.${i}.project`, message: `no project ${tr.project}` });
   });
   for (const [pname, p] of Object.entries(seed.projects ?? {})) {
     const nets = (p.networks ?? []).map((n) => n.name);
@@ -140,6 +145,11 @@ export function applyOpenStackSeed(section: unknown, engine: Engine, onlyTenant?
       const user = cloud.collection<UserData>(OS.user).peek(userIds.get(ac.user)!)!;
       cloud.collection<AppCredData>(OS.appCred).insert({ id: ac.id ?? engine.ids.hex('openstack:appcred', 32), data: { name: ac.name, secret: ac.secret, userId: user.id, projectId: pid, roles: user.data.roles[pid] ?? ['member'] } });
     }
+    for (const tr of seed.trusts ?? [])
+      cloud.collection<TrustData>(OS.trust).insert({
+        id: tr.id ?? engine.ids.hex('openstack:trust', 32),
+        data: { trustorId: userIds.get(tr.trustor)!, trusteeId: userIds.get(tr.trustee)!, projectId: projectIds.get(tr.project)!, roles: tr.roles, impersonation: tr.impersonation ?? false, expiresAt: null },
+      });
     for (const n of seed.externalNetworks ?? []) {
       const net = insertNetwork(engine, cloud, CLOUD_TENANT, n.name, true, 1500);
       insertSubnet(engine, cloud, CLOUD_TENANT, net, `${n.name}-subnet`, n.cidr);

@@ -87,4 +87,18 @@ describe('Keystone v3', () => {
     const gone = await request(tokens(), 'GET', undefined, { 'x-auth-token': (await login(server)).token, 'x-subject-token': unscoped.token });
     expect(gone.status).toBe(404);
   });
+
+  it('scopes a token to a trust: the trustee authenticates and acts in the trust\'s project with its roles', async () => {
+    const trust = '7f1e2d3c4b5a69788796a5b4c3d2e1f0';
+    const body = (user: string, password: string, id = trust) => ({
+      auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } }, scope: { 'OS-TRUST:trust': { id } } },
+    });
+    const r = await request(tokens(), 'POST', body('fauxcloud', 'fauxcloud-password'));
+    expect(r.status).toBe(201);
+    expect(r.json.token['OS-TRUST:trust']).toMatchObject({ id: trust, impersonation: false });
+    expect(r.json.token.roles.map((x: { name: string }) => x.name)).toEqual(['member']);
+    expect(r.json.token.catalog.length).toBeGreaterThan(0);
+    expect((await request(tokens(), 'POST', body('admin', 'admin-password'))).status).toBe(403);
+    expect((await request(tokens(), 'POST', body('fauxcloud', 'fauxcloud-password', '00000000000000000000000000000000'))).status).toBe(404);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Keystone v3 tokens: `POST /v3/auth/tokens` with the password, token (re-scope) and
- * application_credential methods, project scope by id or by name and domain; tokens live on the
+ * application_credential methods, project scope by id or by name and domain, or trust scope; tokens live on the
  * virtual clock and an expired or unknown one is a 401 everywhere (gophercloud then authenticates
  * again, once).
  */
@@ -8,7 +8,7 @@ import { CloudError } from '../../../core/errors.js';
 import type { Engine } from '../../../core/engine.js';
 import type { ResourceRecord, TenantStore } from '../../../core/store.js';
 import { UNAUTHORIZED_MESSAGE } from '../errors.js';
-import { CLOUD_TENANT, OS, type AppCredData, type ProjectData, type TokenData, type UserData } from '../records.js';
+import { CLOUD_TENANT, OS, type AppCredData, type ProjectData, type TokenData, type TrustData, type UserData } from '../records.js';
 import { badRequest, isoMicroZ } from '../shared/wire.js';
 import { catalog, stableId } from './catalog.js';
 
@@ -84,12 +84,12 @@ export function authenticate(engine: Engine, body: Record<string, unknown>, ttlS
   const methods = identity['methods'];
   if (!Array.isArray(methods) || methods.length === 0 || !methods.every((m) => typeof m === 'string')) throw badRequest('Expecting to find methods in identity - the server could not comply with the request since it is either malformed or otherwise incorrect.', 'ValidationError');
   const scope = auth['scope'] === undefined ? undefined : obj(auth['scope'], 'scope in auth');
-  if (scope && scope['OS-TRUST:trust'] !== undefined) throw new CloudError('NotFound', 404, `Could not find trust: ${String((scope['OS-TRUST:trust'] as Record<string, unknown>)?.['id'])}.`);
   const now = engine.clock.now();
   let userId: string;
   let expiresAt = now + ttlSeconds * 1000;
   let projectId: string | undefined;
   let appCredId: string | undefined;
+  let trustId: string | undefined;
   let roles: string[] | undefined;
   const method = methods.includes('application_credential') ? 'application_credential' : methods.includes('token') ? 'token' : methods.includes('password') ? 'password' : undefined;
   if (method === 'password') {
@@ -123,7 +123,16 @@ export function authenticate(engine: Engine, body: Record<string, unknown>, ttlS
 
   const user = cloud.collection<UserData>(OS.user).peek(userId);
   if (!user) throw unauthorized();
-  if (!appCredId) {
+  if (!appCredId && scope?.['OS-TRUST:trust'] !== undefined) {
+    // Trust scope: the authenticated user must be the trustee; the token acts in the trust's project with its roles.
+    const ref = obj(scope['OS-TRUST:trust'], 'OS-TRUST:trust in scope');
+    const trust = typeof ref['id'] === 'string' ? cloud.collection<TrustData>(OS.trust).peek(ref['id']) : undefined;
+    if (!trust || (trust.data.expiresAt !== null && trust.data.expiresAt <= now)) throw new CloudError('NotFound', 404, `Could not find trust: ${String(ref['id'])}.`);
+    if (trust.data.trusteeId !== userId) throw new CloudError('Forbidden', 403, 'User is not a trustee.');
+    trustId = trust.id;
+    projectId = trust.data.projectId;
+    roles = trust.data.roles;
+  } else if (!appCredId) {
     if (scope?.['project'] !== undefined) projectId = findProject(cloud, obj(scope['project'], 'project in scope')).id;
     else if (scope === undefined) projectId = user.data.defaultProjectId;
     if (projectId !== undefined) {
@@ -135,7 +144,7 @@ export function authenticate(engine: Engine, body: Record<string, unknown>, ttlS
   const id = `gAAAAAB${engine.ids.alnum('openstack:token', 176)}`;
   const record = cloud.collection<TokenData>(OS.token).insert({
     id,
-    data: { userId, projectId, methods: method === 'token' ? ['token', 'password'] : [method], roles: roles ?? [], issuedAt: now, expiresAt, auditId: engine.ids.alnum('openstack:audit', 22), appCredId },
+    data: { userId, projectId, methods: method === 'token' ? ['token', 'password'] : [method], roles: roles ?? [], issuedAt: now, expiresAt, auditId: engine.ids.alnum('openstack:audit', 22), appCredId, trustId },
   });
   return { id, record };
 }
@@ -164,6 +173,10 @@ export function tokenBody(cloud: TenantStore, token: ResourceRecord<TokenData>, 
     body['is_domain'] = false;
     body['roles'] = t.roles.map((name) => ({ id: stableId('role', name), name }));
     if (withCatalog) body['catalog'] = catalog(origin, cloud, project.id);
+  }
+  if (t.trustId) {
+    const trust = cloud.collection<TrustData>(OS.trust).peek(t.trustId);
+    body['OS-TRUST:trust'] = { id: t.trustId, impersonation: trust?.data.impersonation ?? false, trustee_user: { id: trust?.data.trusteeId }, trustor_user: { id: trust?.data.trustorId } };
   }
   if (t.appCredId) {
     const ac = cloud.collection<AppCredData>(OS.appCred).peek(t.appCredId);

@@ -26,6 +26,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/compute/v2/volumeattach"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 	"github.com/gophercloud/gophercloud/v2/pagination"
+	cpoclient "k8s.io/cloud-provider-openstack/pkg/client"
 )
 
 func passwordOpts(authURL string) gophercloud.AuthOptions {
@@ -305,4 +306,41 @@ func TestGophercloudTokenExpiryStorm(t *testing.T) {
 		t.Errorf("%d calls succeeded, %d failed twice, %d re-authentications; want most to succeed after re-authenticating", ok, twice, reauth)
 	}
 	t.Logf("40 calls: %d succeeded, %d failed after re-authentication, %d re-authentications", ok, twice, reauth)
+}
+
+// TestCPOTrustAuth: cloud-provider-openstack's own client (pkg/client, what
+// the OCCM and cinder-csi build from cloud.conf) with trust-id set
+// authenticates the trustee with the OS-TRUST:trust scope (AuthenticateV3,
+// no discovery) and gets a token in the trust's project.
+func TestCPOTrustAuth(t *testing.T) {
+	resetServer(t)
+	tap := theTap(t)
+	// The trustee by id, as a trust's cloud.conf names it (trustee-id, trustee-password).
+	pw := provider(t, passwordOpts(tap.URL+"/openstack/identity/v3"))
+	pwID, err := openstack.NewIdentityV3(pw, eo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := tokens.Get(context.Background(), pwID, pw.Token()).ExtractUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cpoclient.NewOpenStackClient(&cpoclient.AuthOpts{
+		AuthURL: tap.URL + "/openstack/identity/v3", TrusteeID: user.ID, TrusteePassword: osPassword,
+		TrustID: "7f1e2d3c4b5a69788796a5b4c3d2e1f0",
+	}, "fauxcloud-conformance")
+	if err != nil {
+		t.Fatalf("NewOpenStackClient with trust-id: %v", err)
+	}
+	id, err := openstack.NewIdentityV3(p, eo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := tokens.Get(context.Background(), id, p.Token()).ExtractProject()
+	if err != nil || project == nil || project.Name != osProject {
+		t.Errorf("trust-scoped token's project: %+v, %v; want %s", project, err, osProject)
+	}
+	if _, err := openstack.NewComputeV2(p, eo()); err != nil {
+		t.Errorf("compute endpoint from the trust-scoped catalog: %v", err)
+	}
 }
