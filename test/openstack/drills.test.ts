@@ -91,4 +91,25 @@ describe('OpenStack drills', () => {
     expect(srv.status).toBe(500);
     expect(srv.json.computeFault.code).toBe(500);
   });
+
+  it('fail: rules end the started transition in error: a load balancer in ERROR, a volume in error, an extend in error_extending', async () => {
+    const s = await login(server);
+    await admin(server).post('/faults', [
+      { match: { cloud: 'openstack', service: 'load-balancer', operation: 'CreateLoadBalancer', times: 1 }, fail: { code: 'AmphoraBootFailed' } },
+      { match: { cloud: 'openstack', service: 'block-storage', operation: 'CreateVolume', times: 1 }, fail: { code: 'VolumeBackendFailed' } },
+      { match: { cloud: 'openstack', service: 'block-storage', operation: 'VolumeAction', times: 1 }, fail: { code: 'ExtendFailed' } },
+    ]);
+    const subnet = (await s.call('network', 'GET', '/v2.0/subnets?name=fauxcloud-subnet')).json.subnets[0].id;
+    const lb = await s.call('load-balancer', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'doomed', vip_subnet_id: subnet } });
+    expect(lb.status).toBe(201);
+    expect((await s.call('load-balancer', 'GET', `/v2/lbaas/loadbalancers/${lb.json.loadbalancer.id}`)).json.loadbalancer).toMatchObject({ provisioning_status: 'ERROR', operating_status: 'ERROR' });
+    // An ERROR load balancer can be deleted (the OCCM deletes and recreates it).
+    expect((await s.call('load-balancer', 'DELETE', `/v2/lbaas/loadbalancers/${lb.json.loadbalancer.id}`)).status).toBe(204);
+    const bad = await s.call('volumev3', 'POST', '/volumes', { volume: { size: 1 } });
+    expect(bad.status).toBe(202);
+    expect((await s.call('volumev3', 'GET', `/volumes/${bad.json.volume.id}`)).json.volume.status).toBe('error');
+    const good = (await s.call('volumev3', 'POST', '/volumes', { volume: { size: 1 } })).json.volume.id;
+    expect((await s.call('volumev3', 'POST', `/volumes/${good}/action`, { 'os-extend': { new_size: 3 } })).status).toBe(202);
+    expect((await s.call('volumev3', 'GET', `/volumes/${good}`)).json.volume).toMatchObject({ status: 'error_extending', size: 1 });
+  });
 });
