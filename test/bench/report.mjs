@@ -173,6 +173,44 @@ function gcpSection(g, settings) {
   ];
 }
 
+/** The OpenStack section of results/latest.md (fauxcloud only). */
+function openstackSection(o, settings) {
+  const title = '## OpenStack: Cinder and Nova (fauxcloud only)';
+  if (!o) return [title, '', '- skipped (BENCH_OPENSTACK=0)', ''];
+  const rowsOs = [
+    ['RSS after start-up (MiB)', (r) => r.rssStartKiB, fmt.mib],
+    ['RSS peak up to end of volumes/detail (MiB)', (r) => r.rssListPeakKiB, fmt.mib],
+    ['RSS peak up to end of POST volumes (MiB)', (r) => r.rssPeakKiB, fmt.mib],
+    ['volumes/detail answer: volumes', (r) => r.detailVolumes, String, null, 'detail'],
+    ...op('detail', 'GET volumes/detail'),
+    ...op('create', 'POST volumes'),
+    ...flowRows('cinder-csi controller flow'),
+  ];
+  const notesOs = [];
+  if (!o.available) notesOs.push(`- ${o.name}: unavailable (${o.reason.split('\n')[0]})`);
+  for (const n of o.notes) notesOs.push(`- ${o.name}: ${n}`);
+  for (const [key, label] of [['detail', 'GET volumes/detail'], ['create', 'POST volumes']]) for (const why of o[key]?.invalid ?? []) notesOs.push(`- ${label} INVALID: ${why}`);
+  for (const why of o.flow?.invalid ?? []) notesOs.push(`- cinder-csi controller flow INVALID: ${why}`);
+  return [
+    title,
+    '',
+    'No peer column: nothing serving HTTP emulates Cinder and Nova short of a devstack; these figures are',
+    'fauxcloud alone, from a fresh `--seed 42` process, measured the same way as the EC2 rows.',
+    '',
+    markdownTable(['Metric', 'fauxcloud'], rowsOs.map(([label, get, format, , opKey]) => [label, cell(o, get, format, opKey)])),
+    '',
+    '### OpenStack notes',
+    '',
+    ...(notesOs.length ? notesOs : ['- none: every sample answer was the expected volume or list, no non-2xx, no socket errors']),
+    '',
+    '### OpenStack setup',
+    '',
+    `- Keystone password auth once (X-Auth-Token on every call), the project's volume quota lifted; ${settings.seedVolumes} sequential POST volumes, then volumes/detail (one page), the flow, POST volumes`,
+    `- cinder-csi controller flow: ${settings.flowConcurrency} concurrent closed-loop flows (POST volumes, poll available, Nova os-volume_attachments POST to node-a, poll in-use, DELETE attachment, poll available, DELETE volume; 1 GiB in zone nova), node:http keep-alive agent, ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up`,
+    '',
+  ];
+}
+
 function gitRev() {
   const r = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) return 'no commit yet';
@@ -184,7 +222,7 @@ function gitRev() {
  * results/latest.md: the EC2 table (fauxcloud `f` vs moto `m`), the GCP section (`g`,
  * undefined when skipped), the settings the run used and the machine.
  */
-export function report({ f, m, moto, g, settings, loadAtStart }) {
+export function report({ f, m, moto, g, o, settings, loadAtStart }) {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const cpus = os.cpus();
   const n = notes(f, m);
@@ -215,6 +253,7 @@ export function report({ f, m, moto, g, settings, loadAtStart }) {
     `- moto: ${moto.ok ? `${moto.version} (pinned ${MOTO_SPEC}), Python ${moto.python}, moto_server (Werkzeug dev server)` : `unavailable (${moto.reason})`}`,
     '',
     ...gcpSection(g, settings),
+    ...openstackSection(o, settings),
     '## Machine',
     '',
     `- node ${process.version}, ${os.platform()} ${os.release()} ${os.arch()}`,

@@ -13,6 +13,7 @@ import {
   SEED_DISK, checkOperation, diskBody, gcePhase, measureGceFlow, parseJson, seedDisks, zonal,
 } from './gcp.mjs';
 import { measurePhase } from './load.mjs';
+import { measureOsFlow, osLogin, osPhase } from './openstack.mjs';
 import { report } from './report.mjs';
 import {
   ROOT, ensureMoto, killAllSync, readRssKiB, rssSampler, startFauxcloud, startMoto,
@@ -33,6 +34,7 @@ const SETTINGS = {
   flowConcurrency: Math.round(num('BENCH_FLOW_CONCURRENCY', 8, 1, FLOW_MAX_CONCURRENCY)),
   seedDisks: Math.round(num('BENCH_SEED_DISKS', 100, 1)),
   gcp: process.env.BENCH_GCP !== '0',
+  openstack: process.env.BENCH_OPENSTACK !== '0',
 };
 const CREATE_PARAMS = { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' };
 const RESULTS = join(ROOT, 'test', 'bench', 'results', 'latest.md');
@@ -199,23 +201,49 @@ const benchGcp = (name, start) => withServer(`${name} (GCP)`, name, start, async
   r.disksCreated = seeded + r.insert.ok2xx + r.insert.extraOk;
 });
 
+// ---- the OpenStack leg: Cinder and Nova on a fresh fauxcloud (no peer) ----------
+const benchOpenStack = (name, start) => withServer(`${name} (OpenStack)`, name, start, async (h, r, say, rss) => {
+  const login = await osLogin(h.url);
+  let seeded = 0;
+  for (let i = 0; i < SETTINGS.seedVolumes; i++) {
+    const a = await fetch(`${h.url}${login.volume}/volumes`, { method: 'POST', headers: login.headers, body: JSON.stringify({ volume: { name: `bench-seed-${i}`, size: 1 } }) });
+    if (a.status === 202) seeded++;
+    await a.arrayBuffer();
+  }
+  r.seeded = seeded;
+  say(`seeded ${seeded} volumes`);
+  r.detail = await measureOp(say, 'GET volumes/detail', osPhase(h.url, login, {
+    method: 'GET', path: `${login.volume}/volumes/detail?limit=1000`,
+    check: (l) => (!Array.isArray(l.volumes) ? 'no volumes[] in the answer' : l.volumes.length < seeded ? `only ${l.volumes.length} volumes, expected >= ${seeded}` : undefined),
+  }));
+  r.detailVolumes = parseJson(r.detail.sampleBody ?? '')?.volumes?.length;
+  r.rssListPeakKiB = rssPeakNow(rss);
+  r.flow = await measureFlowPhase(say, 'cinder-csi controller flow', measureOsFlow, h.url);
+  let n = 0;
+  r.create = await measureOp(say, 'POST volumes', osPhase(h.url, login, {
+    method: 'POST', path: `${login.volume}/volumes`, makeBody: () => JSON.stringify({ volume: { name: `bench-create-${n++}`, size: 1 } }),
+    check: (v) => (v.volume?.status !== 'creating' ? `status ${v.volume?.status}, not creating` : undefined),
+  }));
+});
+
 // ---- main ----------------------------------------------------------------------
 async function main() {
   log(`settings: ${JSON.stringify(SETTINGS)}`);
   const f = await benchEc2('fauxcloud', startFauxcloud);
   const g = SETTINGS.gcp ? await benchGcp('fauxcloud', startFauxcloud) : undefined;
+  const o = SETTINGS.openstack ? await benchOpenStack('fauxcloud', startFauxcloud) : undefined;
   const moto = ensureMoto(log);
   const m = moto.ok
     ? await benchEc2('moto', () => startMoto(moto))
     : { name: 'moto', available: false, reason: moto.reason, notes: [] };
   if (!moto.ok) console.log(`moto: unavailable (${moto.reason})`);
 
-  const md = report({ f, m, moto, g, settings: SETTINGS, loadAtStart: LOAD_AT_START });
+  const md = report({ f, m, moto, g, o, settings: SETTINGS, loadAtStart: LOAD_AT_START });
   mkdirSync(join(ROOT, 'test', 'bench', 'results'), { recursive: true });
   writeFileSync(RESULTS, md);
   console.log(`\n${md}`);
   log(`written to ${relative(process.cwd(), RESULTS) || RESULTS}`);
-  if (!f.available || (g && !g.available)) process.exitCode = 1;
+  if (!f.available || (g && !g.available) || (o && !o.available)) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -1,0 +1,162 @@
+package openstack_test
+
+// osTap is the shared recording reverse proxy (harness.Tap) between the
+// components and fauxcloud, with what is OpenStack's own: every request is
+// forwarded unchanged (Host included, so the Keystone catalog points back at
+// the tap) and remembered with its method, path, query, request body,
+// status and the error message of whichever service answered (Keystone
+// "error", Nova/Cinder fault names, NeutronError, Octavia faultstring). A
+// failing spec is reported with the calls the driver made during it.
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fauxcloud.test/conformance/harness"
+)
+
+type osCall struct {
+	Seq      int
+	Time     time.Time
+	Method   string
+	Path     string
+	Query    string
+	ReqBody  string
+	Status   int
+	RespBody string
+	Fault    string // Nova/Cinder fault name, NeutronError type, "error" for Keystone
+	Message  string
+	Err      string
+}
+
+const maxKeptBody = 64 << 10
+
+func (c osCall) failed() bool { return c.Status >= 400 || c.Err != "" }
+
+var projectPath = regexp.MustCompile(`^/openstack/volume/v3/[0-9a-f]{32}/`)
+
+// op names the call by method and path without the project segment.
+func (c osCall) op() string {
+	return c.Method + " " + projectPath.ReplaceAllString(c.Path, "/openstack/volume/v3/{project}/")
+}
+
+func (c osCall) String() string {
+	s := c.op()
+	if c.Query != "" {
+		s += "?" + c.Query
+	}
+	if c.ReqBody != "" && !strings.Contains(c.Path, "/auth/tokens") {
+		s += " body=" + cut(c.ReqBody, 600)
+	}
+	switch {
+	case c.Err != "":
+		s += " -> transport error: " + c.Err
+	case c.Status >= 400:
+		s += fmt.Sprintf(" -> HTTP %d %s: %s", c.Status, c.Fault, c.Message)
+	default:
+		s += fmt.Sprintf(" -> HTTP %d", c.Status)
+	}
+	return s
+}
+
+func (c osCall) detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", c.Method, c.Path)
+	if c.Query != "" {
+		fmt.Fprintf(&b, "?%s", c.Query)
+	}
+	if c.ReqBody != "" && !strings.Contains(c.Path, "/auth/tokens") {
+		fmt.Fprintf(&b, "\n        request body: %s", cut(c.ReqBody, 2000))
+	}
+	if c.Err != "" {
+		fmt.Fprintf(&b, "\n        transport error: %s", c.Err)
+	} else {
+		fmt.Fprintf(&b, "\n        answer: HTTP %d %s", c.Status, cut(c.RespBody, 2000))
+	}
+	return b.String()
+}
+
+func cut(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n-3] + "..."
+	}
+	return s
+}
+
+type osTap struct{ *harness.Tap }
+
+type osAnswer struct{ Fault, Message string }
+
+func decodeOSAnswer(e *harness.Exchange, body []byte) {
+	e.Body = body[:min(len(body), maxKeptBody)]
+	var a osAnswer
+	if e.Status >= 400 {
+		var env map[string]json.RawMessage
+		if json.Unmarshal(body, &env) == nil {
+			if fs, ok := env["faultstring"]; ok {
+				a.Fault = "faultstring"
+				_ = json.Unmarshal(fs, &a.Message)
+			} else {
+				for k, v := range env {
+					var inner struct {
+						Message string `json:"message"`
+						Type    string `json:"type"`
+					}
+					if json.Unmarshal(v, &inner) == nil {
+						a.Fault, a.Message = k, inner.Message
+						if inner.Type != "" {
+							a.Fault = k + "/" + inner.Type
+						}
+					}
+				}
+			}
+		}
+	}
+	e.Info = a
+}
+
+var (
+	tapOnce   sync.Once
+	sharedTap *osTap
+	tapErr    error
+)
+
+// theTap is the recording proxy every component in this process talks through.
+func theTap(t *testing.T) *osTap {
+	t.Helper()
+	tapOnce.Do(func() {
+		var tap *harness.Tap
+		tap, tapErr = harness.StartTap(fauxcloudURL, harness.TapOptions{OnAnswer: decodeOSAnswer})
+		if tapErr == nil {
+			sharedTap = &osTap{tap}
+		}
+	})
+	if tapErr != nil {
+		t.Fatalf("openstack tap: %v", tapErr)
+	}
+	return sharedTap
+}
+
+func (t *osTap) mark() int { return t.Mark() }
+
+func (t *osTap) since(mark int) []osCall {
+	var out []osCall
+	for _, e := range t.Since(mark) {
+		if !e.Done {
+			continue
+		}
+		a, _ := e.Info.(osAnswer)
+		out = append(out, osCall{
+			Seq: e.Seq + 1, Time: e.Time, Method: e.Method, Path: e.Path, Query: e.Query,
+			ReqBody: string(e.ReqBody), Status: e.Status, RespBody: string(e.Body), Err: e.Err,
+			Fault: a.Fault, Message: a.Message,
+		})
+	}
+	return out
+}
