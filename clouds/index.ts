@@ -2,5 +2,6 @@
 import type { CloudPlugin } from '../core/app.js';
 import aws from './aws/index.js';
 import gcp from './gcp/index.js';
+import azure from './azure/index.js';
 
-export const allClouds: readonly CloudPlugin[] = [aws, gcp];
+export const allClouds: readonly CloudPlugin[] = [aws, gcp, azure];

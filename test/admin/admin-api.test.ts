@@ -24,7 +24,7 @@ describe('reset and seed', () => {
   it('reports health', async () => {
     const { status, body } = await admin(server).get('/health');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', scenario: 'default', seed: '42', clouds: ['gcp', 'aws'], tenants: ['aws:000000000000', 'gcp:fauxcloud-project'] });
+    expect(body).toMatchObject({ status: 'ok', scenario: 'default', seed: '42', clouds: ['azure', 'gcp', 'aws'], tenants: ['aws:000000000000', 'gcp:fauxcloud-project', 'azure:00000000-0000-0000-0000-000000000001'] });
   });
 
   it('reset drops what the tests made and brings back the scenario, with the same ids', async () => {

@@ -1,0 +1,45 @@
+/**
+ * VM scale sets (uniform): the scale set, its instances (`virtualMachineScaleSets/{ss}/
+ * virtualMachines/{instanceId}`, which take partial PUTs and data disks as VMs do) and the
+ * instances' network interfaces, served under the Compute path as Azure serves them
+ * (`…/virtualMachines/{i}/networkInterfaces/{nic}`).
+ */
+import { armError } from '../errors.js';
+import { defineType, props, type ArmType } from '../arm/resources.js';
+import { computeShape, networkShape, type Json } from '../arm/shapes.js';
+import { vmBehaviour } from './virtual-machines.js';
+
+export const scaleSets: ArmType = defineType({
+  namespace: 'Microsoft.Compute',
+  types: ['virtualMachineScaleSets'],
+  shape: () => computeShape('virtualMachineScaleSet'),
+  putMerges: true,
+  etag: 'counter',
+  status: { create: 201, update: 200, patch: 200 },
+  transient: { create: 'Creating', update: 'Updating' },
+  subscriptionList: true,
+  prepare: ({ body, existing, name }) => {
+    if (!existing) throw armError('OperationNotAllowed', 409, `Creating virtual machine scale set '${name}' is not served by fauxcloud: scale sets come from the scenario.`);
+    return { ...body, location: existing.data['location'], sku: { ...(existing.data['sku'] as Json), ...((body['sku'] ?? {}) as Json) } };
+  },
+  decorate: (_call, rec) => rec.data,
+});
+
+export const scaleSetVms: ArmType = defineType({
+  namespace: 'Microsoft.Compute',
+  types: ['virtualMachineScaleSets', 'virtualMachines'],
+  shape: () => computeShape('virtualMachineScaleSetVM'),
+  ...vmBehaviour,
+  status: { create: 202, update: 202, patch: 202 },
+});
+
+/** Scale-set instances' NICs: read-only here (the scale set's model decides them). */
+export const scaleSetNics: ArmType = defineType({
+  namespace: 'Microsoft.Compute',
+  types: ['virtualMachineScaleSets', 'virtualMachines', 'networkInterfaces'],
+  shape: () => networkShape('NetworkInterface'),
+  prepare: ({ name }) => {
+    throw armError('OperationNotAllowed', 409, `Network interface '${name}' of a scale-set instance follows the scale set's network profile and cannot be written directly.`);
+  },
+  decorate: (_call, rec) => ({ ...rec.data, properties: { ...props(rec.data) } }),
+});
