@@ -5,6 +5,7 @@
  * declare (`defineType`) through the generic handlers of resources.ts.
  */
 import type { CallContext, RoutedCall, WireReply, WireRequest } from '../../../core/cloud-api.js';
+import type { ResourceInfo } from '../../../core/faults/types.js';
 import type { Engine } from '../../../core/engine.js';
 import type { TenantStore } from '../../../core/store.js';
 import { armError, notFound, subscriptionNotFound } from '../errors.js';
@@ -44,7 +45,9 @@ function operationOf(method: string, p: ArmPath): string {
     case 'operation':
       return p.collection === 'operations' ? 'OperationStatus_Get' : 'OperationResults_Get';
     case 'resource': {
-      const family = p.types.map((t) => t[0]!.toUpperCase() + t.slice(1)).join('');
+      // The REST reference's operation groups: the last type (`Subnets`), scale-set VMs as `VirtualMachineScaleSetVMs`.
+      const last = p.types.length >= 2 && p.types[p.types.length - 1]!.toLowerCase() === 'virtualmachines' && p.types[p.types.length - 2]!.toLowerCase() === 'virtualmachinescalesets' ? 'virtualMachineScaleSetVMs' : p.types[p.types.length - 1]!;
+      const family = last[0]!.toUpperCase() + last.slice(1);
       if (p.action) return `${family}_${p.action[0]!.toUpperCase()}${p.action.slice(1)}`;
       return `${family}_${verb(p.names.length < p.types.length)}`;
     }
@@ -69,7 +72,7 @@ export async function serveArm(engine: Engine, call: ArmRouted, req: WireRequest
   const sub = tenant?.collection<SubscriptionData>(SUBSCRIPTION).all().next().value;
   if (!tenant || !sub) throw subscriptionNotFound(p.sub!);
   const subId = sub.data.subscriptionId;
-  const gate = await ctx.gate(() => scopeOf(tenant, p));
+  const gate = await ctx.gate(() => scopeOf(tenant, p, req));
   return tenant.withHorizon(gate.staleHorizon, () => {
     switch (p.kind) {
       case 'subscriptions':
@@ -87,14 +90,37 @@ export async function serveArm(engine: Engine, call: ArmRouted, req: WireRequest
   });
 }
 
-function scopeOf(tenant: TenantStore, p: ArmPath): { zones?: string[]; resources?: Array<{ id: string; tags: Record<string, string>; zone?: string }> } {
+/**
+ * What the fault gate sees of a call: the resource the path names (its tags and zones, as
+ * `eastus-1`), the zones a PUT body asks for, and, for a VM PUT, each data disk it detaches with
+ * the tag `fauxcloud.detach: Detach | ForceDetach` (so a drill can fail only plain detaches).
+ */
+function scopeOf(tenant: TenantStore, p: ArmPath, req: WireRequest): { zones?: string[]; resources?: ResourceInfo[] } {
   if (p.kind !== 'resource' || p.rg === undefined || p.names.length < p.types.length) return {};
   const t = armType(p.namespace, p.types);
   if (!t) return {};
-  const rec = findResource(tenant, t, `/subscriptions/${p.sub}/resourceGroups/${p.rg}/providers/${p.namespace}/${p.types.map((ty, i) => `${ty}/${p.names[i]}`).join('/')}`);
-  if (!rec) return {};
-  const zones = Array.isArray(rec.data['zones']) ? (rec.data['zones'] as string[]).map((z) => `${rec.data['location'] as string}-${z}`) : [];
-  return { zones, resources: [{ id: rec.data['id'] as string, tags: { ...rec.tags }, zone: zones[0] }] };
+  const id = `/subscriptions/${p.sub}/resourceGroups/${p.rg}/providers/${p.namespace}/${p.types.map((ty, i) => `${ty}/${p.names[i]}`).join('/')}`;
+  const rec = findResource(tenant, t, id);
+  const body = (req.method === 'PUT' || req.method === 'PATCH') && req.body.length > 0 ? safeJson(req.body) : undefined;
+  const location = String(rec?.data['location'] ?? body?.['location'] ?? '').replace(/\s+/g, '').toLowerCase();
+  const zoneList = (rec?.data['zones'] ?? body?.['zones']) as unknown;
+  const zones = Array.isArray(zoneList) ? zoneList.map((z) => `${location}-${String(z)}`) : [];
+  const resources: ResourceInfo[] = [{ id: (rec?.data['id'] as string | undefined) ?? id, tags: rec ? { ...rec.tags } : {}, zone: zones[0] }];
+  const disks = ((body?.['properties'] as Json | undefined)?.['storageProfile'] as Json | undefined)?.['dataDisks'];
+  if (Array.isArray(disks))
+    for (const d of disks as Json[])
+      if (d && d['toBeDetached'] === true)
+        resources.push({ id: String((d['managedDisk'] as Json | undefined)?.['id'] ?? d['name']), tags: { 'fauxcloud.detach': String(d['detachOption'] ?? '') === 'ForceDetach' ? 'ForceDetach' : 'Detach' } });
+  return { zones, resources };
+}
+
+function safeJson(body: Buffer): Json | undefined {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function renderSubscription(s: SubscriptionData): Json {
