@@ -17,7 +17,7 @@ import { disks } from './compute/disks.js';
 import { scaleSets, scaleSetVms, scaleSetNics } from './compute/scale-sets.js';
 import { virtualMachines } from './compute/virtual-machines.js';
 import { allocateIp } from './network/ips.js';
-import { networkInterfaces, networkSecurityGroups, routeTables, subnets, virtualNetworks } from './network/resources.js';
+import { defaultRules, networkInterfaces, networkSecurityGroups, routeTables, subnets, virtualNetworks } from './network/resources.js';
 import { DEFAULT_TENANT_ID, SUBSCRIPTION, type SubscriptionData } from './records.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$' });
@@ -98,7 +98,7 @@ function seedResourceGroup(engine: Engine, tenant: TenantStore, sub: string, rg:
   const ok = { provisioningState: 'Succeeded' };
   tenant.collection<Json>(RESOURCE_GROUP).insert({ id: idKey(rgid), data: { id: rgid, name: rg, type: 'Microsoft.Resources/resourceGroups', location, tags: g.tags ?? {}, properties: ok } });
   for (const name of g.networkSecurityGroups ?? [])
-    put(tenant, networkSecurityGroups, arm('Microsoft.Network', 'networkSecurityGroups', name), rgid, { id: arm('Microsoft.Network', 'networkSecurityGroups', name), name, type: 'Microsoft.Network/networkSecurityGroups', location, etag: etag(), tags: {}, properties: { ...ok, securityRules: [], resourceGuid: engine.ids.uuid('azure:guid') } });
+    put(tenant, networkSecurityGroups, arm('Microsoft.Network', 'networkSecurityGroups', name), rgid, { id: arm('Microsoft.Network', 'networkSecurityGroups', name), name, type: 'Microsoft.Network/networkSecurityGroups', location, etag: etag(), tags: {}, properties: { ...ok, securityRules: [], defaultSecurityRules: defaultRules(arm('Microsoft.Network', 'networkSecurityGroups', name)), resourceGuid: engine.ids.uuid('azure:guid') } });
   for (const name of g.routeTables ?? [])
     put(tenant, routeTables, arm('Microsoft.Network', 'routeTables', name), rgid, { id: arm('Microsoft.Network', 'routeTables', name), name, type: 'Microsoft.Network/routeTables', location, etag: etag(), tags: {}, properties: { ...ok, routes: [], disableBgpRoutePropagation: false } });
   for (const v of g.virtualNetworks ?? []) {

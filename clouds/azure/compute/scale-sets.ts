@@ -5,7 +5,7 @@
  * (`…/virtualMachines/{i}/networkInterfaces/{nic}`).
  */
 import { armError } from '../errors.js';
-import { defineType, props, type ArmType } from '../arm/resources.js';
+import { defineType, json, page, props, records, renderResource, type ArmType } from '../arm/resources.js';
 import { computeShape, networkShape, type Json } from '../arm/shapes.js';
 import { vmBehaviour } from './virtual-machines.js';
 
@@ -23,6 +23,14 @@ export const scaleSets: ArmType = defineType({
     return { ...body, location: existing.data['location'], sku: { ...(existing.data['sku'] as Json), ...((body['sku'] ?? {}) as Json) } };
   },
   decorate: (_call, rec) => rec.data,
+  actions: {
+    // `GET …/virtualMachineScaleSets/{ss}/networkInterfaces`: every instance's NICs.
+    networkinterfaces: (call, rec) => {
+      if (call.req.method !== 'GET') throw armError('MethodNotAllowed', 405, `The requested resource does not support http method '${call.req.method}'.`);
+      const nics = records(call.tenant, scaleSetNics).list().filter((n) => n.parent?.startsWith(`${rec.id}/`));
+      return json(200, page(call, nics.map((n) => renderResource(call, scaleSetNics, n))));
+    },
+  },
 });
 
 export const scaleSetVms: ArmType = defineType({

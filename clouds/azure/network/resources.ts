@@ -141,7 +141,7 @@ export function assignPrivateIp(tenant: TenantStore, cp: Json, old: Json | undef
   if (!allocateIp(tenant, idKey(subnetId), cidr, ip)) throw badRequest('PrivateIPAddressInUse', `IP configuration is using the private IP address ${ip} which is already allocated to another resource.`);
 }
 
-function defaultRules(nsgId: string): Json[] {
+export function defaultRules(nsgId: string): Json[] {
   const rule = (name: string, priority: number, direction: string, access: string, src: string, dst: string) => ({
     id: `${nsgId}/defaultSecurityRules/${name}`, name, type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
     properties: { protocol: '*', sourcePortRange: '*', destinationPortRange: '*', sourceAddressPrefix: src, destinationAddressPrefix: dst, access, priority, direction, provisioningState: 'Succeeded', description: name },
