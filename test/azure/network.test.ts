@@ -117,6 +117,16 @@ describe('network resources, as the Azure CCM writes them', () => {
     const nics: string[] = [];
     for await (const nic of c.network.networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces(RG, 'fauxcloud-vmss')) nics.push(nic.ipConfigurations![0]!.privateIPAddress!);
     expect(nics).toHaveLength(2);
+    // vmType vmss: pool membership through an instance's network profile configuration.
+    const lbId = `${net}/loadBalancers/fauxcloud`;
+    await c.network.loadBalancers.beginCreateOrUpdateAndWait(RG, 'fauxcloud', { location: LOCATION, sku: { name: 'Standard' }, frontendIPConfigurations: [{ name: 'f', subnet: { id: subnetId } }], backendAddressPools: [{ name: 'fauxcloud' }] }, POLL);
+    const vm0 = await c.compute.virtualMachineScaleSetVMs.get(RG, 'fauxcloud-vmss', '0');
+    const nicConfigs = vm0.networkProfileConfiguration!.networkInterfaceConfigurations!;
+    nicConfigs[0]!.ipConfigurations[0]!.loadBalancerBackendAddressPools = [{ id: `${lbId}/backendAddressPools/fauxcloud` }];
+    await c.compute.virtualMachineScaleSetVMs.update(RG, 'fauxcloud-vmss', '0', { location: vm0.location, networkProfileConfiguration: { networkInterfaceConfigurations: nicConfigs } }, { updateIntervalInMs: 10 });
+    const members = (await c.network.loadBalancers.get(RG, 'fauxcloud')).backendAddressPools![0]!.backendIPConfigurations!.map((b) => b.id);
+    expect(members).toEqual([`${rgPath}/providers/Microsoft.Compute/virtualMachineScaleSets/fauxcloud-vmss/virtualMachines/0/networkInterfaces/fauxcloud-vmss-nic/ipConfigurations/ipconfig1`]);
+
     const provider = await arm(server, 'GET', `/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Compute?api-version=2021-04-01`);
     const vmType = (provider.body.resourceTypes as Array<{ resourceType: string; zoneMappings: unknown }>).find((r) => r.resourceType === 'virtualMachines');
     expect(vmType?.zoneMappings).toEqual([{ location: 'East US', zones: ['1', '2', '3'] }]);

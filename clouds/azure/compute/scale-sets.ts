@@ -6,6 +6,7 @@
  */
 import { armError } from '../errors.js';
 import { defineType, json, page, props, records, renderResource, type ArmType } from '../arm/resources.js';
+import type { ResourceRecord, TenantStore } from '../../../core/store.js';
 import { computeShape, networkShape, type Json } from '../arm/shapes.js';
 import { vmBehaviour } from './virtual-machines.js';
 
@@ -39,7 +40,30 @@ export const scaleSetVms: ArmType = defineType({
   shape: () => computeShape('virtualMachineScaleSetVM'),
   ...vmBehaviour,
   status: { create: 202, update: 202, patch: 202 },
+  commit(ctx, rec) {
+    vmBehaviour.commit!(ctx, rec);
+    syncNics(ctx.tenant, rec);
+  },
 });
+
+/**
+ * An instance's network profile configuration decides its NICs' pool membership (what
+ * cloud-provider-azure edits for vmType vmss): copy each IP configuration's
+ * `loadBalancerBackendAddressPools` onto the NIC of the same name.
+ */
+function syncNics(tenant: TenantStore, rec: ResourceRecord<Json>): void {
+  const configs = (((props(rec.data)['networkProfileConfiguration'] as Json | undefined)?.['networkInterfaceConfigurations'] ?? []) as Json[]);
+  const nics = records(tenant, scaleSetNics).peekChildren(rec.id);
+  for (const cfg of configs) {
+    const nic = nics.find((n) => n.data['name'] === cfg['name']);
+    if (!nic) continue;
+    const wanted = (((cfg['properties'] as Json | undefined)?.['ipConfigurations'] ?? []) as Json[]);
+    for (const ip of (props(nic.data)['ipConfigurations'] ?? []) as Json[]) {
+      const w = wanted.find((x) => x['name'] === ip['name']);
+      if (w) (ip['properties'] as Json)['loadBalancerBackendAddressPools'] = ((w['properties'] as Json | undefined)?.['loadBalancerBackendAddressPools'] ?? []);
+    }
+  }
+}
 
 /** Scale-set instances' NICs: read-only here (the scale set's model decides them). */
 export const scaleSetNics: ArmType = defineType({
