@@ -178,7 +178,7 @@ function seedScaleSet(engine: Engine, tenant: TenantStore, sub: string, rg: stri
       upgradePolicy: { mode: 'Manual' },
       virtualMachineProfile: {
         osProfile: { computerNamePrefix: prefix, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true } },
-        storageProfile: { osDisk: { createOption: 'FromImage', caching: 'ReadWrite', managedDisk: { storageAccountType: 'Premium_LRS' }, diskSizeGB: 30 }, imageReference: { publisher: 'canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
+        storageProfile: { osDisk: { osType: 'Linux', createOption: 'FromImage', caching: 'ReadWrite', managedDisk: { storageAccountType: 'Premium_LRS' }, diskSizeGB: 30 }, imageReference: { publisher: 'canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
         networkProfile: { networkInterfaceConfigurations: [nicConfig] },
       },
     },
