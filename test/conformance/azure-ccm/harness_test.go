@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fauxcloud.test/conformance/harness"
@@ -50,10 +52,18 @@ func TestMain(m *testing.M) {
 			if err := os.WriteFile(caFile, ca, 0o600); err != nil {
 				return err
 			}
+			// HOME moves to a scratch directory; the go commands that build
+			// acr-credential-provider keep the machine's module and build caches.
+			keep := map[string]string{"SSL_CERT_FILE": caFile, "HOME": dir}
+			for _, k := range []string{"GOMODCACHE", "GOCACHE", "GOPATH"} {
+				if out, err := exec.Command("go", "env", k).Output(); err == nil {
+					keep[k] = strings.TrimSpace(string(out))
+				}
+			}
 			return harness.IsolateEnv([]string{
 				"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_ENVIRONMENT_FILEPATH",
 				"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-			}, map[string]string{"SSL_CERT_FILE": caFile, "HOME": dir})
+			}, keep)
 		},
 	}))
 }
