@@ -42,6 +42,7 @@ describe('managed disks, as the disk CSI controller uses them', () => {
     }, FAST);
     expect(disk).toMatchObject({ name: 'pvc-1', provisioningState: 'Succeeded', diskState: 'Unattached', diskSizeGB: 10, tier: 'P3', diskSizeBytes: 10 * 2 ** 30 });
     expect(disk.id).toBe(diskId('pvc-1'));
+    expect(disk.tags).toEqual({ 'k8s-azure-created-by': 'kubernetes-azure-dd' });
     expect(disk.managedBy).toBeUndefined();
     expect(disk.timeCreated).toBeInstanceOf(Date);
 

@@ -146,6 +146,8 @@ function wireProbe(depth: number): Probe {
           return () => 0;
         }
         if (typeof key === 'symbol' || depth > MAX_DEPTH) return undefined;
+        // Object.entries on a dictionary reads back the one key ownKeys offered.
+        if (shape.kind === 'map' && key === 'k') return element!.proxy;
         if (key === 'map' && shape.kind !== 'object') {
           return (cb: (v: unknown, i: number) => unknown) => {
             element ??= wireProbe(depth + 1);
