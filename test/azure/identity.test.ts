@@ -72,6 +72,24 @@ describe('instance metadata and managed identity', () => {
     expect(lb.body).toEqual({ loadbalancer: { publicIpAddresses: [], inboundRules: [], outboundRules: [] } });
   });
 
+  it('serves one VM on a pinned port, for components that cannot send the header', async () => {
+    const opened = await fetch(`${server.httpUrl}/_fauxcloud/listeners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ headers: { 'X-Fauxcloud-Instance': 'node-c' } }) });
+    const { endpoint, port } = (await opened.json()) as { endpoint: string; port: number };
+    try {
+      const doc = await fetch(`${endpoint}/metadata/instance?api-version=2021-10-01`, { headers: { Metadata: 'true' } }).then((r) => r.json() as Promise<{ compute: { name: string; zone: string } }>);
+      expect(doc.compute).toMatchObject({ name: 'node-c', zone: '3' });
+    } finally {
+      await fetch(`${server.httpUrl}/_fauxcloud/listeners/${port}`, { method: 'DELETE' });
+    }
+  });
+
+  it('says how callers connect (the cloud connection settings for the endpoints admin call)', () => {
+    const info = server.engine.clouds.get('azure')!.connection!({ httpUrl: server.httpUrl, httpsUrl: server.httpsUrl, caPath: '/tmp/ca.pem' });
+    expect(info.tenant).toBe(SUBSCRIPTION);
+    expect(info.env).toMatchObject({ AZURE_TENANT_ID: TENANT, AZURE_SUBSCRIPTION_ID: SUBSCRIPTION, AZURE_AUTHORITY_HOST: `${server.httpsUrl}/`, SSL_CERT_FILE: '/tmp/ca.pem', IDENTITY_ENDPOINT: `${server.httpUrl}/msi/token` });
+    expect(info.config?.['azure.json']).toMatchObject({ resourceManagerEndpoint: `${server.httpUrl}/`, subscriptionId: SUBSCRIPTION, resourceGroup: 'fauxcloud', vmType: 'standard' });
+  });
+
   it('gives managed identity tokens through IMDS and the App Service endpoint', async () => {
     const imds = await get('/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/', { Metadata: 'true' });
     expect(imds.body).toMatchObject({ token_type: 'Bearer', resource: 'https://management.azure.com/' });
