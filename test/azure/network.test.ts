@@ -81,6 +81,20 @@ describe('network resources, as the Azure CCM writes them', () => {
     expect(['10.224.0.4', '10.224.0.5', '10.224.0.6']).not.toContain(ip);
     expect(ilb.backendAddressPools?.[0]?.loadBalancerBackendAddresses?.[0]).toMatchObject({ name: 'node-b', ipAddress: '10.224.0.5' });
 
+    // IP-based pools as their own resource (cloud-provider-azure's nodeIP mode).
+    const vnetId = `${net}/virtualNetworks/fauxcloud-vnet`;
+    const ipPool = await c.network.loadBalancerBackendAddressPools.beginCreateOrUpdateAndWait(RG, 'fauxcloud-internal', 'by-ip', {
+      virtualNetwork: { id: vnetId }, loadBalancerBackendAddresses: [{ name: 'node-a', ipAddress: '10.224.0.4' }, { name: 'node-c', ipAddress: '10.224.0.6' }],
+    }, POLL);
+    expect(ipPool).toMatchObject({ id: `${net}/loadBalancers/fauxcloud-internal/backendAddressPools/by-ip`, provisioningState: 'Succeeded' });
+    expect((await c.network.loadBalancerBackendAddressPools.get(RG, 'fauxcloud-internal', 'by-ip')).loadBalancerBackendAddresses?.map((a) => a.ipAddress)).toEqual(['10.224.0.4', '10.224.0.6']);
+    const poolNames: string[] = [];
+    for await (const p of c.network.loadBalancerBackendAddressPools.list(RG, 'fauxcloud-internal')) poolNames.push(p.name!);
+    expect(poolNames).toEqual(['fauxcloud', 'by-ip']);
+    await c.network.loadBalancerBackendAddressPools.beginDeleteAndWait(RG, 'fauxcloud-internal', 'by-ip', POLL);
+    await expect(c.network.loadBalancerBackendAddressPools.get(RG, 'fauxcloud-internal', 'by-ip')).rejects.toMatchObject({ statusCode: 404 });
+    expect((await c.network.loadBalancers.get(RG, 'fauxcloud-internal')).backendAddressPools?.map((p) => p.name)).toEqual(['fauxcloud']);
+
     // A rule naming a frontend the load balancer does not have.
     await expect(c.network.loadBalancers.beginCreateOrUpdateAndWait(RG, 'broken', {
       location: LOCATION, frontendIPConfigurations: [{ name: 'f', subnet: { id: subnetId } }],

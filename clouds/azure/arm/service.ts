@@ -14,6 +14,7 @@ import { OPERATION, operationFailure, operationStatus, pollingHeaders, renderOpe
 import { idKey, parseArmPath, rgId, type ArmPath } from './path.js';
 import { armType, deleteResource, findResource, getResource, isArmType, json, listResources, putResource, RESOURCE_GROUP, renderResource, requireResourceGroup, type ArmCall } from './resources.js';
 import type { Json } from './shapes.js';
+import { embeddedType, isEmbeddedType, serveEmbedded } from './embedded.js';
 import { providerDocument } from '../compute/provider.js';
 
 export interface ArmRouted extends RoutedCall {
@@ -22,7 +23,7 @@ export interface ArmRouted extends RoutedCall {
 }
 
 export function identifyArm(req: WireRequest): ArmRouted | undefined {
-  const path = parseArmPath(req.path, isArmType);
+  const path = parseArmPath(req.path, (key) => isArmType(key) || isEmbeddedType(key));
   if (!path) return undefined;
   return { kind: 'arm', service: serviceOf(path), operation: operationOf(req.method, path), tenant: 'sub' in path ? path.sub : undefined, path };
 }
@@ -196,6 +197,11 @@ function pseudoCall(engine: Engine, tenant: TenantStore, sub: string, req: WireR
 }
 
 function resource(engine: Engine, tenant: TenantStore, sub: string, p: Extract<ArmPath, { kind: 'resource' }>, req: WireRequest, ctx: CallContext, gate: ArmCall['gate'], apiVersion: string): WireReply | Promise<WireReply> {
+  const child = p.rg !== undefined && !p.action ? embeddedType(p.namespace, p.types) : undefined;
+  if (child) {
+    const call: ArmCall = { engine, tenant, ctx, req, gate, sub, rg: p.rg!, namespace: child.parent.namespace, types: [...child.parent.types, child.segment], names: p.names, base: baseUrl(req), apiVersion };
+    return serveEmbedded(call, child);
+  }
   const t = armType(p.namespace, p.types);
   if (!t) throw armError('InvalidResourceType', 404, `The resource type '${p.types.join('/')}' could not be found in the namespace '${p.namespace}' for api version '${apiVersion}'.`);
   const call: ArmCall = { engine, tenant, ctx, req, gate, sub, rg: p.rg ?? '', namespace: t.namespace, types: [...t.types], names: p.names, action: p.action, base: baseUrl(req), apiVersion };

@@ -11,6 +11,7 @@ import { armError } from '../errors.js';
 import { idKey } from '../arm/path.js';
 import { defineType, newEtag, props, records, type ArmCall, type ArmType } from '../arm/resources.js';
 import { networkShape, type Json } from '../arm/shapes.js';
+import { defineEmbedded } from '../arm/embedded.js';
 import { releaseIp } from './ips.js';
 import { assignPrivateIp, networkInterfaces, publicIPAddresses, requireRef } from './resources.js';
 
@@ -88,6 +89,10 @@ export const loadBalancers: ArmType = defineType({
   },
   decorate: (call, rec) => withBackends(call, rec),
 });
+
+// `…/loadBalancers/{lb}/backendAddressPools/{pool}`: cloud-provider-azure's nodeIP mode writes
+// IP-based pools here.
+defineEmbedded({ parent: loadBalancers, key: 'backendAddressPools', segment: 'backendAddressPools', shape: () => networkShape('BackendAddressPool') });
 
 function releaseFrontend(tenant: TenantStore, fip: Json): void {
   const fp = fip['properties'] as Json;

@@ -45,10 +45,10 @@ func vmID(name string) string {
 	return "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup + "/providers/Microsoft.Compute/virtualMachines/" + name
 }
 
-func newCCM(t *testing.T, vmType string) *ccm {
+func newCCM(t *testing.T, vmType string, extra ...map[string]any) *ccm {
 	t.Helper()
 	c := &ccm{CCM: ccmharness.Begin(t, "azure-ccm", admin())}
-	c.config = writeAzureJSON(t, vmType)
+	c.config = writeAzureJSON(t, vmType, extra...)
 	start := time.Now()
 	cloud, err := provider.NewCloudFromConfigFile(c.Ctx, nil, c.config, true)
 	if err != nil {
@@ -62,7 +62,7 @@ func newCCM(t *testing.T, vmType string) *ccm {
 	return c
 }
 
-func writeAzureJSON(t *testing.T, vmType string) string {
+func writeAzureJSON(t *testing.T, vmType string, extra ...map[string]any) string {
 	t.Helper()
 	cfg := map[string]any{
 		"cloud":                       "AzurePublicCloud",
@@ -85,6 +85,11 @@ func writeAzureJSON(t *testing.T, vmType string) string {
 		"useManagedIdentityExtension": false,
 		"cloudProviderBackoff":        false,
 		"cloudProviderRateLimit":      false,
+	}
+	for _, e := range extra {
+		for k, v := range e {
+			cfg[k] = v
+		}
 	}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	p := filepath.Join(t.TempDir(), "azure.json")

@@ -2,6 +2,7 @@ package azureccm_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,6 +61,12 @@ type lbDoc struct {
 				BackendIPConfigurations []struct {
 					ID string `json:"id"`
 				} `json:"backendIPConfigurations"`
+				LoadBalancerBackendAddresses []struct {
+					Name       string `json:"name"`
+					Properties struct {
+						IPAddress string `json:"ipAddress"`
+					} `json:"properties"`
+				} `json:"loadBalancerBackendAddresses"`
 			} `json:"properties"`
 		} `json:"backendAddressPools"`
 		LoadBalancingRules []struct {
@@ -117,4 +124,35 @@ func TestServiceControllerInternalLB(t *testing.T) {
 			t.Errorf("internal ingress IP %s is a node's address", ip)
 		}
 	}
+}
+
+// TestServiceControllerNodeIPPool: with loadBalancerBackendPoolConfigurationType
+// nodeIP the provider keeps the pool IP-based, writing the nodes' addresses
+// through PUT …/loadBalancers/{lb}/backendAddressPools/{pool}.
+func TestServiceControllerNodeIPPool(t *testing.T) {
+	c := newCCM(t, "standard", map[string]any{"loadBalancerBackendPoolConfigurationType": "nodeIP"})
+	c.startServiceController()
+	svc := defaulted(ccmharness.LBService("cdcdcdcd-2222-3333-4444-555555555555", nil, ccmharness.TCPPort("http", 80, 30083)))
+	c.CreateService(svc)
+	if ip := c.WaitIngress(svc).IP; !strings.HasPrefix(ip, "20.62.") {
+		t.Errorf("ingress IP %q is not from fauxcloud's public pool", ip)
+	}
+	c.Eventually("the nodes' IPs in the IP-based pool", func() (bool, string) {
+		var lb lbDoc
+		if err := armGet(t, "/subscriptions/"+subscription+"/resourceGroups/"+resourceGroup+"/providers/Microsoft.Network/loadBalancers/"+clusterName, &lb); err != nil {
+			return false, err.Error()
+		}
+		got := map[string]bool{}
+		for _, p := range lb.Properties.BackendAddressPools {
+			for _, a := range p.Properties.LoadBalancerBackendAddresses {
+				got[a.Properties.IPAddress] = true
+			}
+		}
+		for _, vm := range vms {
+			if !got[vm.IP] {
+				return false, fmt.Sprintf("%+v", lb.Properties.BackendAddressPools)
+			}
+		}
+		return true, ""
+	})
 }
