@@ -232,7 +232,7 @@ export function putResource(call: ArmCall, t: ArmType, method: 'PUT' | 'PATCH'):
   checkPreconditions(call.req, existing);
   const raw = parseBody(call.req);
   const read = readBody(t.shape(), raw) as Json;
-  const body = existing && (method === 'PATCH' || t.putMerges) ? merge(stripReadOnly(existing.data), read) : read;
+  const body = existing && (method === 'PATCH' || t.putMerges) ? merge(structuredClone(existing.data), read) : read;
   const input: PutInput = { call, type: t, id, name, body, existing, method };
   const data = t.prepare(input);
   data['id'] = id;
@@ -291,11 +291,6 @@ export function deleteResource(call: ArmCall, t: ArmType): WireReply {
 function parentOf(call: ArmCall, t: ArmType): string {
   if (t.types.length === 1) return rgId(call.sub, call.rg);
   return resourceId(call.sub, call.rg, t.namespace, t.types.slice(0, -1), call.names.slice(0, -1));
-}
-
-/** Fields the caller may send back: what the stored resource holds minus read-only ones is decided by readBody on the merged result. */
-function stripReadOnly(data: Json): Json {
-  return structuredClone(data);
 }
 
 defineEffect('arm.commit', {

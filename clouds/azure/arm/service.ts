@@ -12,7 +12,7 @@ import { armError, notFound, subscriptionNotFound } from '../errors.js';
 import { SUBSCRIPTION, type SubscriptionData } from '../records.js';
 import { OPERATION, operationFailure, operationStatus, pollingHeaders, renderOperationStatus, retryAfterSeconds, type OperationData } from './lro.js';
 import { idKey, parseArmPath, rgId, type ArmPath } from './path.js';
-import { armType, deleteResource, findResource, getResource, isArmType, json, listResources, putResource, RESOURCE_GROUP, renderResource, requireResourceGroup, type ArmCall } from './resources.js';
+import { armType, deleteResource, findResource, getResource, isArmType, json, listResources, parseBody, putResource, RESOURCE_GROUP, renderResource, requireResourceGroup, type ArmCall } from './resources.js';
 import type { Json } from './shapes.js';
 import { embeddedType, isEmbeddedType, serveEmbedded } from './embedded.js';
 import { providerDocument } from '../compute/provider.js';
@@ -79,7 +79,7 @@ export async function serveArm(engine: Engine, call: ArmRouted, req: WireRequest
       case 'subscriptions':
         return json(200, renderSubscription(sub.data));
       case 'resourceGroups':
-        return resourceGroups(engine, tenant, subId, p.rg, req, ctx);
+        return resourceGroups(tenant, subId, p.rg, req, ctx);
       case 'provider':
         if (req.method !== 'GET') throw armError('InvalidResourceType', 400, `The resource type could not be found in the namespace '${p.namespace}'.`);
         return json(200, providerDocument(tenant, subId, p.namespace));
@@ -137,7 +137,7 @@ function renderSubscription(s: SubscriptionData): Json {
   };
 }
 
-function resourceGroups(engine: Engine, tenant: TenantStore, sub: string, rg: string | undefined, req: WireRequest, ctx: CallContext): WireReply {
+function resourceGroups(tenant: TenantStore, sub: string, rg: string | undefined, req: WireRequest, ctx: CallContext): WireReply {
   const c = tenant.collection<Json>(RESOURCE_GROUP);
   if (rg === undefined) return json(200, { value: c.list().map((r) => r.data) });
   const key = idKey(rgId(sub, rg));
@@ -150,7 +150,7 @@ function resourceGroups(engine: Engine, tenant: TenantStore, sub: string, rg: st
       if (!rec) throw armError('ResourceGroupNotFound', 404, `Resource group '${rg}' could not be found.`);
       return json(200, rec.data);
     case 'PUT': {
-      const body = req.body.length ? (JSON.parse(req.body.toString('utf8')) as Json) : {};
+      const body = parseBody(req);
       if (typeof body['location'] !== 'string') throw armError('LocationRequired', 400, 'The location property is required for this definition.');
       const data: Json = { id: rgId(sub, rg), name: rg, type: 'Microsoft.Resources/resourceGroups', location: String(body['location']).replace(/\s+/g, '').toLowerCase(), tags: body['tags'] ?? {}, properties: { provisioningState: 'Succeeded' } };
       if (rec) {
@@ -168,7 +168,6 @@ function resourceGroups(engine: Engine, tenant: TenantStore, sub: string, rg: st
         for (const r of [...col.all()]) if (r.id.startsWith(`${key}/`)) col.delete(r.id);
       }
       c.delete(key);
-      void engine;
       return { status: 200, headers: {}, body: '' };
     }
     default:

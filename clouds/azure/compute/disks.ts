@@ -46,6 +46,10 @@ function prepareDisk({ call, body, existing, method, name }: PutInput): Json {
   if (!existing && typeof body['location'] !== 'string') throw badRequest('LocationRequired', 'The location property is required for this definition.');
   const creation = (p['creationData'] ?? {}) as Json;
   const option = creation['createOption'] as string | undefined;
+  // Compute's model gives no scalar types (docs/decisions.md): the numbers the disk RP parses are checked here.
+  for (const k of ['diskSizeGB', 'diskIOPSReadWrite', 'diskMBpsReadWrite', 'maxShares'] as const)
+    if (p[k] !== undefined && typeof p[k] !== 'number')
+      throw badRequest('InvalidRequestContent', `The request content was invalid and could not be deserialized: 'Could not convert string to integer: ${String(p[k])}. Path 'properties.${k}'.'`);
   if (existing) {
     const before = (existing.data['properties'] as Json)['creationData'] as Json;
     for (const k of ['createOption', 'sourceResourceId'] as const)

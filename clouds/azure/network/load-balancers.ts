@@ -76,10 +76,7 @@ export const loadBalancers: ArmType = defineType({
     for (const rule of op['outboundRules'] as Json[]) ref(rule, 'frontendIPConfiguration', fips, false);
     return out;
   },
-  afterPut: ({ call, existing }, rec) => {
-    syncPublicIps(call, rec);
-    void existing;
-  },
+  afterPut: ({ call }, rec) => syncPublicIps(call, rec),
   onDeleted: (ctx, rec) => {
     for (const fip of (props(rec.data)['frontendIPConfigurations'] ?? []) as Json[]) releaseFrontend(ctx.tenant, fip);
     for (const pip of records(ctx.tenant, publicIPAddresses).all()) {
