@@ -2,8 +2,8 @@ package azuredisk_test
 
 // The real Azure Disk CSI driver (sigs.k8s.io/azuredisk-csi-driver v1.34.0)
 // in this process: azuredisk.NewDriver with the flags' defaults (as
-// pkg/azurediskplugin/main.go parses them) plus --nodeid=node-a and a unix
-// socket endpoint, then Driver.Run. With no kubeconfig the driver reads
+// pkg/azurediskplugin/main.go parses them) plus --nodeid=node-a,
+// --enable-list-volumes and a unix socket endpoint, then Driver.Run. With no kubeconfig the driver reads
 // azure.json from $AZURE_CREDENTIAL_FILE (harness_test.go). Identity,
 // controller and node services are the driver's own; csi-sanity's node specs
 // that mount are skipped (they need a host with block devices).
@@ -38,6 +38,9 @@ func startDiskDriver(t *testing.T) *diskDriver {
 	opts.NodeID = nodeA
 	opts.Endpoint = d.endpoint
 	opts.WaitForSnapshotReady = true
+	// --enable-list-volumes: ListVolumes and ListSnapshots list the resource
+	// group's disks and snapshots through Resource Manager (paged).
+	opts.EnableListVolumes = true
 	driver := azuredisk.NewDriver(&opts)
 	if driver == nil {
 		t.Fatalf("azuredisk.NewDriver returned nil\n%s", d.log.Since(0))
