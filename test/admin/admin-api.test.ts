@@ -29,8 +29,8 @@ describe('reset and seed', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'ok', scenario: 'default', seed: '42' });
     // Each cloud's seeded tenants (more clouds join as they land, so membership, not the whole list).
-    expect((body as { clouds: string[] }).clouds).toEqual(expect.arrayContaining(['gcp', 'aws', 'openstack', 'vsphere']));
-    expect((body as { tenants: string[] }).tenants).toEqual(expect.arrayContaining(['aws:000000000000', 'gcp:fauxcloud-project', 'openstack:_cloud', 'vsphere:vcenter']));
+    expect((body as { clouds: string[] }).clouds).toEqual(expect.arrayContaining(['gcp', 'aws', 'azure', 'openstack', 'vsphere']));
+    expect((body as { tenants: string[] }).tenants).toEqual(expect.arrayContaining(['aws:000000000000', 'gcp:fauxcloud-project', 'openstack:_cloud', 'vsphere:vcenter', 'azure:00000000-0000-0000-0000-000000000001']));
   });
 
   it('reset drops what the tests made and brings back the scenario, with the same ids', async () => {

@@ -49,7 +49,7 @@ describe('GET /_fauxcloud/endpoints', () => {
     const { status, body } = await admin(server).get<All>('/endpoints');
     expect(status).toBe(200);
     expect(body.listeners).toEqual({ http: server.httpUrl, https: server.httpsUrl });
-    expect(Object.keys(body.clouds).sort()).toEqual(['aws', 'gcp', 'openstack', 'vsphere']);
+    expect(Object.keys(body.clouds).sort()).toEqual(['aws', 'azure', 'gcp', 'openstack', 'vsphere']);
     expect(body.ca).toEqual({ url: `${server.httpUrl}/_fauxcloud/ca.pem` });
     expect(body.proxy.env).toMatchObject({ HTTPS_PROXY: server.httpUrl, HTTP_PROXY: server.httpUrl, http_proxy: server.httpUrl, SSL_CERT_FILE: 'fauxcloud-ca.pem', NODE_EXTRA_CA_CERTS: 'fauxcloud-ca.pem', AWS_CA_BUNDLE: 'fauxcloud-ca.pem' });
   });

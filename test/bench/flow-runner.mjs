@@ -40,7 +40,7 @@ function request(ctx, { method, path, headers, body }) {
     const req = http.request(`${ctx.url}${path}`, { method, agent: ctx.agent, headers: all, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     if (ctx.aborted) { req.destroy(new Error('aborted')); return; }
@@ -56,7 +56,7 @@ function request(ctx, { method, path, headers, body }) {
 /**
  * One request of a flow ({ method, path, headers, body, what }) that must answer 2xx;
  * anything else ends the flow with `what` (the request as the notes show it) and the
- * answer as the protocol's `describe` puts it. Resolves to { status, body }.
+ * answer as the protocol's `describe` puts it. Resolves to { status, headers, body }.
  */
 export async function send(ctx, flow, req) {
   flow.requests++;

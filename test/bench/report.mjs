@@ -211,6 +211,29 @@ function openstackSection(o, settings) {
   ];
 }
 
+/** The Azure section of results/latest.md: the disk CSI controller flow, fauxcloud only. */
+function azureSection(az, settings) {
+  if (!az) return ['## Azure: Resource Manager (fauxcloud only)', '', '- skipped (BENCH_AZURE=0)', ''];
+  const rows = [['RSS after start-up (MiB)', (r) => r.rssStartKiB, fmt.mib], ['RSS peak (MiB)', (r) => r.rssPeakKiB, fmt.mib], ...flowRows('Azure Disk CSI controller flow')];
+  const notes = [];
+  if (!az.available) notes.push(`- ${az.name}: unavailable (${az.reason.split('\n')[0]})`);
+  for (const n of az.notes) notes.push(`- ${az.name}: ${n}`);
+  for (const why of az.flow?.invalid ?? []) notes.push(`- ${az.name} Azure Disk CSI controller flow INVALID: ${why}`);
+  return [
+    '## Azure: Resource Manager (fauxcloud only)',
+    '',
+    'No peer column: no HTTP server emulates Resource Manager\'s disks and VMs (the azure-sdk-for-go `fake` packages are in-process).',
+    '',
+    markdownTable(['Metric', 'fauxcloud'], rows.map(([label, get, format, , opKey]) => [label, cell(az, get, format, opKey)])),
+    '',
+    ...(notes.length ? ['### Azure notes', '', ...notes, ''] : []),
+    '### Azure setup',
+    '',
+    `- flow: ${settings.flowConcurrency} concurrent closed-loop flows (PUT disk + poll Azure-AsyncOperation, GET VM, PUT VM attaching it + poll, PUT VM with toBeDetached + poll, DELETE disk + poll; 10 GiB Premium_LRS, zone 1, node-a), node:http keep-alive agent, ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up`,
+    '',
+  ];
+}
+
 function gitRev() {
   const r = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) return 'no commit yet';
@@ -222,7 +245,7 @@ function gitRev() {
  * results/latest.md: the EC2 table (fauxcloud `f` vs moto `m`), the GCP section (`g`,
  * undefined when skipped), the settings the run used and the machine.
  */
-export function report({ f, m, moto, g, o, settings, loadAtStart }) {
+export function report({ f, m, moto, g, o, az, settings, loadAtStart }) {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const cpus = os.cpus();
   const n = notes(f, m);
@@ -254,6 +277,7 @@ export function report({ f, m, moto, g, o, settings, loadAtStart }) {
     '',
     ...gcpSection(g, settings),
     ...openstackSection(o, settings),
+    ...azureSection(az, settings),
     '## Machine',
     '',
     `- node ${process.version}, ${os.platform()} ${os.release()} ${os.arch()}`,

@@ -12,6 +12,7 @@ import { FLOW_MAX_CONCURRENCY, measureFlow } from './flow.mjs';
 import {
   SEED_DISK, checkOperation, diskBody, gcePhase, measureGceFlow, parseJson, seedDisks, zonal,
 } from './gcp.mjs';
+import { measureAzureFlow } from './azure.mjs';
 import { measurePhase } from './load.mjs';
 import { measureOsFlow, osLogin, osPhase } from './openstack.mjs';
 import { report } from './report.mjs';
@@ -35,6 +36,7 @@ const SETTINGS = {
   seedDisks: Math.round(num('BENCH_SEED_DISKS', 100, 1)),
   gcp: process.env.BENCH_GCP !== '0',
   openstack: process.env.BENCH_OPENSTACK !== '0',
+  azure: process.env.BENCH_AZURE !== '0',
 };
 const CREATE_PARAMS = { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' };
 const RESULTS = join(ROOT, 'test', 'bench', 'results', 'latest.md');
@@ -226,24 +228,30 @@ const benchOpenStack = (name, start) => withServer(`${name} (OpenStack)`, name, 
   }));
 });
 
+// ---- the Azure leg: the disk CSI controller flow on a fresh fauxcloud (no peer) ------
+const benchAzure = (name, start) => withServer(`${name} (Azure)`, name, start, async (h, r, say) => {
+  r.flow = await measureFlowPhase(say, 'Azure Disk CSI controller flow', measureAzureFlow, h.url);
+});
+
 // ---- main ----------------------------------------------------------------------
 async function main() {
   log(`settings: ${JSON.stringify(SETTINGS)}`);
   const f = await benchEc2('fauxcloud', startFauxcloud);
   const g = SETTINGS.gcp ? await benchGcp('fauxcloud', startFauxcloud) : undefined;
   const o = SETTINGS.openstack ? await benchOpenStack('fauxcloud', startFauxcloud) : undefined;
+  const az = SETTINGS.azure ? await benchAzure('fauxcloud', startFauxcloud) : undefined;
   const moto = ensureMoto(log);
   const m = moto.ok
     ? await benchEc2('moto', () => startMoto(moto))
     : { name: 'moto', available: false, reason: moto.reason, notes: [] };
   if (!moto.ok) console.log(`moto: unavailable (${moto.reason})`);
 
-  const md = report({ f, m, moto, g, o, settings: SETTINGS, loadAtStart: LOAD_AT_START });
+  const md = report({ f, m, moto, g, o, az, settings: SETTINGS, loadAtStart: LOAD_AT_START });
   mkdirSync(join(ROOT, 'test', 'bench', 'results'), { recursive: true });
   writeFileSync(RESULTS, md);
   console.log(`\n${md}`);
   log(`written to ${relative(process.cwd(), RESULTS) || RESULTS}`);
-  if (!f.available || (g && !g.available) || (o && !o.available)) process.exitCode = 1;
+  if (!f.available || (g && !g.available) || (o && !o.available) || (az && !az.available)) process.exitCode = 1;
 }
 
 main().catch((err) => {
