@@ -9,7 +9,12 @@
  * - `/_fauxcloud/health` answering throughout;
  * - caller-supplied patterns in linear time: a hostile pattern may cost at most RATIO_MAX times
  *   a plain request of the same kind (a ratio, never an absolute time).
- * A generator is one module in ./generators/ (see fuzz.test.ts for how one joins).
+ * A generator is one module in ./generators/ (see fuzz.test.ts for how one joins). One that needs
+ * a session (a Keystone token, a vim25 cookie) gets it in its optional async `setup`, run once
+ * before its requests, fixed cases and ReDoS cases; `next` stays synchronous and seeded.
+ * Protocols whose every fault is HTTP 500 (vim25 SOAP) name those answers with `protocolFault`:
+ * they are counted apart and shape-checked, never excused as a crash (the generator decides
+ * which fault types are refusals; a SystemError or a 500 without the fault shape still fails).
  */
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -64,6 +69,13 @@ export interface FuzzGenerator {
    * notImplemented): an honest gap in the cloud's own shape, not a failure, so not counted as a 5xx.
    */
   notEmulated?: { status: number; code: string };
+  /** Once before anything is sent: log in and keep the session (a token, a cookie) for `next`. */
+  setup?(ctx: GenContext): Promise<void>;
+  /**
+   * For protocols that answer every fault with HTTP 500 (vim25 SOAP): true when this 5xx is the
+   * cloud's own refusal of the request (a client-side fault type, in its fault shape), not a crash.
+   */
+  protocolFault?(req: FuzzRequest, res: FuzzResponse): boolean;
   /** One random request; draw only from `rng`, so a seed replays the run. */
   next(rng: Rng, ctx: GenContext): FuzzRequest;
   /** A problem with an answer's shape for this cloud, or undefined when it is right. */
@@ -245,6 +257,8 @@ export interface RunStats {
   injected?: number;
   /** Answers saying fauxcloud does not emulate the method (see FuzzGenerator.notEmulated). */
   notEmulated?: number;
+  /** 5xx that are the protocol's own refusals (see FuzzGenerator.protocolFault). */
+  protocolFaults?: number;
 }
 
 /** Send `count` generated requests and check each answer; returns the problems found (empty is a pass). */
@@ -269,7 +283,9 @@ export async function run(server: RunningServer, gen: FuzzGenerator, seed: strin
     stats.byStatus[res.status] = (stats.byStatus[res.status] ?? 0) + 1;
     if (res.status === 0) note(req, 'no status line', res);
     const gap = gen.notEmulated && res.status === gen.notEmulated.status && res.text.includes(`"${gen.notEmulated.code}"`);
+    const refusal = res.status >= 500 && gen.protocolFault?.(req, res) === true;
     if (gap) stats.notEmulated = (stats.notEmulated ?? 0) + 1;
+    else if (refusal) stats.protocolFaults = (stats.protocolFaults ?? 0) + 1;
     else if (res.status >= 500) {
       fiveHundreds++;
       if (!gen.faults?.length) note(req, 'a 5xx no fault rule injected', res);
@@ -277,7 +293,7 @@ export async function run(server: RunningServer, gen: FuzzGenerator, seed: strin
     const leak = leakProblem(res);
     if (leak) note(req, leak, res);
     // 5xx are checked against the journal below (only injected ones may appear).
-    if (res.status < 500 && res.status > 0 && !genericShape(res)) {
+    if ((refusal || (res.status < 500 && res.status > 0)) && !genericShape(res)) {
       const bad = gen.shape(req, res);
       if (bad) note(req, bad, res);
     }
