@@ -60,10 +60,50 @@ function element(rng: Rng, name: string, depth = 0): string {
   return `${open}>${inner}</${name}>`;
 }
 
+/** Real inventory objects, found by setup (ids are handed out at seed time). */
+const FOUND: Array<[string, string]> = [];
+const ref = (rng: Rng, name: string) => {
+  const [t, v] = rng.chance(0.6) && FOUND.length ? rng.pick(FOUND) : rng.pick(REFS);
+  return `<${name} type="${t}">${v}</${name}>`;
+};
+const str = (rng: Rng, name: string, good: string[]) => `<${name}>${rng.chance(0.6) ? rng.pick(good) : text(rng)}</${name}>`;
+const bool = (rng: Rng, name: string) => `<${name}>${rng.pick(['true', 'false', 'TRUE', '1', 'yes', ''])}</${name}>`;
+const propSpec = (rng: Rng) =>
+  `<specSet><propSet><type>${rng.pick(['VirtualMachine', 'Folder', 'HostSystem', 'Datastore', 'Nope', ''])}</type>${rng.chance(0.3) ? bool(rng, 'all') : ''}${Array.from({ length: rng.int(3) }, () => str(rng, 'pathSet', ['name', 'config.uuid', 'summary.runtime.powerState', 'childEntity', 'guest.net', 'config.hardware.device', 'nope.x', 'config..uuid', ''])).join('')}</propSet>` +
+  `<objectSet>${rng.chance(0.9) ? ref(rng, 'obj') : ''}${rng.chance(0.3) ? bool(rng, 'skip') : ''}${rng.chance(0.3) ? `<selectSet xsi:type="${rng.pick(['TraversalSpec', 'SelectionSpec', 'Nope'])}"><name>${rng.word()}</name><type>${rng.pick(['Folder', 'Datacenter', 'ContainerView'])}</type><path>${rng.pick(['childEntity', 'view', 'vmFolder', 'nope'])}</path>${rng.chance(0.5) ? `<selectSet><name>${rng.word()}</name></selectSet>` : ''}</selectSet>` : ''}</objectSet></specSet>`;
+/** Each method's required arguments, present but drawn from good and hostile values, so handlers run. */
+const METHOD_ARGS: Record<string, (rng: Rng) => string> = {
+  Login: (rng) => str(rng, 'userName', ['administrator@vsphere.local', 'nobody']) + str(rng, 'password', ['fauxcloud', 'nope']),
+  SessionIsActive: (rng) => str(rng, 'sessionID', [/"([^"]+)"/.exec(session.cookie)?.[1] ?? 'x']) + str(rng, 'userName', ['administrator@vsphere.local']),
+  RetrievePropertiesEx: (rng) => propSpec(rng) + `<options>${rng.chance(0.5) ? str(rng, 'maxObjects', ['1', '0', '-1', '100', 'many']) : ''}</options>`,
+  RetrieveProperties: (rng) => propSpec(rng),
+  ContinueRetrievePropertiesEx: (rng) => str(rng, 'token', ['1', '0', 'x']),
+  CancelRetrievePropertiesEx: (rng) => str(rng, 'token', ['1', 'x']),
+  CreateFilter: (rng) => `<spec>${propSpec(rng).replace(/^<specSet>|<\/specSet>$/g, '')}</spec>${bool(rng, 'partialUpdates')}`,
+  CreateContainerView: (rng) => ref(rng, 'container') + Array.from({ length: rng.int(3) }, () => str(rng, 'type', ['VirtualMachine', 'HostSystem', 'Nope'])).join('') + bool(rng, 'recursive'),
+  CreateListView: (rng) => Array.from({ length: rng.int(3) }, () => ref(rng, 'obj')).join(''),
+  FindByInventoryPath: (rng) => str(rng, 'inventoryPath', ['dc1/vm/node-a', '/dc1/host/cluster1', 'dc1//vm', '..', '%2f%25', 'dc1/vm/node-a/x']),
+  FindChild: (rng) => ref(rng, 'entity') + str(rng, 'name', ['vm', 'host', 'node-a', 'dc1']),
+  FindByUuid: (rng) => (rng.chance(0.3) ? ref(rng, 'datacenter') : '') + str(rng, 'uuid', ['4237c5a4-1d5e-8c1b-5f0e-0a1b2c3d4e01', '4237C5A4-1D5E-8C1B-5F0E-0A1B2C3D4E02', 'x']) + bool(rng, 'vmSearch') + (rng.chance(0.5) ? bool(rng, 'instanceUuid') : ''),
+  FindAllByUuid: (rng) => str(rng, 'uuid', ['4237c5a4-1d5e-8c1b-5f0e-0a1b2c3d4e01']) + bool(rng, 'vmSearch'),
+  FindByDnsName: (rng) => str(rng, 'dnsName', ['node-a', 'NODE-B', 'esxi-1.fauxcloud.local']) + bool(rng, 'vmSearch'),
+  FindByIp: (rng) => str(rng, 'ip', ['10.20.0.11', '10.20.0.999', '::1']) + bool(rng, 'vmSearch'),
+  HasUserPrivilegeOnEntities: (rng) => ref(rng, 'entities') + str(rng, 'userName', ['administrator@vsphere.local', 'nobody']) + str(rng, 'privId', ['System.Read', 'VirtualMachine.Config.AddExistingDisk', 'Nope']),
+  FetchUserPrivilegeOnEntities: (rng) => ref(rng, 'entities') + str(rng, 'userName', ['administrator@vsphere.local', 'nobody']),
+  CnsQueryVolume: (rng) => `<filter>${rng.chance(0.5) ? `<volumeIds><id>${text(rng)}</id></volumeIds>` : ''}${rng.chance(0.3) ? str(rng, 'names', ['pvc-1']) : ''}${rng.chance(0.3) ? `<cursor><offset>${rng.pick(['0', '-1', 'x', '99999999999'])}</offset><limit>${rng.pick(['1', '0', '-5', 'x'])}</limit></cursor>` : ''}</filter>`,
+  CnsCreateVolume: (rng) => `<createSpecs>${str(rng, 'name', ['pvc-fz', ''])}${str(rng, 'volumeType', ['BLOCK', 'FILE', 'NOPE'])}${rng.chance(0.6) ? ref(rng, 'datastores') : ''}<backingObjectDetails xsi:type="${rng.pick(['CnsBlockBackingDetails', 'CnsVsanFileShareBackingDetails', 'Nope'])}">${str(rng, 'capacityInMb', ['1024', '0', '-1', '99999999999999', 'x'])}</backingObjectDetails><metadata><containerCluster>${str(rng, 'clusterType', ['KUBERNETES'])}${str(rng, 'clusterId', ['fz'])}${str(rng, 'vSphereUser', ['administrator@vsphere.local'])}</containerCluster></metadata></createSpecs>`,
+  CnsDeleteVolume: (rng) => `<volumeIds><id>${text(rng)}</id></volumeIds>${bool(rng, 'deleteDisk')}`,
+  CnsAttachVolume: (rng) => `<attachSpecs><volumeId><id>${text(rng)}</id></volumeId>${ref(rng, 'vm')}</attachSpecs>`,
+  CnsExtendVolume: (rng) => `<extendSpecs><volumeId><id>${text(rng)}</id></volumeId>${str(rng, 'capacityInMb', ['2048', '-1', 'x'])}</extendSpecs>`,
+  PbmQueryProfile: (rng) => `<resourceType>${str(rng, 'resourceType', ['STORAGE', 'NOPE'])}</resourceType>${rng.chance(0.5) ? str(rng, 'profileCategory', ['REQUIREMENT', 'x']) : ''}`,
+  PbmRetrieveContent: (rng) => Array.from({ length: rng.int(3) }, () => `<profileIds>${str(rng, 'uniqueId', ['aa6d5a82-1c88-45da-85d3-3d74b91a5bad', 'x'])}</profileIds>`).join(''),
+};
+
 function call(rng: Rng, method: string, ns: string): string {
-  const [type, value] = rng.chance(0.85) ? rng.pick(REFS) : [rng.pick(REFS)[0], xmlEscape(clean(rng.nasty()))];
+  const [type, value] = rng.chance(0.85) ? (rng.chance(0.5) && FOUND.length ? rng.pick(FOUND) : rng.pick(REFS)) : [rng.pick(REFS)[0], xmlEscape(clean(rng.nasty()))];
   const self = rng.chance(0.9) ? `<_this type="${type}">${value}</_this>` : rng.pick(['', '<_this>x</_this>', '<_this type="VirtualMachine"/>', '<_this type="VirtualMachine"><x/></_this>']);
-  let args = Array.from({ length: rng.int(4) }, () => element(rng, rng.pick(ARGS))).join('');
+  const known = METHOD_ARGS[method];
+  let args = known && rng.chance(0.8) ? known(rng) : Array.from({ length: rng.int(4) }, () => element(rng, rng.pick(ARGS))).join('');
   if (method === 'WaitForUpdatesEx') args = `<version>${rng.pick(['', '1', 'x'])}</version><options><maxWaitSeconds>${rng.pick(['0', '-1', 'x', '0.5', ''])}</maxWaitSeconds></options>`;
   if (method === 'WaitForUpdates') args = '';
   return `<${method} xmlns="${ns}">${self}${args}</${method}>`;
@@ -230,6 +270,12 @@ export const generator: FuzzGenerator = {
     const r = await send(server, { method: 'POST', path: '/rest/com/vmware/cis/session', headers: { authorization: `Basic ${Buffer.from('administrator@vsphere.local:fauxcloud').toString('base64')}` } });
     if (r.status !== 200) throw new Error(`vAPI login failed: ${r.status} ${r.text.slice(0, 200)}`);
     session.rest = (JSON.parse(r.text) as { value: string }).value;
+    for (const path of ['dc1', 'dc1/vm/node-a', 'dc1/vm/node-b', 'dc1/host/cluster1', 'dc1/host/cluster1/esxi-1.fauxcloud.local', 'dc1/datastore/datastore1', 'dc1/datastore/vsanDatastore', 'dc1/network/VM Network']) {
+      const f = await send(server, { method: 'POST', path: '/sdk', headers: { 'content-type': 'text/xml', cookie }, body: envelope(`<FindByInventoryPath xmlns="urn:vim25"><_this type="SearchIndex">SearchIndex</_this><inventoryPath>${path}</inventoryPath></FindByInventoryPath>`) });
+      const m = /<returnval type="(\w+)">([^<]+)<\/returnval>/.exec(f.text);
+      if (m) FOUND.push([m[1]!, m[2]!]);
+    }
+    if (FOUND.length < 6) throw new Error(`the default inventory was not found: ${JSON.stringify(FOUND)}`);
   },
   // vim25 answers every fault with HTTP 500: a client-side fault type in the SOAP fault shape is
   // the cloud's refusal; a SystemError/RuntimeFault (what a crash would become) is not.
