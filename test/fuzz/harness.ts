@@ -193,7 +193,10 @@ function sendRaw(port: number, bytes: Buffer): Promise<FuzzResponse> {
         const i = line.indexOf(':');
         if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
       }
-      resolve({ status: m ? Number(m[1]) : 0, headers, text: split < 0 ? '' : text.slice(split + 4) });
+      // One answer: a header value carrying CRLF splits the raw request in two, and the second
+      // answer that follows on the socket is not part of the first one's body.
+      const len = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      resolve({ status: m ? Number(m[1]) : 0, headers, text: split < 0 ? '' : text.slice(split + 4, len === undefined ? undefined : split + 4 + len) });
     };
     sock.on('data', (d: Buffer) => {
       chunks.push(d);

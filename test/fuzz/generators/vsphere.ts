@@ -13,6 +13,8 @@ const session = { cookie: '', rest: '' };
 const ENV_OPEN = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>';
 const ENV_CLOSE = '</soapenv:Body></soapenv:Envelope>';
 const envelope = (body: string) => `${ENV_OPEN}${body}${ENV_CLOSE}`;
+/** encodeURIComponent refuses lone surrogates; send their raw UTF-8 escape instead. */
+const enc = (s: string): string => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '\uFFFD')).replace(/%EF%BF%BD/g, '%ED%A0%80');
 const xmlEscape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 const REFS: Array<[string, string]> = [
@@ -174,7 +176,7 @@ function jsonValue(rng: Rng, depth = 0): unknown {
 
 function rest(rng: Rng): FuzzRequest {
   const api = rng.chance(0.3);
-  let p = rng.pick(REST_PATHS).replace('{id}', rng.pick(['urn:vmomi:InventoryServiceCategory:00000000-0000-0000-0000-000000000000:GLOBAL', rng.word(), encodeURIComponent(clean(rng.nasty()).replace(/[\uD800-\uDFFF]/g, '')), '']));
+  let p = rng.pick(REST_PATHS).replace('{id}', rng.pick(['urn:vmomi:InventoryServiceCategory:00000000-0000-0000-0000-000000000000:GLOBAL', rng.word(), enc(clean(rng.nasty())), '']));
   if (api) p = p.replace(/^\/cis\/session$/, '/session').replace(/^\/cis\//, '/cis/');
   const action = rng.chance(0.6) ? rng.pick(ACTIONS) : '';
   const method = rng.pick(['GET', 'GET', 'POST', 'POST', 'PATCH', 'DELETE', 'PUT', 'HEAD']);
@@ -196,7 +198,7 @@ function rest(rng: Rng): FuzzRequest {
     () => JSON.stringify({ create_spec: { name: 'x'.repeat(70_000), cardinality: 'SINGLE', associable_types: [] } }),
     () => undefined,
   ])();
-  const qs = action ? `?~action=${action}` : rng.chance(0.05) ? `?~action=${encodeURIComponent(clean(rng.nasty()))}&~action=get` : '';
+  const qs = action ? `?~action=${action}` : rng.chance(0.05) ? `?~action=${enc(clean(rng.nasty()))}&~action=get` : '';
   return { method, path: `${api ? '/api' : '/rest/com/vmware'}${p}${qs}`, headers: h, body: method === 'GET' || method === 'HEAD' ? undefined : body };
 }
 
