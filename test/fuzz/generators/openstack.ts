@@ -6,8 +6,9 @@
 import { expect } from 'vitest';
 import { clean, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
 
-/** Filled by setup: the token and project id of the default scenario's user. */
+/** Filled by setup: the token and project id of the default scenario's user, and real resource ids. */
 const session = { token: '', project: '' };
+const REAL: string[] = [];
 
 const enc = (s: string): string => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '\uFFFD')).replace(/%EF%BF%BD/g, '%ED%A0%80');
 const OS = '/openstack';
@@ -16,6 +17,8 @@ const SERVERS = ['node-a', 'node-b', 'node-c'];
 function id(rng: Rng): string {
   return rng.pick([
     () => rng.pick(SERVERS),
+    () => (REAL.length ? rng.pick(REAL) : 'x'),
+    () => (REAL.length ? rng.pick(REAL) : 'x'),
     () => '00000000-0000-0000-0000-000000000000',
     () => rng.word(),
     () => clean(enc(rng.nasty())),
@@ -320,6 +323,7 @@ const LONG = `fz-${'a'.repeat(250)}`;
 export const generator: FuzzGenerator = {
   name: 'openstack',
   requests: 3000,
+  faults: [{ name: 'fuzz-injected', match: { cloud: 'openstack', operation: 'ListFlavors' }, error: 'computeFault' }],
   async setup({ server }) {
     const res = await send(server, {
       method: 'POST',
@@ -330,6 +334,13 @@ export const generator: FuzzGenerator = {
     if (res.status !== 201) throw new Error(`Keystone login failed: ${res.status} ${res.text.slice(0, 200)}`);
     session.token = String(res.headers['x-subject-token']);
     session.project = (JSON.parse(res.text) as { token: { project: { id: string } } }).token.project.id;
+    // Real ids (servers, networks, subnets, ports, routers, security groups, flavors), so actions and updates reach the handlers.
+    const h = { 'x-auth-token': session.token };
+    for (const path of ['/compute/v2.1/servers', '/compute/v2.1/flavors', '/network/v2.0/networks', '/network/v2.0/subnets', '/network/v2.0/ports', '/network/v2.0/routers', '/network/v2.0/security-groups']) {
+      const r = await send(server, { method: 'GET', path: `${OS}${path}`, headers: h });
+      for (const m of r.text.matchAll(/"id": ?"([0-9a-f-]{32,36})"/g)) REAL.push(m[1]!);
+    }
+    if (REAL.length < 10) throw new Error(`the default scenario's resources were not found (${REAL.length} ids)`);
   },
   next(rng) {
     const r = rng.next();
