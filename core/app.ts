@@ -46,7 +46,7 @@ export interface BuiltApp {
 
 export const VERSION = packageVersion();
 
-function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+function answerClientError(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -55,7 +55,10 @@ function answerClientError(err: Error & { code?: string }, socket: Socket): void
     err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
   const what = err.code === 'HPE_INVALID_METHOD' ? 'unknown HTTP method' : status === 431 ? 'the request headers are too large' : status === 408 ? 'the request took too long' : 'malformed HTTP request';
   const body = JSON.stringify({ error: reason.replace(/ /g, ''), message: `fauxcloud: ${what}${err.code ? ` (${err.code})` : ''}` });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // An answer to HEAD carries no body: HTTP clients read the bytes after it as a broken next
+  // answer (node's "Data after Connection: close"; found by the OpenStack fuzz with a huge HEAD).
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`);
 }
 
 export async function buildApp(opts: AppOptions): Promise<BuiltApp> {

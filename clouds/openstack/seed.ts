@@ -121,36 +121,43 @@ export function applyOpenStackSeed(section: unknown, engine: Engine, onlyTenant?
   const seed = section as OpenStackSeed;
   const now = engine.clock.now();
   const cloud = engine.store.tenant('openstack', CLOUD_TENANT);
+  // Applied again at run time (the admin seed call), a section adds what is new by name and keeps
+  // what exists: inserting a second RegionOne was an uncaught duplicate error (a 500, found by the fuzz).
+  const named = <T extends { name: string }>(c: { all(): IterableIterator<{ id: string; data: T }> }, name: string) => [...c.all()].find((r) => r.data.name === name);
   const projectIds = new Map<string, string>();
-  for (const [name, p] of Object.entries(seed.projects ?? {})) projectIds.set(name, p.id ?? engine.ids.hex('openstack:project', 32));
+  for (const [name, p] of Object.entries(seed.projects ?? {})) projectIds.set(name, named(cloud.collection<ProjectData>(OS.project), name)?.id ?? p.id ?? engine.ids.hex('openstack:project', 32));
   const seedCloud = onlyTenant === undefined || onlyTenant === CLOUD_TENANT;
   if (seedCloud) {
-    for (const [name, r] of Object.entries(seed.regions ?? DEFAULT_REGIONS)) cloud.collection<RegionData>(OS.region).insert({ id: name, data: { name, zones: r.zones } });
+    for (const [name, r] of Object.entries(seed.regions ?? DEFAULT_REGIONS)) if (!cloud.collection<RegionData>(OS.region).has(name)) cloud.collection<RegionData>(OS.region).insert({ id: name, data: { name, zones: r.zones } });
     for (const f of seed.flavors ?? DEFAULT_FLAVORS)
-      cloud.collection<FlavorData>(OS.flavor).insert({ id: f.id ?? engine.ids.uuid('openstack:flavor'), data: { name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: 0, swap: 0, extraSpecs: {} } });
-    for (const t of seed.volumeTypes ?? ['__DEFAULT__', 'lvmdriver-1']) cloud.collection(OS.volumeType).insert({ id: engine.ids.uuid('openstack:volumetype'), data: { name: t } });
+      if (!named(cloud.collection<FlavorData>(OS.flavor), f.name)) cloud.collection<FlavorData>(OS.flavor).insert({ id: f.id ?? engine.ids.uuid('openstack:flavor'), data: { name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk, ephemeral: 0, swap: 0, extraSpecs: {} } });
+    for (const t of seed.volumeTypes ?? ['__DEFAULT__', 'lvmdriver-1']) if (!named(cloud.collection<{ name: string }>(OS.volumeType), t)) cloud.collection(OS.volumeType).insert({ id: engine.ids.uuid('openstack:volumetype'), data: { name: t } });
     for (const [name, p] of Object.entries(seed.projects ?? {}))
-      cloud.collection<ProjectData>(OS.project).insert({ id: projectIds.get(name)!, data: { name, domainId: domainId(p.domain ?? 'Default'), description: p.description ?? '' } });
+      if (!cloud.collection<ProjectData>(OS.project).has(projectIds.get(name)!)) cloud.collection<ProjectData>(OS.project).insert({ id: projectIds.get(name)!, data: { name, domainId: domainId(p.domain ?? 'Default'), description: p.description ?? '' } });
     const userIds = new Map<string, string>();
     for (const [name, u] of Object.entries(seed.users ?? {})) {
       const roles: Record<string, string[]> = {};
       for (const [p, r] of Object.entries(u.projects ?? {})) roles[projectIds.get(p)!] = r;
-      const id = u.id ?? engine.ids.hex('openstack:user', 32);
+      const existing = named(cloud.collection<UserData>(OS.user), name);
+      const id = existing?.id ?? u.id ?? engine.ids.hex('openstack:user', 32);
       userIds.set(name, id);
+      if (existing) continue;
       const first = Object.keys(u.projects ?? {})[0];
       cloud.collection<UserData>(OS.user).insert({ id, data: { name, domainId: domainId(u.domain ?? 'Default'), password: u.password, roles, groups: u.groups ?? [], defaultProjectId: first ? projectIds.get(first) : undefined } });
     }
     for (const ac of seed.applicationCredentials ?? []) {
+      if (named(cloud.collection<AppCredData>(OS.appCred), ac.name)) continue;
       const pid = projectIds.get(ac.project)!;
       const user = cloud.collection<UserData>(OS.user).peek(userIds.get(ac.user)!)!;
       cloud.collection<AppCredData>(OS.appCred).insert({ id: ac.id ?? engine.ids.hex('openstack:appcred', 32), data: { name: ac.name, secret: ac.secret, userId: user.id, projectId: pid, roles: user.data.roles[pid] ?? ['member'] } });
     }
     for (const tr of seed.trusts ?? [])
-      cloud.collection<TrustData>(OS.trust).insert({
+      if (!(tr.id && cloud.collection<TrustData>(OS.trust).has(tr.id))) cloud.collection<TrustData>(OS.trust).insert({
         id: tr.id ?? engine.ids.hex('openstack:trust', 32),
         data: { trustorId: userIds.get(tr.trustor)!, trusteeId: userIds.get(tr.trustee)!, projectId: projectIds.get(tr.project)!, roles: tr.roles, impersonation: tr.impersonation ?? false, expiresAt: null },
       });
     for (const n of seed.externalNetworks ?? []) {
+      if (named(cloud.collection<NetworkData>(OS.network), n.name)) continue;
       const net = insertNetwork(engine, cloud, CLOUD_TENANT, n.name, true, 1500);
       insertSubnet(engine, cloud, CLOUD_TENANT, net, `${n.name}-subnet`, n.cidr);
     }
@@ -161,16 +168,17 @@ export function applyOpenStackSeed(section: unknown, engine: Engine, onlyTenant?
     const pid = projectIds.get(pname)!;
     if (onlyTenant !== undefined && onlyTenant !== pid) continue;
     const tenant = engine.store.tenant('openstack', pid);
-    tenant.collection<QuotaData>(OS.quota).insert({ id: pid, data: { ...DEFAULT_QUOTAS, ...p.quotas } });
+    if (!tenant.collection<QuotaData>(OS.quota).has(pid)) tenant.collection<QuotaData>(OS.quota).insert({ id: pid, data: { ...DEFAULT_QUOTAS, ...p.quotas } });
     const sg = defaultSecurityGroup(engine, tenant, pid);
     const subnetsByName = new Map<string, string>();
     const netByName = new Map<string, string>();
     for (const n of p.networks ?? []) {
-      const net = insertNetwork(engine, tenant, pid, n.name, false, n.mtu ?? 1442);
+      const net = named(tenant.collection<NetworkData>(OS.network), n.name)?.id ?? insertNetwork(engine, tenant, pid, n.name, false, n.mtu ?? 1442);
       netByName.set(n.name, net);
-      for (const s of n.subnets ?? []) subnetsByName.set(s.name, insertSubnet(engine, tenant, pid, net, s.name, s.cidr));
+      for (const s of n.subnets ?? []) subnetsByName.set(s.name, named(tenant.collection<SubnetData>(OS.subnet), s.name)?.id ?? insertSubnet(engine, tenant, pid, net, s.name, s.cidr));
     }
     for (const r of p.routers ?? []) {
+      if (named(tenant.collection<RouterData>(OS.router), r.name)) continue;
       const ext = r.externalNetwork ? [...cloud.collection<NetworkData>(OS.network).all()].find((n) => n.data.name === r.externalNetwork) : undefined;
       const routerId = engine.ids.uuid('openstack:router');
       let gateway: RouterData['externalGateway'] = null;
@@ -188,6 +196,7 @@ export function applyOpenStackSeed(section: unknown, engine: Engine, onlyTenant?
       }
     }
     for (const s of p.servers ?? []) {
+      if (named(tenant.collection<ServerData>(OS.server), s.name)) continue;
       const id = s.id ?? engine.ids.uuid('openstack:server');
       const zone = s.zone ?? firstZone;
       const flavor = [...cloud.collection<FlavorData>(OS.flavor).all()].find((f) => f.data.name === (s.flavor ?? 'm1.medium')) ?? cloud.collection<FlavorData>(OS.flavor).all().next().value!;

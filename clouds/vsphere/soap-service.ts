@@ -61,7 +61,9 @@ export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: Met
     throw err;
   }
   const self = args['_this'] as MoRef | undefined;
-  if (!self?.value) throw fault.invalidRequest('the request names no _this object');
+  // A _this without its type attribute is no ManagedObjectReference: refusing it here keeps a
+  // fault from naming 'vim.undefined:x' with an untyped obj (found by the fuzz).
+  if (!self?.value || !self.type) throw fault.invalidRequest('the request names no _this object');
   if (!def) throw fault.methodNotFound(self, call.operation);
   ctx.session = rt.session(call.sessionKey);
   if (!def.anonymous && !ctx.session) throw fault.notAuthenticated();

@@ -9,7 +9,8 @@
  * stays well under a minute on two busy cores), `next(rng)` drawing one malformed request from
  * the seeded stream, `shape(req, res)` saying what is wrong with an answer in that cloud's wire
  * format, and optionally `fixed` refusals with the real cloud's exact answer, `redos` cases (a
- * plain and a hostile pattern against the same state) and `faults` (rules whose 5xx are allowed).
+ * plain and a hostile pattern against the same state), `faults` (rules whose 5xx are allowed),
+ * `setup` (an async login before anything is sent) and `protocolFault` (SOAP's HTTP-500 faults).
  * This file finds generators by glob; nothing else changes.
  *
  * FUZZ_SEED replays another run (the default seed keeps CI reproducible).
@@ -27,6 +28,7 @@ for (const { generator: gen } of Object.values(modules)) {
     let server: RunningServer;
     beforeAll(async () => {
       server = await startFauxcloud();
+      await gen.setup?.({ server });
       if (gen.faults?.length) expect((await admin(server, 'PUT', '/faults', gen.faults)).status).toBe(200);
     });
     afterAll(async () => server?.close());
@@ -34,7 +36,7 @@ for (const { generator: gen } of Object.values(modules)) {
     it(`answers ${gen.requests} seeded malformed requests in its own shape, without a 5xx or a stack`, async () => {
       const stats = await run(server, gen, SEED);
       // One line per run, for the report: how much was sent and what came back.
-      console.log(`fuzz ${gen.name}: ${stats.sent} requests, statuses ${JSON.stringify(stats.byStatus)}, injected 5xx ${stats.injected ?? 0}, not emulated ${stats.notEmulated ?? 0}`);
+      console.log(`fuzz ${gen.name}: ${stats.sent} requests, statuses ${JSON.stringify(stats.byStatus)}, injected 5xx ${stats.injected ?? 0}, not emulated ${stats.notEmulated ?? 0}, protocol faults ${stats.protocolFaults ?? 0}`);
       expect(stats.problems).toEqual([]);
       expect(await healthy(server)).toBe(true);
     }, 120_000);
@@ -55,7 +57,7 @@ for (const { generator: gen } of Object.values(modules)) {
     if (gen.redos?.length)
       it(`matches caller-supplied patterns in linear time (hostile ≤ ${RATIO_MAX}× plain)`, async () => {
         for (const c of gen.redos!) {
-          const r = await redosRatio(server, c);
+          const r = await redosRatio(server, c, gen.protocolFault?.bind(gen));
           console.log(`fuzz ${gen.name} ReDoS ${c.why}: plain ${r.plainMs.toFixed(1)} ms, hostile ${r.hostileMs.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)}`);
           expect(r.ratio, c.why).toBeLessThan(RATIO_MAX);
           expect(await healthy(server)).toBe(true);

@@ -9,7 +9,12 @@
  * - `/_fauxcloud/health` answering throughout;
  * - caller-supplied patterns in linear time: a hostile pattern may cost at most RATIO_MAX times
  *   a plain request of the same kind (a ratio, never an absolute time).
- * A generator is one module in ./generators/ (see fuzz.test.ts for how one joins).
+ * A generator is one module in ./generators/ (see fuzz.test.ts for how one joins). One that needs
+ * a session (a Keystone token, a vim25 cookie) gets it in its optional async `setup`, run once
+ * before its requests, fixed cases and ReDoS cases; `next` stays synchronous and seeded.
+ * Protocols whose every fault is HTTP 500 (vim25 SOAP) name those answers with `protocolFault`:
+ * they are counted apart and shape-checked, never excused as a crash (the generator decides
+ * which fault types are refusals; a SystemError or a 500 without the fault shape still fails).
  */
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -64,6 +69,13 @@ export interface FuzzGenerator {
    * notImplemented): an honest gap in the cloud's own shape, not a failure, so not counted as a 5xx.
    */
   notEmulated?: { status: number; code: string };
+  /** Once before anything is sent: log in and keep the session (a token, a cookie) for `next`. */
+  setup?(ctx: GenContext): Promise<void>;
+  /**
+   * For protocols that answer every fault with HTTP 500 (vim25 SOAP): true when this 5xx is the
+   * cloud's own refusal of the request (a client-side fault type, in its fault shape), not a crash.
+   */
+  protocolFault?(req: FuzzRequest, res: FuzzResponse): boolean;
   /** One random request; draw only from `rng`, so a seed replays the run. */
   next(rng: Rng, ctx: GenContext): FuzzRequest;
   /** A problem with an answer's shape for this cloud, or undefined when it is right. */
@@ -181,7 +193,10 @@ function sendRaw(port: number, bytes: Buffer): Promise<FuzzResponse> {
         const i = line.indexOf(':');
         if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
       }
-      resolve({ status: m ? Number(m[1]) : 0, headers, text: split < 0 ? '' : text.slice(split + 4) });
+      // One answer: a header value carrying CRLF splits the raw request in two, and the second
+      // answer that follows on the socket is not part of the first one's body.
+      const len = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+      resolve({ status: m ? Number(m[1]) : 0, headers, text: split < 0 ? '' : text.slice(split + 4, len === undefined ? undefined : split + 4 + len) });
     };
     sock.on('data', (d: Buffer) => {
       chunks.push(d);
@@ -210,7 +225,7 @@ export async function healthy(server: RunningServer): Promise<boolean> {
 export const RATIO_MAX = 25;
 
 /** Median of a plain request against a hostile one, each timed on the client. */
-export async function redosRatio(server: RunningServer, c: RedosCase): Promise<{ plainMs: number; hostileMs: number; ratio: number }> {
+export async function redosRatio(server: RunningServer, c: RedosCase, protocolFault?: FuzzGenerator['protocolFault']): Promise<{ plainMs: number; hostileMs: number; ratio: number }> {
   for (const s of c.setup ?? []) {
     const res = await send(server, s);
     if (res.status >= 400) throw new Error(`ReDoS setup for ${c.why} failed: ${res.status} ${res.text.slice(0, 200)}`);
@@ -219,7 +234,7 @@ export async function redosRatio(server: RunningServer, c: RedosCase): Promise<{
     const t = performance.now();
     const res = await send(server, req);
     const ms = performance.now() - t;
-    if (res.status >= 500) throw new Error(`${c.why}: ${res.status} ${res.text.slice(0, 200)}`);
+    if (res.status >= 500 && !protocolFault?.(req, res)) throw new Error(`${c.why}: ${res.status} ${res.text.slice(0, 200)}`);
     return ms;
   };
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -245,6 +260,8 @@ export interface RunStats {
   injected?: number;
   /** Answers saying fauxcloud does not emulate the method (see FuzzGenerator.notEmulated). */
   notEmulated?: number;
+  /** 5xx that are the protocol's own refusals (see FuzzGenerator.protocolFault). */
+  protocolFaults?: number;
 }
 
 /** Send `count` generated requests and check each answer; returns the problems found (empty is a pass). */
@@ -269,7 +286,9 @@ export async function run(server: RunningServer, gen: FuzzGenerator, seed: strin
     stats.byStatus[res.status] = (stats.byStatus[res.status] ?? 0) + 1;
     if (res.status === 0) note(req, 'no status line', res);
     const gap = gen.notEmulated && res.status === gen.notEmulated.status && res.text.includes(`"${gen.notEmulated.code}"`);
+    const refusal = res.status >= 500 && gen.protocolFault?.(req, res) === true;
     if (gap) stats.notEmulated = (stats.notEmulated ?? 0) + 1;
+    else if (refusal) stats.protocolFaults = (stats.protocolFaults ?? 0) + 1;
     else if (res.status >= 500) {
       fiveHundreds++;
       if (!gen.faults?.length) note(req, 'a 5xx no fault rule injected', res);
@@ -277,7 +296,7 @@ export async function run(server: RunningServer, gen: FuzzGenerator, seed: strin
     const leak = leakProblem(res);
     if (leak) note(req, leak, res);
     // 5xx are checked against the journal below (only injected ones may appear).
-    if (res.status < 500 && res.status > 0 && !genericShape(res)) {
+    if ((refusal || (res.status < 500 && res.status > 0)) && !genericShape(res)) {
       const bad = gen.shape(req, res);
       if (bad) note(req, bad, res);
     }

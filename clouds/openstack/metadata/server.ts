@@ -90,7 +90,8 @@ function networkData(found: FoundServer): unknown {
 }
 
 export function serveMetadata(method: string, path: string, found: FoundServer | undefined): MetadataReply {
-  if (method !== 'GET' && method !== 'HEAD') return { status: 405, body: '', contentType: 'text/plain' };
+  // webob's HTTPMethodNotAllowed page, as nova-api-metadata answers (an empty body was what the fuzz found).
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, contentType: 'text/html; charset=UTF-8', body: `<html>\n <head>\n  <title>405 Method Not Allowed</title>\n </head>\n <body>\n  <h1>405 Method Not Allowed</h1>\n  The method ${escapeMethod(method)} is not allowed for this resource.<br /><br />\n\n\n\n </body>\n</html>` };
   const m = METADATA_PATH.exec(path);
   if (!m) return NOT_FOUND;
   const [, version, file] = m;
@@ -111,4 +112,9 @@ export function serveMetadata(method: string, path: string, found: FoundServer |
     default:
       return NOT_FOUND;
   }
+}
+
+/** A method token is letters only on the wire, but never echo markup. */
+function escapeMethod(method: string): string {
+  return method.replace(/[^A-Za-z0-9_-]/g, '');
 }

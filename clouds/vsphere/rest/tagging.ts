@@ -18,7 +18,12 @@ interface ObjectId {
 
 function idOf(sub: string): string | undefined {
   const m = /\/id:([^/]+)/.exec(sub);
-  return m ? decodeURIComponent(m[1]!) : undefined;
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    throw new RestError(400, `The identifier ${m[1]!} is not valid.`);
+  }
 }
 
 function obj(body: unknown, key: string): Record<string, unknown> {
@@ -31,6 +36,13 @@ function objectId(v: unknown): ObjectId {
   const o = v as Partial<ObjectId> | undefined;
   if (!o || typeof o.id !== 'string' || typeof o.type !== 'string') throw new RestError(400, "An object id needs 'id' and 'type'.");
   return { id: o.id, type: o.type };
+}
+
+/** An optional list: absent is empty, anything but a list is the caller's error (a string's .map was a TypeError, a 500: found by the fuzz). */
+function list(v: unknown, what: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new RestError(400, `'${what}' must be a list.`);
+  return v;
 }
 
 function strings(v: unknown, what: string): string[] {
@@ -84,7 +96,7 @@ export function serveTagging(ctx: RestContext): Out {
       const name = String(spec['name'] ?? '');
       if (!name) throw new RestError(400, 'A category needs a name.');
       if ([...categories(ctx.inv).all()].some((r) => r.data.name === name)) throw new RestError(400, `Category ${name} already exists.`, 'already_exists');
-      const r = categories(ctx.inv).insert({ id: `urn:vmomi:InventoryServiceCategory:${ctx.engine.ids.uuid('vsphere:tag')}:GLOBAL`, data: { name, description: String(spec['description'] ?? ''), cardinality: spec['cardinality'] === 'MULTIPLE' ? 'MULTIPLE' : 'SINGLE', associableTypes: Array.isArray(spec['associable_types']) ? (spec['associable_types'] as string[]) : [] } });
+      const r = categories(ctx.inv).insert({ id: `urn:vmomi:InventoryServiceCategory:${ctx.engine.ids.uuid('vsphere:tag')}:GLOBAL`, data: { name, description: String(spec['description'] ?? ''), cardinality: spec['cardinality'] === 'MULTIPLE' ? 'MULTIPLE' : 'SINGLE', associableTypes: spec['associable_types'] == null ? [] : strings(spec['associable_types'], 'associable_types') } });
       return { value: r.id };
     }
     if (id && method === 'GET') return { value: categoryJson(needCategory(ctx, id)) };
@@ -94,7 +106,7 @@ export function serveTagging(ctx: RestContext): Out {
       if (typeof spec['name'] === 'string') r.data.name = spec['name'];
       if (typeof spec['description'] === 'string') r.data.description = spec['description'];
       if (spec['cardinality'] === 'SINGLE' || spec['cardinality'] === 'MULTIPLE') r.data.cardinality = spec['cardinality'];
-      if (Array.isArray(spec['associable_types'])) r.data.associableTypes = spec['associable_types'] as string[];
+      if (spec['associable_types'] != null) r.data.associableTypes = strings(spec['associable_types'], 'associable_types');
       return {};
     }
     if (id && method === 'DELETE') {
@@ -148,7 +160,7 @@ export function serveTagging(ctx: RestContext): Out {
         case 'list-attached-objects':
           return { value: tag.data.attached.map(objJson) };
         case 'attach-tag-to-multiple-objects':
-          for (const o of (b?.['object_ids'] as unknown[] | undefined) ?? []) attach(ctx, tag, objectId(o));
+          for (const o of list(b?.['object_ids'], 'object_ids')) attach(ctx, tag, objectId(o));
           return { value: { success: true, error_messages: [] } };
       }
     } else {
@@ -160,7 +172,7 @@ export function serveTagging(ctx: RestContext): Out {
         case 'list-attached-objects-on-tags':
           return { value: strings(b?.['tag_ids'], 'tag_ids').flatMap((t) => { const r = tags(ctx.inv).get(t); return r ? [{ tag_id: t, object_ids: r.data.attached.map(objJson) }] : []; }) };
         case 'list-attached-tags-on-objects':
-          return { value: ((b?.['object_ids'] as unknown[] | undefined) ?? []).map((o) => { const oid = objectId(o); return { object_id: oid, tag_ids: [...tags(ctx.inv).all()].filter((t) => t.data.attached.includes(key(oid))).map((t) => t.id) }; }) };
+          return { value: (list(b?.['object_ids'], 'object_ids')).map((o) => { const oid = objectId(o); return { object_id: oid, tag_ids: [...tags(ctx.inv).all()].filter((t) => t.data.attached.includes(key(oid))).map((t) => t.id) }; }) };
         case 'attach-multiple-tags-to-object': {
           const oid = objectId(b?.['object_id']);
           for (const t of strings(b?.['tag_ids'], 'tag_ids')) attach(ctx, needTag(ctx, t), oid);
