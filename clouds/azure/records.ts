@@ -11,9 +11,6 @@ export interface SubscriptionData {
 
 /** Addresses handed out in a subnet or the public pool, by key. */
 export const IP_ALLOCATION = 'azure.ipAllocation';
-export interface IpAllocationData {
-  used: string[];
-}
 
 /** The Entra ID tenant every seeded subscription belongs to unless the scenario says otherwise. */
 export const DEFAULT_TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';

@@ -22,11 +22,6 @@ export interface SubnetworkData {
   [field: string]: unknown;
 }
 
-/** Addresses handed out in a subnetwork (instances, internal addresses, forwarding rules). */
-export interface IpAllocationData {
-  used: string[];
-}
-
 export interface GceInstanceData {
   name: string;
   numericId: string;

@@ -3,8 +3,9 @@ import type { Engine } from '../../../core/engine.js';
 import type { ResourceRecord, TenantStore } from '../../../core/store.js';
 import { OS, type PortData, type SubnetData } from '../records.js';
 
-export const ipToInt = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-export const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+import { intToIp, ipToInt } from '../../../core/ipv4.js';
+
+export { intToIp, ipToInt };
 
 export function isIpv4(s: string): boolean {
   const parts = s.split('.');
