@@ -1,39 +1,9 @@
 /** The admin API (`/_fauxcloud/…`) as typed calls, for the Testcontainers and msw integrations. */
 
-export interface JournalQuery {
-  cloud?: string;
-  service?: string;
-  operation?: string;
-  tenant?: string;
-  region?: string;
-  status?: number;
-  errorCode?: string;
-  resourceId?: string;
-  /** The host the request named (the real one when it came through the proxy). */
-  host?: string;
-  /** Only entries with a larger sequence number. */
-  since?: number;
-  /** The newest N. */
-  limit?: number;
-}
+import type { JournalEntry, JournalQuery } from '../core/journal.js';
 
-export interface JournalEntry {
-  seq: number;
-  time: string;
-  cloud: string;
-  service: string;
-  operation: string;
-  tenant?: string;
-  region?: string;
-  method: string;
-  host?: string;
-  path: string;
-  status: number;
-  errorCode?: string;
-  latencyMs: number;
-  resourceIds: string[];
-  rule?: string;
-}
+// The admin API answers the journal's own records: one type for both sides.
+export type { JournalEntry, JournalQuery };
 
 /** The admin API (`/_fauxcloud/…`) as typed calls. */
 export class FauxcloudAdmin {
