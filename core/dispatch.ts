@@ -30,6 +30,12 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
   const { engine } = opts;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // An empty Content-Type names no media type: treat it as absent, so the cloud answers in its own
+  // shape rather than fastify refusing the body with its 415 (found by the Azure fuzz).
+  app.addHook('onRequest', async (req) => {
+    const type = req.headers['content-type'];
+    if (type !== undefined && type.trim() === '') delete req.headers['content-type'];
+  });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     let out: Outcome;
