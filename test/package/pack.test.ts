@@ -37,7 +37,8 @@ describe('the npm package', () => {
     expect(install.status, install.stderr).toBe(0);
     expect(`${install.stdout}${install.stderr}`).not.toMatch(/EBADENGINE/);
 
-    const child = spawn('npx', ['--no-install', 'fauxcloud', '--port', '0', '--https-port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: npx runs the server as a child, and the whole group is stopped below.
+    const child = spawn('npx', ['--no-install', 'fauxcloud', '--port', '0', '--https-port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     try {
       const ready = await new Promise<string>((done, fail) => {
         let out = '';
@@ -56,7 +57,7 @@ describe('the npm package', () => {
       expect(health).toMatchObject({ status: 'ok', scenario: 'default' });
       expect(health.clouds).toEqual(expect.arrayContaining(['aws', 'gcp']));
     } finally {
-      child.kill('SIGTERM');
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
     }
   }, 900_000);
 });

@@ -96,6 +96,13 @@ var sanityPasses = []csiharness.Pass[journalEntry]{
 		Config: func(cfg *sanity.TestConfig) {
 			cfg.TestVolumeParameters = map[string]string{"skuName": "Premium_LRS"}
 		},
+		// Ginkgo may run the delayed pass first: put operations back to instant, or this pass
+		// runs every spec with the delayed pass's 500 ms operations.
+		Enter: func() {
+			if err := admin().SetLifecycle(map[string]any{}); err != nil {
+				panic(err)
+			}
+		},
 	},
 	{
 		Name: "delayed",
