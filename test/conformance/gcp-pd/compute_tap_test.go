@@ -56,7 +56,7 @@ func (c computeCall) String() string {
 		s += "?" + c.Query
 	}
 	if c.ReqBody != "" {
-		s += " body=" + cut(c.ReqBody, 600)
+		s += " body=" + harness.Cut(c.ReqBody, 600)
 	}
 	switch {
 	case c.Err != "":
@@ -75,28 +75,7 @@ func (c computeCall) String() string {
 
 // detail renders the call in full: request line, body and answer.
 func (c computeCall) detail() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", c.Method, c.Path)
-	if c.Query != "" {
-		fmt.Fprintf(&b, "?%s", c.Query)
-	}
-	if c.ReqBody != "" {
-		fmt.Fprintf(&b, "\n        request body: %s", cut(c.ReqBody, 2000))
-	}
-	if c.Err != "" {
-		fmt.Fprintf(&b, "\n        transport error: %s", c.Err)
-	} else {
-		fmt.Fprintf(&b, "\n        answer: HTTP %d %s", c.Status, cut(c.RespBody, 2000))
-	}
-	return b.String()
-}
-
-func cut(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
+	return harness.CallText{Method: c.Method, Path: c.Path, Query: c.Query, ReqBody: c.ReqBody, Status: c.Status, RespBody: c.RespBody, Err: c.Err}.Detail()
 }
 
 // computeTap decodes the calls a harness.Tap records.

@@ -16,6 +16,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -203,4 +204,40 @@ func (t *Tap) Close() {
 	if t.srv.Shutdown(ctx) != nil {
 		t.srv.Close()
 	}
+}
+
+// CallText is one tapped call as a test's failure message shows it in full.
+type CallText struct {
+	Method, Path, Query string
+	ReqBody             string // "" leaves the request body out (empty, or not to be shown)
+	Status              int
+	RespBody            string
+	Err                 string // the transport error, if any, instead of an answer
+}
+
+// Detail renders the call: request line, request body and answer, each body cut at 2,000 bytes.
+func (c CallText) Detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", c.Method, c.Path)
+	if c.Query != "" {
+		fmt.Fprintf(&b, "?%s", c.Query)
+	}
+	if c.ReqBody != "" {
+		fmt.Fprintf(&b, "\n        request body: %s", Cut(c.ReqBody, 2000))
+	}
+	if c.Err != "" {
+		fmt.Fprintf(&b, "\n        transport error: %s", c.Err)
+	} else {
+		fmt.Fprintf(&b, "\n        answer: HTTP %d %s", c.Status, Cut(c.RespBody, 2000))
+	}
+	return b.String()
+}
+
+// Cut trims s and shortens it to at most n bytes, marking the cut with "...".
+func Cut(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		return s[:n-3] + "..."
+	}
+	return s
 }

@@ -51,7 +51,7 @@ func (c osCall) String() string {
 		s += "?" + c.Query
 	}
 	if c.ReqBody != "" && !strings.Contains(c.Path, "/auth/tokens") {
-		s += " body=" + cut(c.ReqBody, 600)
+		s += " body=" + harness.Cut(c.ReqBody, 600)
 	}
 	switch {
 	case c.Err != "":
@@ -65,28 +65,11 @@ func (c osCall) String() string {
 }
 
 func (c osCall) detail() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", c.Method, c.Path)
-	if c.Query != "" {
-		fmt.Fprintf(&b, "?%s", c.Query)
+	reqBody := c.ReqBody
+	if strings.Contains(c.Path, "/auth/tokens") {
+		reqBody = "" // passwords and secrets stay out of test logs
 	}
-	if c.ReqBody != "" && !strings.Contains(c.Path, "/auth/tokens") {
-		fmt.Fprintf(&b, "\n        request body: %s", cut(c.ReqBody, 2000))
-	}
-	if c.Err != "" {
-		fmt.Fprintf(&b, "\n        transport error: %s", c.Err)
-	} else {
-		fmt.Fprintf(&b, "\n        answer: HTTP %d %s", c.Status, cut(c.RespBody, 2000))
-	}
-	return b.String()
-}
-
-func cut(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
+	return harness.CallText{Method: c.Method, Path: c.Path, Query: c.Query, ReqBody: reqBody, Status: c.Status, RespBody: c.RespBody, Err: c.Err}.Detail()
 }
 
 type osTap struct{ *harness.Tap }
