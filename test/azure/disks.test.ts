@@ -108,6 +108,10 @@ describe('managed disks, as the disk CSI controller uses them', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('InvalidRequestContent');
 
+    // CheckExistence (HEAD): 204 or 404, no body.
+    expect((await arm(server, 'HEAD', `${rgPath}/providers/Microsoft.Compute/virtualMachines/node-a`)).status).toBe(204);
+    expect((await arm(server, 'HEAD', `${rgPath}/providers/Microsoft.Compute/disks/nope`)).status).toBe(404);
+
     const vm = await arm(server, 'GET', `${rgPath}/providers/Microsoft.Compute/virtualMachines/node-a`);
     const etag = vm.body.etag as string;
     expect(vm.headers.get('etag')).toBe(etag);

@@ -12,7 +12,7 @@ import { armError, notFound, subscriptionNotFound } from '../errors.js';
 import { SUBSCRIPTION, type SubscriptionData } from '../records.js';
 import { OPERATION, operationFailure, operationStatus, pollingHeaders, renderOperationStatus, retryAfterSeconds, type OperationData } from './lro.js';
 import { idKey, parseArmPath, rgId, type ArmPath } from './path.js';
-import { armType, deleteResource, findResource, getResource, isArmType, json, listResources, parseBody, putResource, RESOURCE_GROUP, renderResource, requireResourceGroup, type ArmCall } from './resources.js';
+import { armType, deleteResource, findResource, getResource, idOf, isArmType, json, listResources, parseBody, putResource, RESOURCE_GROUP, renderResource, requireResourceGroup, type ArmCall } from './resources.js';
 import type { Json } from './shapes.js';
 import { embeddedType, isEmbeddedType, serveEmbedded } from './embedded.js';
 import { providerDocument } from '../compute/provider.js';
@@ -224,6 +224,9 @@ function resource(engine: Engine, tenant: TenantStore, sub: string, p: Extract<A
     return listResources(call, t);
   }
   switch (req.method) {
+    case 'HEAD':
+      // CheckExistence: 204 or 404 with no body, as ARM answers it.
+      return { status: findResource(tenant, t, idOf(call, t)) ? 204 : 404, headers: {}, body: '' };
     case 'GET':
       return getResource(call, t);
     case 'PUT':
