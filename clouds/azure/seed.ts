@@ -27,7 +27,8 @@ const Vm = Type.Object(
   { additionalProperties: false },
 );
 const Vmss = Type.Object(
-  { name: Name, size: Type.Optional(Type.String()), capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })), zones: Type.Optional(Type.Array(Type.String())), subnet: Type.Optional(Type.String()), computerNamePrefix: Type.Optional(Type.String()), tags: Type.Optional(Tags) },
+  { name: Name, size: Type.Optional(Type.String()), capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })), zones: Type.Optional(Type.Array(Type.String())), subnet: Type.Optional(Type.String()), computerNamePrefix: Type.Optional(Type.String()), tags: Type.Optional(Tags),
+    orchestrationMode: Type.Optional(Type.Union([Type.Literal('Uniform'), Type.Literal('Flexible')], { description: 'Uniform (instances under the scale set, the default) or Flexible (members are ordinary VMs naming the scale set)' })) },
   { additionalProperties: false },
 );
 const ResourceGroup = Type.Object(
@@ -123,7 +124,7 @@ function seedResourceGroup(engine: Engine, tenant: TenantStore, sub: string, rg:
   };
   const cidrOf = (snid: string): string => (records(tenant, subnets).peek(idKey(snid))!.data['properties'] as Json)['addressPrefix'] as string;
   const created = armTime(engine.clock.now());
-  (g.virtualMachines ?? []).forEach((vm, i) => {
+  const seedVm = (vm: Static<typeof Vm>, i: number, member?: { scaleSet: string; computerName: string }): void => {
     const vmId = arm('Microsoft.Compute', 'virtualMachines', vm.name);
     const nicName = `${vm.name}-nic`;
     const nicId = arm('Microsoft.Network', 'networkInterfaces', nicName);
@@ -151,38 +152,54 @@ function seedResourceGroup(engine: Engine, tenant: TenantStore, sub: string, rg:
         dataDisks: [],
         diskControllerType: 'SCSI',
       },
-      osProfile: { computerName: vm.name, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true, provisionVMAgent: true }, secrets: [], allowExtensionOperations: true },
+      osProfile: { computerName: member?.computerName ?? vm.name, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true, provisionVMAgent: true }, secrets: [], allowExtensionOperations: true },
       networkProfile: { networkInterfaces: [{ id: nicId, properties: { primary: true } }] },
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
     };
     if (vm.availabilitySet) p['availabilitySet'] = { id: arm('Microsoft.Compute', 'availabilitySets', vm.availabilitySet).toUpperCase() };
+    if (member) p['virtualMachineScaleSet'] = { id: member.scaleSet };
     put(tenant, virtualMachines, vmId, rgid, { id: vmId, name: vm.name, type: 'Microsoft.Compute/virtualMachines', location, zones: vm.zone ? [vm.zone] : undefined, tags: vm.tags ?? {}, etag: '"1"', properties: p, _faultDomain: vm.faultDomain ?? i % 2 });
-  });
-  for (const ss of g.virtualMachineScaleSets ?? []) seedScaleSet(engine, tenant, sub, rg, location, ss, subnetOf(ss.subnet)!, cidrOf);
+  };
+  (g.virtualMachines ?? []).forEach((vm, i) => seedVm(vm, i));
+  for (const ss of g.virtualMachineScaleSets ?? []) {
+    const id = seedScaleSet(engine, tenant, sub, rg, location, ss, subnetOf(ss.subnet)!, cidrOf);
+    if (ss.orchestrationMode !== 'Flexible') continue;
+    // Flexible members are ordinary VMs (name `{set}_{8 hex}`) that name their scale set.
+    const prefix = ss.computerNamePrefix ?? ss.name;
+    for (let i = 0; i < (ss.capacity ?? 2); i++) {
+      const zone = ss.zones?.[i % ss.zones.length];
+      const vm = { name: `${ss.name}_${engine.ids.hex('azure:vmss-flex', 8)}`, zone, size: ss.size, subnet: ss.subnet, tags: ss.tags, faultDomain: 0 };
+      seedVm(vm, i, { scaleSet: id, computerName: `${prefix}${engine.ids.alnum('azure:vmss-flex', 6).toLowerCase()}` });
+    }
+  }
 }
 
 function mac(engine: Engine): string {
   return `00-0D-3A-${engine.ids.hex('azure:mac', 6).toUpperCase().match(/../g)!.join('-')}`;
 }
 
-function seedScaleSet(engine: Engine, tenant: TenantStore, sub: string, rg: string, location: string, ss: Static<typeof Vmss>, snid: string, cidrOf: (id: string) => string): void {
+/** Seeds the scale set and, for Uniform ones, its instances; returns its id. */
+function seedScaleSet(engine: Engine, tenant: TenantStore, sub: string, rg: string, location: string, ss: Static<typeof Vmss>, snid: string, cidrOf: (id: string) => string): string {
   const rgid = rgId(sub, rg);
   const id = `${rgid}/providers/Microsoft.Compute/virtualMachineScaleSets/${ss.name}`;
   const size = ss.size ?? 'Standard_D2s_v3';
   const prefix = ss.computerNamePrefix ?? ss.name;
+  const flexible = ss.orchestrationMode === 'Flexible';
   const nicConfig = { name: `${ss.name}-nic`, properties: { primary: true, enableAcceleratedNetworking: false, enableIPForwarding: false, ipConfigurations: [{ name: 'ipconfig1', properties: { primary: true, subnet: { id: snid }, privateIPAddressVersion: 'IPv4', loadBalancerBackendAddressPools: [] } }] } };
   put(tenant, scaleSets, id, rgid, {
     id, name: ss.name, type: 'Microsoft.Compute/virtualMachineScaleSets', location, zones: ss.zones, tags: ss.tags ?? {}, etag: '"1"', sku: { name: size, tier: 'Standard', capacity: ss.capacity ?? 2 },
     properties: {
-      provisioningState: 'Succeeded', orchestrationMode: 'Uniform', uniqueId: engine.ids.uuid('azure:vmss'), singlePlacementGroup: false, overprovision: false, platformFaultDomainCount: 1, timeCreated: armTime(engine.clock.now()),
-      upgradePolicy: { mode: 'Manual' },
+      provisioningState: 'Succeeded', orchestrationMode: flexible ? 'Flexible' : 'Uniform', uniqueId: engine.ids.uuid('azure:vmss'), singlePlacementGroup: false, platformFaultDomainCount: 1, timeCreated: armTime(engine.clock.now()),
+      ...(flexible ? {} : { overprovision: false, upgradePolicy: { mode: 'Manual' } }),
       virtualMachineProfile: {
         osProfile: { computerNamePrefix: prefix, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true } },
         storageProfile: { osDisk: { osType: 'Linux', createOption: 'FromImage', caching: 'ReadWrite', managedDisk: { storageAccountType: 'Premium_LRS' }, diskSizeGB: 30 }, imageReference: { publisher: 'canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
-        networkProfile: { networkInterfaceConfigurations: [nicConfig] },
+        // Flexible sets create their members' NICs through the Network API.
+        networkProfile: { ...(flexible ? { networkApiVersion: '2020-11-01' } : {}), networkInterfaceConfigurations: [nicConfig] },
       },
     },
   });
+  if (flexible) return id;
   for (let i = 0; i < (ss.capacity ?? 2); i++) {
     const instanceId = String(i);
     const vmId = `${id}/virtualMachines/${instanceId}`;
@@ -207,4 +224,5 @@ function seedScaleSet(engine: Engine, tenant: TenantStore, sub: string, rg: stri
       _faultDomain: 0,
     });
   }
+  return id;
 }
