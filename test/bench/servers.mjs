@@ -222,3 +222,14 @@ export function ensureMoto(log = console.log) {
   const [version, python] = v.stdout.trim().split(/\s+/);
   return { ok: true, bin, version, python };
 }
+
+/** The ceiling server (ceiling-server.mjs: bare fastify 5), spawned like fauxcloud. */
+export async function startCeiling() {
+  return launch({
+    name: 'ceiling',
+    cmd: process.execPath,
+    args: [join(HERE, 'ceiling-server.mjs')],
+    cwd: ROOT,
+    urlFromLine: (line) => /ceiling ready\b.*?\bhttp=(http:\/\/\S+)/.exec(line)?.[1],
+  });
+}
