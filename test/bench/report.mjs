@@ -284,7 +284,28 @@ function ceilingSection(rows, m) {
   ];
 }
 
-export function report({ f, m, moto, g, o, az, ceiling, settings, loadAtStart }) {
+/** The start-up section (startup.mjs's medians). */
+function startupSection(s) {
+  if (!s) return [];
+  if (s.error) return ['## Start-up', '', `- not measured: ${s.error}`, ''];
+  return [
+    '## Start-up (spawned as `npm start` runs it)',
+    '',
+    `\`node dist/core/cli.js --port 0 --https-port 0\`, median of ${s.runs} runs; each first answer is timed from the previous one's end.`,
+    '',
+    markdownTable(['Figure', 'fauxcloud', 'goal'], [
+      ['spawn → "ready" line (ms)', fmt.ms0(s.readyMs), ''],
+      ['spawn → first answered request, /_fauxcloud/health (ms)', fmt.ms0(s.firstAdminMs), '< 300'],
+      ['first AWS request, DescribeRegions (ms)', fmt.ms0(s.firstAwsMs), ''],
+      ['first Compute Engine request, zones.list (ms)', fmt.ms0(s.firstGcpMs), ''],
+      ['idle RSS after start-up (MiB)', fmt.mib(s.idleRssKiB), '< 100'],
+      ['RSS after the first AWS and GCP requests (MiB)', fmt.mib(s.rssAfterKiB), ''],
+    ]),
+    '',
+  ];
+}
+
+export function report({ f, m, moto, g, o, az, ceiling, startup, settings, loadAtStart }) {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const cpus = os.cpus();
   const n = notes(f, m);
@@ -314,6 +335,7 @@ export function report({ f, m, moto, g, o, az, ceiling, settings, loadAtStart })
     `- fauxcloud ${pkg.version} (git ${gitRev()}): node ${process.env.BENCH_FAUXCLOUD_CLI || 'dist/core/cli.js'} --port 0 --https-port 0 --seed 42`,
     `- moto: ${moto.ok ? `${moto.version} (pinned ${MOTO_SPEC}), Python ${moto.python}, moto_server (Werkzeug dev server)` : `unavailable (${moto.reason})`}`,
     '',
+    ...startupSection(startup),
     ...ceilingSection(ceiling, m),
     ...gcpSection(g, settings),
     ...openstackSection(o, settings),
