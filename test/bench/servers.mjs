@@ -18,7 +18,7 @@ export const ROOT = resolve(HERE, '..', '..');
 export const VENV = join(HERE, '.venv');
 export const MOTO_SPEC = process.env.BENCH_MOTO_SPEC || 'moto[server]==5.2.5';
 
-const STARTUP_TIMEOUT_MS = 60_000; // spawn -> first 2xx DescribeRegions
+const STARTUP_TIMEOUT_MS = Number(process.env.BENCH_STARTUP_TIMEOUT_S || 60) * 1000; // spawn -> first 2xx DescribeRegions
 const POLL_MS = 10;
 const STOP_GRACE_MS = 3_000;
 
