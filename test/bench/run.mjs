@@ -44,7 +44,7 @@ const SETTINGS = {
   ec2Table: process.env.BENCH_EC2_TABLE !== '0',
 };
 const CREATE_PARAMS = { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' };
-const RESULTS = join(ROOT, 'test', 'bench', 'results', 'latest.md');
+const RESULTS = process.env.BENCH_RESULTS ? join(process.cwd(), process.env.BENCH_RESULTS) : join(ROOT, 'test', 'bench', 'results', 'latest.md');
 const LOAD_AT_START = os.loadavg()[0];
 
 const log = (msg) => console.log(`[bench] ${msg}`);
