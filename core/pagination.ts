@@ -15,14 +15,14 @@ export function paginate<T extends { seq: number }>(
   items: readonly T[],
   opts: { maxResults?: number; token?: string; query?: unknown },
 ): Page<T> {
-  const scope = queryScope(opts.query);
+  // The query's fingerprint (a hash) only when a token is read or written: a one-page list needs none.
   let after = 0;
-  if (opts.token !== undefined && opts.token !== '') after = decodeToken(opts.token, scope);
+  if (opts.token !== undefined && opts.token !== '') after = decodeToken(opts.token, queryScope(opts.query));
   const start = after === 0 ? 0 : firstAfter(items, after);
   const max = opts.maxResults;
-  if (max === undefined || start + max >= items.length) return { items: items.slice(start) };
+  if (max === undefined || start + max >= items.length) return { items: start === 0 ? items.slice() : items.slice(start) };
   const page = items.slice(start, start + max);
-  return { items: page, nextToken: encodeToken(page[page.length - 1]!.seq, scope) };
+  return { items: page, nextToken: encodeToken(page[page.length - 1]!.seq, queryScope(opts.query)) };
 }
 
 function firstAfter<T extends { seq: number }>(items: readonly T[], seq: number): number {

@@ -106,3 +106,38 @@ export function measureAzureFlow(url, settings) {
     oneFlow,
   });
 }
+
+/** `n` disks `bench-seed-0..n-1` (PUT, operations not awaited: the disk is listed at once). Resolves to the count created. */
+export async function seedAzureDisks(baseUrl, n) {
+  let ok = 0;
+  const base = baseUrl.replace(/\/$/, '');
+  for (let i = 0; i < n; i++) {
+    const r = await fetch(`${base}${diskPath(`bench-seed-${i}`)}`, {
+      method: 'PUT',
+      headers: headers(true),
+      body: JSON.stringify({ location: 'eastus', zones: ['1'], sku: { name: 'Premium_LRS' }, properties: { creationData: { createOption: 'Empty' }, diskSizeGB: 10 } }),
+      signal: AbortSignal.timeout(5000),
+    });
+    await r.arrayBuffer();
+    if (r.status >= 200 && r.status < 300) ok++;
+  }
+  return ok;
+}
+
+/** Disks_ListByResourceGroup (what the disk CSI driver's ListVolumes calls) as a load.mjs phase. */
+export function azListPhase(baseUrl, atLeast) {
+  const path = `${RG_PATH}/disks?api-version=2025-01-02`;
+  const base = baseUrl.replace(/\/$/, '');
+  return {
+    request: { url: baseUrl, method: 'GET', path, headers: headers(false), label: 'Disks_ListByResourceGroup' },
+    sample: async () => {
+      const r = await fetch(`${base}${path}`, { headers: headers(false), signal: AbortSignal.timeout(5000) });
+      return { status: r.status, body: await r.text() };
+    },
+    judge: (a) => {
+      if (a.status !== 200) return describeArmAnswer(a);
+      const v = parseJson(a.body)?.value;
+      return !Array.isArray(v) ? 'no value[] in the answer' : v.length < atLeast ? `only ${v.length} disks, expected >= ${atLeast}` : undefined;
+    },
+  };
+}

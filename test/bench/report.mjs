@@ -245,7 +245,67 @@ function gitRev() {
  * results/latest.md: the EC2 table (fauxcloud `f` vs moto `m`), the GCP section (`g`,
  * undefined when skipped), the settings the run used and the machine.
  */
-export function report({ f, m, moto, g, o, az, settings, loadAtStart }) {
+/** The ceiling section: each list/get call beside bare fastify sending the same bytes. */
+function ceilingSection(rows, m) {
+  if (!rows) return [];
+  const bad = (p) => !p || p.invalid.length > 0;
+  const body = rows.map((e) => {
+    const motoOp = e.moto && m.available ? m[e.moto] : undefined;
+    const ok = !e.error && !bad(e.faux) && !bad(e.bare);
+    const ratio = ok && e.bare.reqPerSec > 0 ? (e.faux.reqPerSec / e.bare.reqPerSec).toFixed(2) : 'n/a';
+    return [
+      e.label,
+      e.bytes === undefined ? '-' : (e.bytes / 1024).toFixed(1),
+      e.bare ? `${fmt.rps(e.bare.reqPerSec)}${bad(e.bare) ? ' (INVALID)' : ''}` : '-',
+      `${fmt.rps(e.faux.reqPerSec)}${bad(e.faux) ? ' (INVALID)' : ''}`,
+      ratio,
+      `${fmt.ms2(e.faux.p50Ms)} / ${e.bare ? fmt.ms2(e.bare.p50Ms) : '-'}`,
+      `${fmt.ms2(e.faux.p99Ms)} / ${e.bare ? fmt.ms2(e.bare.p99Ms) : '-'}`,
+      motoOp ? `${fmt.rps(motoOp.reqPerSec)}${bad(motoOp) ? ' (INVALID)' : ''}` : '-',
+    ];
+  });
+  const notes = [];
+  for (const e of rows) {
+    if (e.error) notes.push(`- ${e.label}: ceiling not measured (${e.error})`);
+    for (const [who, p] of [['fauxcloud', e.faux], ['ceiling', e.bare]]) for (const why of p?.invalid ?? []) notes.push(`- ${e.label} ${who} INVALID: ${why}`);
+  }
+  return [
+    '## Ceiling: fauxcloud vs bare fastify sending the same bytes',
+    '',
+    'Each list/get call, then right after it the same request (same autocannon client and settings)',
+    'against a bare fastify 5 route in its own process (`ceiling-server.mjs`) that answers the very',
+    'bytes, status and headers fauxcloud just answered. Ratio = fauxcloud req/s ÷ bare req/s: the',
+    'share of the physical limit reached (goal ≥ 0.5). The moto column is the moto run of the EC2',
+    'table above, where the same call on the same number of resources was measured there.',
+    '',
+    markdownTable(['Call', 'answer KiB', 'bare fastify req/s', 'fauxcloud req/s', 'ratio', 'p50 ms faux / bare', 'p99 ms faux / bare', 'moto req/s'], body),
+    '',
+    ...(notes.length ? ['### Ceiling notes', '', ...notes, ''] : []),
+  ];
+}
+
+/** The start-up section (startup.mjs's medians). */
+function startupSection(s) {
+  if (!s) return [];
+  if (s.error) return ['## Start-up', '', `- not measured: ${s.error}`, ''];
+  return [
+    '## Start-up (spawned as `npm start` runs it)',
+    '',
+    `\`node dist/core/cli.js --port 0 --https-port 0\`, median of ${s.runs} runs; each first answer is timed from the previous one's end.`,
+    '',
+    markdownTable(['Figure', 'fauxcloud', 'goal'], [
+      ['spawn → "ready" line (ms)', fmt.ms0(s.readyMs), ''],
+      ['spawn → first answered request, /_fauxcloud/health (ms)', fmt.ms0(s.firstAdminMs), '< 300'],
+      ['first AWS request, DescribeRegions (ms)', fmt.ms0(s.firstAwsMs), ''],
+      ['first Compute Engine request, zones.list (ms)', fmt.ms0(s.firstGcpMs), ''],
+      ['idle RSS after start-up (MiB)', fmt.mib(s.idleRssKiB), '< 100'],
+      ['RSS after the first AWS and GCP requests (MiB)', fmt.mib(s.rssAfterKiB), ''],
+    ]),
+    '',
+  ];
+}
+
+export function report({ f, m, moto, g, o, az, ceiling, startup, settings, loadAtStart }) {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const cpus = os.cpus();
   const n = notes(f, m);
@@ -275,6 +335,8 @@ export function report({ f, m, moto, g, o, az, settings, loadAtStart }) {
     `- fauxcloud ${pkg.version} (git ${gitRev()}): node ${process.env.BENCH_FAUXCLOUD_CLI || 'dist/core/cli.js'} --port 0 --https-port 0 --seed 42`,
     `- moto: ${moto.ok ? `${moto.version} (pinned ${MOTO_SPEC}), Python ${moto.python}, moto_server (Werkzeug dev server)` : `unavailable (${moto.reason})`}`,
     '',
+    ...startupSection(startup),
+    ...ceilingSection(ceiling, m),
     ...gcpSection(g, settings),
     ...openstackSection(o, settings),
     ...azureSection(az, settings),

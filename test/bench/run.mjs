@@ -12,12 +12,14 @@ import { FLOW_MAX_CONCURRENCY, measureFlow } from './flow.mjs';
 import {
   SEED_DISK, checkOperation, diskBody, gcePhase, measureGceFlow, parseJson, seedDisks, zonal,
 } from './gcp.mjs';
-import { measureAzureFlow } from './azure.mjs';
+import { measureAzureFlow, azListPhase, seedAzureDisks } from './azure.mjs';
+import { ceilingPhase } from './ceiling.mjs';
+import { measureStartup } from './startup.mjs';
 import { measurePhase } from './load.mjs';
 import { measureOsFlow, osLogin, osPhase } from './openstack.mjs';
 import { report } from './report.mjs';
 import {
-  ROOT, ensureMoto, killAllSync, readRssKiB, rssSampler, startFauxcloud, startMoto,
+  ROOT, ensureMoto, killAllSync, readRssKiB, rssSampler, startCeiling, startFauxcloud, startMoto,
 } from './servers.mjs';
 
 const num = (name, dflt, min, max = Infinity) => {
@@ -37,9 +39,12 @@ const SETTINGS = {
   gcp: process.env.BENCH_GCP !== '0',
   openstack: process.env.BENCH_OPENSTACK !== '0',
   azure: process.env.BENCH_AZURE !== '0',
+  ceiling: process.env.BENCH_CEILING !== '0',
+  startupRuns: Math.round(num('BENCH_STARTUP_RUNS', 3, 0, 20)),
+  ec2Table: process.env.BENCH_EC2_TABLE !== '0',
 };
 const CREATE_PARAMS = { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' };
-const RESULTS = join(ROOT, 'test', 'bench', 'results', 'latest.md');
+const RESULTS = process.env.BENCH_RESULTS ? join(process.cwd(), process.env.BENCH_RESULTS) : join(ROOT, 'test', 'bench', 'results', 'latest.md');
 const LOAD_AT_START = os.loadavg()[0];
 
 const log = (msg) => console.log(`[bench] ${msg}`);
@@ -107,6 +112,31 @@ const measureOp = (say, label, phase) => measurePhase({
   announce: () => say(`${label} x ${SETTINGS.seconds} s, ${SETTINGS.connections} connections`),
 });
 
+// ---- the ceiling leg: every list/get phase beside bare fastify sending the same bytes -----
+/** The ceiling server (started in main), and one row per measured list/get phase. */
+let CEILING;
+const CEILING_ROWS = [];
+
+/**
+ * measureOp, then (when the ceiling leg is on) the very same request against bare fastify
+ * answering the bytes fauxcloud just answered, right after it; both land in CEILING_ROWS.
+ * `row` adds columns (cloud, call, moto req/s).
+ */
+async function measureWithCeiling(say, label, phase, row = {}) {
+  const mine = await measureOp(say, label, phase);
+  if (!CEILING) return mine;
+  const entry = { label, ...row, faux: mine };
+  CEILING_ROWS.push(entry);
+  try {
+    const c = await ceilingPhase(CEILING.url, phase.request);
+    entry.bytes = c.bytes;
+    entry.bare = await measureOp(say, `${label} on the ceiling (bare fastify, ${c.bytes} bytes)`, c.phase);
+  } catch (err) {
+    entry.error = err.message;
+  }
+  return mine;
+}
+
 /** One flow phase (measureFlow / measureGceFlow) with the run's settings. */
 const measureFlowPhase = (say, label, measure, url) => {
   say(`${label} x ${SETTINGS.seconds} s, ${SETTINGS.flowConcurrency} concurrent flows`);
@@ -155,6 +185,47 @@ const benchEc2 = (name, start) => withServer(name, name, start, async (h, r, say
   r.volumesCreated = seeded + r.create.ok2xx + r.create.extraOk;
 });
 
+// ---- the EC2 ceiling leg: DescribeVolumes / DescribeInstances at 100 and 1,000 -----------
+/** Instances in a DescribeInstances answer (all reservations). */
+function instancesIn(body) {
+  try {
+    const doc = new XMLParser({ isArray: (name) => name === 'item' }).parse(body);
+    return (doc?.DescribeInstancesResponse?.reservationSet?.item ?? []).reduce((n, r) => n + (r.instancesSet?.item?.length ?? 0), 0);
+  } catch {
+    return undefined;
+  }
+}
+
+const EC2_SIZES = [100, 1000];
+
+const benchEc2Lists = (name, start) => withServer(`${name} (EC2 lists)`, name, start, async (h, r, say) => {
+  let volumes = 0;
+  for (const size of EC2_SIZES) {
+    for (; volumes < size; volumes++) {
+      const a = await ec2Call(h.url, 'CreateVolume', CREATE_PARAMS);
+      if (a.status !== 200) throw new Error(`seeding CreateVolume: ${describeAnswer(a)}`);
+    }
+    const answer = await ec2Call(h.url, 'DescribeVolumes');
+    const n = volumesIn(answer.body);
+    await measureWithCeiling(say, `DescribeVolumes, ${n} volumes`, ec2Phase(h.url, 'DescribeVolumes', {}, (body) =>
+      (volumesIn(body) >= size ? undefined : `fewer than ${size} volumes in the answer`)), { moto: size === SETTINGS.seedVolumes ? 'describe' : undefined });
+  }
+  let instances = 0;
+  for (const size of EC2_SIZES) {
+    while (instances < size) {
+      const batch = Math.min(100, size - instances);
+      const a = await ec2Call(h.url, 'RunInstances', {
+        ImageId: 'ami-0fa0c10d000000001', InstanceType: 'm5.large', MinCount: String(batch), MaxCount: String(batch), 'Placement.AvailabilityZone': 'us-east-1a',
+      }, { timeoutMs: 30_000 });
+      if (a.status !== 200) throw new Error(`seeding RunInstances: ${describeAnswer(a)}`);
+      instances += batch;
+    }
+    const n = instancesIn((await ec2Call(h.url, 'DescribeInstances', {}, { timeoutMs: 30_000 })).body);
+    await measureWithCeiling(say, `DescribeInstances, ${n} instances`, ec2Phase(h.url, 'DescribeInstances', {}, (body) =>
+      ((instancesIn(body) ?? 0) >= size ? undefined : `fewer than ${size} instances in the answer`)));
+  }
+});
+
 // ---- the GCP leg: Compute Engine disks on a fresh fauxcloud (no peer) -------------
 /** Number of disks in a disks.list answer (parsed), or undefined when it is not one. */
 function diskCount(list) {
@@ -169,7 +240,7 @@ const benchGcp = (name, start) => withServer(`${name} (GCP)`, name, start, async
   say(`seeded ${seeded} disks`);
 
   const target = `${SEED_DISK}0`;
-  r.get = await measureOp(say, 'disks.get', gcePhase(h.url, {
+  r.get = await measureWithCeiling(say, 'disks.get', gcePhase(h.url, {
     method: 'GET',
     rel: zonal(`disks/${target}`),
     check: (d) => (d.kind !== 'compute#disk' || d.name !== target ? `not the disk ${target}`
@@ -177,7 +248,7 @@ const benchGcp = (name, start) => withServer(`${name} (GCP)`, name, start, async
   }));
 
   // disks.list before the flow and disks.insert, so that it sees exactly the seeded disks.
-  r.list = await measureOp(say, 'disks.list', gcePhase(h.url, {
+  r.list = await measureWithCeiling(say, `disks.list, ${seeded} disks`, gcePhase(h.url, {
     method: 'GET',
     rel: zonal('disks'),
     check: (l) => {
@@ -214,7 +285,7 @@ const benchOpenStack = (name, start) => withServer(`${name} (OpenStack)`, name, 
   }
   r.seeded = seeded;
   say(`seeded ${seeded} volumes`);
-  r.detail = await measureOp(say, 'GET volumes/detail', osPhase(h.url, login, {
+  r.detail = await measureWithCeiling(say, `Cinder GET volumes/detail, ${seeded} volumes`, osPhase(h.url, login, {
     method: 'GET', path: `${login.volume}/volumes/detail?limit=1000`,
     check: (l) => (!Array.isArray(l.volumes) ? 'no volumes[] in the answer' : l.volumes.length < seeded ? `only ${l.volumes.length} volumes, expected >= ${seeded}` : undefined),
   }));
@@ -230,28 +301,42 @@ const benchOpenStack = (name, start) => withServer(`${name} (OpenStack)`, name, 
 
 // ---- the Azure leg: the disk CSI controller flow on a fresh fauxcloud (no peer) ------
 const benchAzure = (name, start) => withServer(`${name} (Azure)`, name, start, async (h, r, say) => {
+  if (SETTINGS.ceiling) {
+    const seeded = await seedAzureDisks(h.url, SETTINGS.seedDisks);
+    say(`seeded ${seeded} disks`);
+    r.list = await measureWithCeiling(say, `Disks_ListByResourceGroup, ${seeded} disks`, azListPhase(h.url, seeded));
+  }
   r.flow = await measureFlowPhase(say, 'Azure Disk CSI controller flow', measureAzureFlow, h.url);
 });
 
 // ---- main ----------------------------------------------------------------------
 async function main() {
   log(`settings: ${JSON.stringify(SETTINGS)}`);
-  const f = await benchEc2('fauxcloud', startFauxcloud);
+  if (SETTINGS.ceiling) {
+    CEILING = await startCeiling();
+    handles.add(CEILING);
+    log(`ceiling (bare fastify) at ${CEILING.url}`);
+  }
+  const startup = SETTINGS.startupRuns > 0 ? await measureStartup(SETTINGS.startupRuns) : undefined;
+  if (startup) log(`start-up: ${JSON.stringify(startup)}`);
+  const f = SETTINGS.ec2Table ? await benchEc2('fauxcloud', startFauxcloud) : { name: 'fauxcloud', available: false, reason: 'skipped (BENCH_EC2_TABLE=0)', notes: [] };
+  const lists = SETTINGS.ceiling ? await benchEc2Lists('fauxcloud', startFauxcloud) : undefined;
   const g = SETTINGS.gcp ? await benchGcp('fauxcloud', startFauxcloud) : undefined;
   const o = SETTINGS.openstack ? await benchOpenStack('fauxcloud', startFauxcloud) : undefined;
   const az = SETTINGS.azure ? await benchAzure('fauxcloud', startFauxcloud) : undefined;
-  const moto = ensureMoto(log);
+  const moto = SETTINGS.ec2Table ? ensureMoto(log) : { ok: false, reason: 'skipped (BENCH_EC2_TABLE=0)' };
   const m = moto.ok
     ? await benchEc2('moto', () => startMoto(moto))
     : { name: 'moto', available: false, reason: moto.reason, notes: [] };
   if (!moto.ok) console.log(`moto: unavailable (${moto.reason})`);
 
-  const md = report({ f, m, moto, g, o, az, settings: SETTINGS, loadAtStart: LOAD_AT_START });
+  if (CEILING) { await CEILING.stop(); handles.delete(CEILING); }
+  const md = report({ f, m, moto, g, o, az, ceiling: SETTINGS.ceiling ? CEILING_ROWS : undefined, startup, settings: SETTINGS, loadAtStart: LOAD_AT_START });
   mkdirSync(join(ROOT, 'test', 'bench', 'results'), { recursive: true });
   writeFileSync(RESULTS, md);
   console.log(`\n${md}`);
   log(`written to ${relative(process.cwd(), RESULTS) || RESULTS}`);
-  if (!f.available || (g && !g.available) || (o && !o.available) || (az && !az.available)) process.exitCode = 1;
+  if ((SETTINGS.ec2Table && !f.available) || (lists && !lists.available) || (g && !g.available) || (o && !o.available) || (az && !az.available)) process.exitCode = 1;
 }
 
 main().catch((err) => {

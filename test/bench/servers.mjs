@@ -18,7 +18,7 @@ export const ROOT = resolve(HERE, '..', '..');
 export const VENV = join(HERE, '.venv');
 export const MOTO_SPEC = process.env.BENCH_MOTO_SPEC || 'moto[server]==5.2.5';
 
-const STARTUP_TIMEOUT_MS = 60_000; // spawn -> first 2xx DescribeRegions
+const STARTUP_TIMEOUT_MS = Number(process.env.BENCH_STARTUP_TIMEOUT_S || 60) * 1000; // spawn -> first 2xx DescribeRegions
 const POLL_MS = 10;
 const STOP_GRACE_MS = 3_000;
 
@@ -221,4 +221,15 @@ export function ensureMoto(log = console.log) {
   if (v.error || v.status !== 0) return { ok: false, reason: `moto import failed: ${v.error?.message ?? lastLine(v.stderr)}` };
   const [version, python] = v.stdout.trim().split(/\s+/);
   return { ok: true, bin, version, python };
+}
+
+/** The ceiling server (ceiling-server.mjs: bare fastify 5), spawned like fauxcloud. */
+export async function startCeiling() {
+  return launch({
+    name: 'ceiling',
+    cmd: process.execPath,
+    args: [join(HERE, 'ceiling-server.mjs')],
+    cwd: ROOT,
+    urlFromLine: (line) => /ceiling ready\b.*?\bhttp=(http:\/\/\S+)/.exec(line)?.[1],
+  });
 }

@@ -3,26 +3,20 @@
  * - decode: form parameters (`Filter.1.Name`, `Filter.1.Value.1`, `TagSpecification.1.Tag.1.Key`)
  *   into the SDK's input shape, using `ec2QueryName` / capitalised `xmlName` / member name;
  * - encode: output shapes into EC2 XML (`xmlName` renames, lists as `<item>` children, no
- *   Result wrapper).
+ *   Result wrapper), by encoders compiled from the model once per shape (xml-compiler.ts).
  * Per-shape member tables are computed once and cached.
  */
 import { CloudError } from '../../../core/errors.js';
 import { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { encodeXmlMap, xmlEscape } from './xml.js';
+import { structEncoder, type XmlDialect } from './xml-compiler.js';
 
 interface InMember {
   name: string;
   schema: NormalizedSchema;
 }
-interface OutMember {
-  name: string;
-  xmlName: string;
-  schema: NormalizedSchema;
-}
 
 const inTables = new WeakMap<object, Map<string, InMember>>();
-const outTables = new WeakMap<object, OutMember[]>();
 
 export function decodeEc2Query(params: URLSearchParams, input: NormalizedSchema): Record<string, unknown> {
   if (!input.isStructSchema()) return {};
@@ -107,68 +101,14 @@ function inTable(schema: NormalizedSchema): Map<string, InMember> {
   return table;
 }
 
-/** `<OpResponse xmlns=…><requestId>…</requestId>…fields…</OpResponse>` */
+const EC2_XML: XmlDialect = { name: 'ec2', selfClosingEmptyList: true, flattenedLists: false, timestampFromSchema: true };
+
+/** `<OpResponse xmlns=…><requestId>…</requestId>…fields…</OpResponse>`, fields by the encoder compiled from the model. */
 export function encodeEc2Response(operation: string, output: NormalizedSchema, value: object, requestId: string): string {
-  const parts: string[] = [
-    `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>`,
-  ];
+  const head = `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>`;
   // Operations without modelled output (DeleteVolume, CreateTags) answer `<return>true</return>` on the wire.
-  if (output.isStructSchema()) encodeStruct(output, value as Record<string, unknown>, parts);
-  else parts.push('<return>true</return>');
-  parts.push(`</${operation}Response>`);
-  return parts.join('');
-}
-
-function encodeStruct(schema: NormalizedSchema, value: Record<string, unknown>, out: string[]): void {
-  for (const m of outTable(schema)) {
-    const v = value[m.name];
-    if (v !== undefined && v !== null) encodeValue(m.xmlName, m.schema, v, out);
-  }
-}
-
-function encodeValue(name: string, schema: NormalizedSchema, value: unknown, out: string[]): void {
-  if (schema.isListSchema()) {
-    const items = value as unknown[];
-    if (items.length === 0) {
-      out.push(`<${name}/>`);
-      return;
-    }
-    const item = schema.getValueSchema();
-    const itemName = (item.getMergedTraits().xmlName as string | undefined) ?? 'member';
-    out.push(`<${name}>`);
-    for (const v of items) if (v !== undefined && v !== null) encodeValue(itemName, item, v, out);
-    out.push(`</${name}>`);
-    return;
-  }
-  if (schema.isMapSchema()) {
-    encodeXmlMap(name, schema, value as Record<string, unknown>, out, encodeValue);
-    return;
-  }
-  if (schema.isStructSchema()) {
-    out.push(`<${name}>`);
-    encodeStruct(schema, value as Record<string, unknown>, out);
-    out.push(`</${name}>`);
-    return;
-  }
-  out.push(`<${name}>${scalarText(schema, value)}</${name}>`);
-}
-
-function scalarText(schema: NormalizedSchema, value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (schema.isTimestampSchema()) return new Date(value as string | number).toISOString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return xmlEscape(String(value));
-}
-
-function outTable(schema: NormalizedSchema): OutMember[] {
-  const key = schema.getSchema() as object;
-  let table = outTables.get(key);
-  if (!table) {
-    table = [];
-    for (const [name, member] of schema.structIterator()) table.push({ name, xmlName: (member.getMergedTraits().xmlName as string | undefined) ?? name, schema: member });
-    outTables.set(key, table);
-  }
-  return table;
+  const fields = output.isStructSchema() ? structEncoder(EC2_XML, output)(value as Record<string, unknown>) : '<return>true</return>';
+  return `${head}${fields}</${operation}Response>`;
 }
 
 function capitalise(s: string): string {

@@ -7,7 +7,7 @@
 import { CloudError } from '../../../core/errors.js';
 import type { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { encodeXmlMap, xmlEscape } from './xml.js';
+import { structEncoder, type XmlDialect } from './xml-compiler.js';
 
 type Traits = { xmlName?: string; xmlFlattened?: unknown };
 const traitsOf = (s: NormalizedSchema) => s.getMergedTraits() as Traits;
@@ -78,44 +78,10 @@ function invalid(raw: string, path: string): CloudError {
   return new CloudError('ValidationError', 400, `Value '${raw}' at '${path}' failed to satisfy constraint`);
 }
 
+const QUERY_XML: XmlDialect = { name: 'awsQuery', selfClosingEmptyList: false, flattenedLists: true, timestampFromSchema: false };
+
+/** The answer envelope around the fields, which the encoder compiled from the model writes. */
 export function encodeQueryResponse(operation: string, namespace: string, output: NormalizedSchema, value: object, requestId: string): string {
-  const parts = [`<${operation}Response xmlns="${namespace}">`];
-  if (output.isStructSchema()) {
-    parts.push(`<${operation}Result>`);
-    encodeStruct(output, value as Record<string, unknown>, parts);
-    parts.push(`</${operation}Result>`);
-  }
-  parts.push(`<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`);
-  return parts.join('');
-}
-
-function encodeStruct(schema: NormalizedSchema, value: Record<string, unknown>, out: string[]): void {
-  for (const [name, member] of schema.structIterator()) {
-    const v = value[name];
-    if (v !== undefined && v !== null) encodeValue(traitsOf(member).xmlName ?? name, member, v, out);
-  }
-}
-
-function encodeValue(name: string, schema: NormalizedSchema, value: unknown, out: string[]): void {
-  if (schema.isListSchema()) {
-    const item = schema.getValueSchema();
-    const itemName = traitsOf(item).xmlName ?? 'member';
-    const flattened = traitsOf(schema).xmlFlattened !== undefined;
-    if (!flattened) out.push(`<${name}>`);
-    for (const v of value as unknown[]) encodeValue(flattened ? name : itemName, item, v, out);
-    if (!flattened) out.push(`</${name}>`);
-    return;
-  }
-  if (schema.isMapSchema()) {
-    encodeXmlMap(name, schema, value as Record<string, unknown>, out, encodeValue);
-    return;
-  }
-  if (schema.isStructSchema()) {
-    out.push(`<${name}>`);
-    encodeStruct(schema, value as Record<string, unknown>, out);
-    out.push(`</${name}>`);
-    return;
-  }
-  const text = value instanceof Date ? value.toISOString() : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : xmlEscape(String(value));
-  out.push(`<${name}>${text}</${name}>`);
+  const result = output.isStructSchema() ? `<${operation}Result>${structEncoder(QUERY_XML, output)(value as Record<string, unknown>)}</${operation}Result>` : '';
+  return `<${operation}Response xmlns="${namespace}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
 }

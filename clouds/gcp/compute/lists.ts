@@ -13,7 +13,7 @@ import { ref } from './urls.js';
 
 const MAX_RESULTS = 500;
 
-function page<T extends { seq: number }>(call: ComputeCall, rows: T[]): { items: T[]; nextPageToken?: string } {
+function page<T extends { seq: number }>(call: ComputeCall, rows: readonly T[]): { items: T[]; nextPageToken?: string } {
   const max = call.query['maxResults'] === undefined ? MAX_RESULTS : Number(call.query['maxResults']);
   if (!Number.isInteger(max) || max < 0) throw invalid(`Invalid value for field 'maxResults': '${String(call.query['maxResults'])}'. Must be a non-negative integer.`);
   try {
@@ -29,32 +29,41 @@ function page<T extends { seq: number }>(call: ComputeCall, rows: T[]): { items:
   }
 }
 
-/** Rendered, filtered, paged items with their record order kept for the page cursor. */
-function select<R extends { seq: number }>(call: ComputeCall, records: readonly R[], render: (r: R) => Json): Array<{ seq: number; item: Json }> {
+/**
+ * The page of rendered items, in record order (the page cursor is the record's seq). Without a
+ * filter the page is cut first and only its records are rendered, so a page costs what it holds,
+ * not what the tenant holds; a filter is evaluated on the rendered item, as the API does.
+ */
+function pageOf<R extends { seq: number }>(call: ComputeCall, records: readonly R[], render: (r: R) => Json): { items: Json[]; nextPageToken?: string } {
   const matches = compileFilter(call.query['filter'] as string | undefined);
+  if (!matches) {
+    const p = page(call, records);
+    return { items: p.items.map(render), ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}) };
+  }
   const rows: Array<{ seq: number; item: Json }> = [];
   for (const r of records) {
     const item = render(r);
-    if (!matches || matches(item)) rows.push({ seq: r.seq, item });
+    if (matches(item)) rows.push({ seq: r.seq, item });
   }
-  return rows;
+  const p = page(call, rows);
+  return { items: p.items.map((r) => r.item), ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}) };
 }
 
 export function listAnswer<R extends { seq: number }>(call: ComputeCall, kind: string, records: readonly R[], render: (r: R) => Json, path: string): Json {
-  const p = page(call, select(call, records, render));
+  const p = pageOf(call, records, render);
   return {
     kind: `${kind}List`,
     id: `projects/${call.project}/${path}`,
-    items: p.items.map((r) => r.item),
+    items: p.items,
     ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}),
     selfLink: ref(call.project, path),
   };
 }
 
 export function aggregatedAnswer<R extends { seq: number }>(call: ComputeCall, kind: string, plural: string, records: readonly R[], render: (r: R) => Json): Json {
-  const p = page(call, select(call, records, render));
+  const p = pageOf(call, records, render);
   const items: Record<string, Json> = {};
-  for (const { item } of p.items) {
+  for (const item of p.items) {
     const link = String(item['selfLink'] ?? '');
     const m = /projects\/[^/]+\/((?:zones|regions)\/[^/]+|global)\//.exec(link);
     const scope = m?.[1] ?? 'global';
