@@ -16,6 +16,7 @@ import { measureAzureFlow } from './azure.mjs';
 import { measurePhase } from './load.mjs';
 import { measureOsFlow, osLogin, osPhase } from './openstack.mjs';
 import { report } from './report.mjs';
+import { benchVsphere } from './vsphere.mjs';
 import {
   ROOT, ensureMoto, killAllSync, readRssKiB, rssSampler, startFauxcloud, startMoto,
 } from './servers.mjs';
@@ -240,6 +241,7 @@ async function main() {
   const g = SETTINGS.gcp ? await benchGcp('fauxcloud', startFauxcloud) : undefined;
   const o = SETTINGS.openstack ? await benchOpenStack('fauxcloud', startFauxcloud) : undefined;
   const az = SETTINGS.azure ? await benchAzure('fauxcloud', startFauxcloud) : undefined;
+  if (process.env.BENCH_VSPHERE !== '0') await benchVsphere({ log, ...SETTINGS }); // fauxcloud vs vcsim: results/vsphere.md
   const moto = ensureMoto(log);
   const m = moto.ok
     ? await benchEc2('moto', () => startMoto(moto))
