@@ -7,6 +7,7 @@
 import type { Engine } from '../../core/engine.js';
 import type { ResourceRecord, TenantStore } from '../../core/store.js';
 import { fault, moref, type MoRef } from './faults.js';
+import type { WireObject } from './wire/codec.js';
 
 export const TENANT = 'vcenter';
 export const MO = 'vsphere.mo';
@@ -87,6 +88,15 @@ export interface VmData extends EntityData {
   guest: { hostName?: string; ipAddress?: string; net: GuestNic[]; toolsRunning: boolean };
   extraConfig: Record<string, string>;
   bootTime?: number;
+  /** The virtual hardware once created, cloned or reconfigured (a seeded VM renders a fixed layout until then). */
+  devices?: WireObject[];
+  /** `config.files.vmPathName` when given at creation. */
+  vmPathName?: string;
+  numCoresPerSocket?: number;
+  cpuHotAddEnabled?: boolean;
+  memoryHotAddEnabled?: boolean;
+  /** Bumped by every reconfiguration (`config.changeVersion`). */
+  changeVersion?: number;
 }
 export type AnyEntity = FolderData | DatacenterData | ClusterData | HostData | PoolData | DatastoreData | NetworkData | VmData;
 

@@ -12,6 +12,7 @@ var vimMethods = []string{
 	"FindByIp", "FindAllByIp", "FindByDatastorePath",
 	"CreateContainerView", "CreateListView", "CreateListViewFromView", "ModifyListView", "ResetListView", "DestroyView",
 	"PowerOffVM_Task", "PowerOnVM_Task", "ResetVM_Task", "ShutdownGuest", "Destroy_Task", "CancelTask",
+	"CreateVM_Task", "CloneVM_Task", "ReconfigVM_Task", "MarkAsTemplate",
 	"HasUserPrivilegeOnEntities", "HasPrivilegeOnEntities", "FetchUserPrivilegeOnEntities",
 }
 
@@ -25,6 +26,20 @@ var vimTypes = []string{
 	"ArrayOfManagedObjectReference", "ArrayOfString", "ArrayOfInt", "ArrayOfLong", "ArrayOfBoolean",
 	"ArrayOfGuestNicInfo", "ArrayOfOptionValue", "ArrayOfDatastoreHostMount", "ArrayOfTag",
 	"ArrayOfVirtualMachineConfigInfoDatastoreUrlPair", "ArrayOfHostVirtualNic",
+	// the devices, backings and connections a ConfigSpec's deviceChange carries (govc vm.create,
+	// vm.change, device.*, the CSI driver's and Cluster API's reconfigures)
+	"VirtualLsiLogicController", "VirtualBusLogicController", "VirtualAHCIController", "VirtualNVMEController",
+	"VirtualSATAController", "VirtualPCIController", "VirtualSIOController", "VirtualPS2Controller",
+	"VirtualUSBController", "VirtualUSBXHCIController", "VirtualE1000", "VirtualE1000e", "VirtualPCNet32",
+	"VirtualVmxnet2", "VirtualSriovEthernetCard", "VirtualCdrom", "VirtualFloppy", "VirtualSerialPort",
+	"VirtualMachineVideoCard", "VirtualKeyboard", "VirtualPointingDevice", "VirtualMachineVMCIDevice",
+	"VirtualCdromIsoBackingInfo", "VirtualCdromRemotePassthroughBackingInfo", "VirtualCdromRemoteAtapiBackingInfo",
+	"VirtualCdromAtapiBackingInfo", "VirtualFloppyImageBackingInfo", "VirtualFloppyRemoteDeviceBackingInfo",
+	"VirtualDiskSparseVer2BackingInfo", "VirtualDiskSeSparseBackingInfo", "VirtualDiskRawDiskMappingVer1BackingInfo",
+	"VirtualEthernetCardDistributedVirtualPortBackingInfo", "VirtualEthernetCardOpaqueNetworkBackingInfo",
+	"VirtualSerialPortFileBackingInfo", "VirtualSerialPortURIBackingInfo",
+	"VirtualMachineRelocateSpecDiskLocator", "VirtualMachineEmptyProfileSpec", "VirtualDeviceConfigSpec",
+	"VirtualMachineConfigSpec", "VirtualMachineCloneSpec", "VirtualMachineFileInfo", "VirtualMachineBootOptions",
 	"OptionValue", "KeyValue", "BaseConfigInfoDiskFileBackingInfo", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
 	// faults
 	"MethodFault", "InvalidLogin", "NotAuthenticated", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
@@ -32,6 +47,7 @@ var vimTypes = []string{
 	"MethodNotFound", "NoPermission", "ResourceInUse", "AlreadyExists", "NotSupported", "InvalidRequest",
 	"SystemError", "Timedout", "InsufficientResourcesFault", "InvalidType", "HostCommunication",
 	"InaccessibleDatastore", "TaskInProgress", "NotImplemented", "SecurityError", "InvalidDatastore",
+	"DuplicateName", "InvalidDeviceSpec", "InvalidDeviceOperation", "InvalidDatastorePath", "InvalidVmConfig",
 }
 
 var cnsMethods = []string{

@@ -11,6 +11,7 @@ import { fault, localized, moref, VimFault, type MoRef } from '../faults.js';
 import type { MethodTable, MoContext } from '../mo/context.js';
 import { defineEffect, startTask } from '../mo/task.js';
 import { Inventory } from '../inventory.js';
+import { usedScsiUnits } from '../mo/vm-devices.js';
 
 export const CNS_VOLUME = 'vsphere.cnsVolume';
 
@@ -133,7 +134,8 @@ defineEffect('cns.attach', (inv, task) =>
     const host = inv.peek(vm.data.host) as ResourceRecord<HostData> | undefined;
     if (host && !host.data.datastores.includes(v.data.datastore)) throw new VimFault({ _type: 'InvalidDatastore' }, `The VM's host does not mount the volume's datastore.`);
     if (!v.data.attachedVm) {
-      const used = new Set([...volumes(inv).all()].filter((x) => x.data.attachedVm === vm.id).map((x) => x.data.unitNumber));
+      // Units the VM's own disks hold (a reconfigured VM may have several) and other CNS disks'.
+      const used = new Set<number | undefined>([...usedScsiUnits(inv, vm.data), ...[...volumes(inv).all()].filter((x) => x.data.attachedVm === vm.id).map((x) => x.data.unitNumber)]);
       let unit = 1;
       while (used.has(unit) || unit === 7) unit++;
       v.data.attachedVm = vm.id;

@@ -7,6 +7,7 @@ import { serviceInstanceMethods } from './service-instance.js';
 import { taskMethods } from './task.js';
 import { viewManagerMethods } from './view-manager.js';
 import { virtualMachineMethods } from './virtual-machine.js';
+import { vmProvisionMethods } from './vm-provision.js';
 
 export const VIM_METHODS: MethodTable = {
   ...serviceInstanceMethods,
@@ -15,5 +16,6 @@ export const VIM_METHODS: MethodTable = {
   ...searchIndexMethods,
   ...taskMethods,
   ...virtualMachineMethods,
+  ...vmProvisionMethods,
   ...authorizationManagerMethods,
 };

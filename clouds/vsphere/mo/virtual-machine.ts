@@ -9,61 +9,7 @@ import { fault } from '../faults.js';
 import type { MethodTable, Renderer } from './context.js';
 import { entityProps } from './entity.js';
 import { defineEffect, startTask } from './task.js';
-import { attachedDisks } from '../cns/volume-manager.js';
-
-function vmxPath(ctx: Parameters<Renderer>[0], d: VmData): string {
-  const ds = d.datastores[0] ? (ctx.inv.peek(d.datastores[0]) as ResourceRecord<DatastoreData> | undefined) : undefined;
-  return `[${ds?.data.name ?? 'datastore1'}] ${d.name}/${d.name}.vmx`;
-}
-
-function devices(ctx: Parameters<Renderer>[0], id: string, d: VmData, path: string): WireObject[] {
-  const out: WireObject[] = [
-    { _type: 'VirtualIDEController', key: 200, deviceInfo: { _type: 'Description', label: 'IDE 0', summary: 'IDE 0' }, busNumber: 0 },
-    { _type: 'ParaVirtualSCSIController', key: 1000, deviceInfo: { _type: 'Description', label: 'SCSI controller 0', summary: 'VMware paravirtual SCSI' }, controllerKey: 100, unitNumber: 3, busNumber: 0, device: [2000], hotAddRemove: true, sharedBus: 'noSharing', scsiCtlrUnitNumber: 7 },
-    {
-      _type: 'VirtualDisk',
-      key: 2000,
-      deviceInfo: { _type: 'Description', label: 'Hard disk 1', summary: '41,943,040 KB' },
-      backing: { _type: 'VirtualDiskFlatVer2BackingInfo', fileName: path.replace(/\.vmx$/, '.vmdk'), datastore: d.datastores[0] ? ctx.inv.ref(d.datastores[0]) : undefined, diskMode: 'persistent', thinProvisioned: true, uuid: `6000C29${d.uuid.replace(/-/g, '').slice(7)}` },
-      controllerKey: 1000,
-      unitNumber: 0,
-      capacityInKB: 41943040,
-      capacityInBytes: 42949672960,
-    },
-  ];
-  // CNS volumes attached to the VM: more disks on the same controller.
-  for (const v of attachedDisks(ctx.inv, id)) {
-    const key = 2000 + (v.data.unitNumber ?? 0);
-    (out[1]!['device'] as number[]).push(key);
-    out.push({
-      _type: 'VirtualDisk',
-      key,
-      deviceInfo: { _type: 'Description', label: `Hard disk ${out.filter((x) => x._type === 'VirtualDisk').length + 1}`, summary: `${v.data.capacityInMb * 1024} KB` },
-      backing: { _type: 'VirtualDiskFlatVer2BackingInfo', fileName: `[${ctx.inv.peek(v.data.datastore)?.data.name ?? ''}] fcd/${v.id.replace(/-/g, '')}.vmdk`, datastore: ctx.inv.ref(v.data.datastore), diskMode: 'persistent', thinProvisioned: true, uuid: v.data.diskUUID },
-      controllerKey: 1000,
-      unitNumber: v.data.unitNumber,
-      capacityInKB: v.data.capacityInMb * 1024,
-      capacityInBytes: v.data.capacityInMb * 2 ** 20,
-      vDiskId: { _type: 'ID', id: v.id },
-    });
-  }
-  d.networks.forEach((n, i) => {
-    const net = ctx.inv.peek(n);
-    out.push({
-      _type: 'VirtualVmxnet3',
-      key: 4000 + i,
-      deviceInfo: { _type: 'Description', label: `Network adapter ${i + 1}`, summary: net?.data.name ?? '' },
-      backing: { _type: 'VirtualEthernetCardNetworkBackingInfo', deviceName: net?.data.name ?? '', network: ctx.inv.ref(n) },
-      connectable: { _type: 'VirtualDeviceConnectInfo', startConnected: true, allowGuestControl: true, connected: d.powerState === 'poweredOn', status: 'ok' },
-      controllerKey: 100,
-      unitNumber: 7 + i,
-      addressType: 'assigned',
-      macAddress: d.guest.net[i]?.macAddress ?? `00:50:56:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
-      wakeOnLanEnabled: true,
-    });
-  });
-  return out;
-}
+import { countDisks, countNics, renderDevices, vmxPath } from './vm-devices.js';
 
 export const renderVirtualMachine: Renderer = (ctx, id) => {
   const rec = ctx.inv.get(id) as ResourceRecord<VmData> | undefined;
@@ -71,7 +17,8 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
   const d = rec.data;
   const on = d.powerState === 'poweredOn';
   const tools = on && d.guest.toolsRunning;
-  const path = vmxPath(ctx, d);
+  const path = vmxPath(ctx.inv, d);
+  const device = renderDevices(ctx.inv, id, d);
   const runtime: WireObject = {
     _type: 'VirtualMachineRuntimeInfo',
     host: ctx.inv.ref(d.host),
@@ -90,8 +37,8 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
     ...entityProps(ctx, rec),
     config: {
       _type: 'VirtualMachineConfigInfo',
-      changeVersion: new Date(rec.createdAt).toISOString(),
-      modified: new Date(rec.createdAt),
+      changeVersion: new Date(rec.createdAt + (d.changeVersion ?? 0)).toISOString(),
+      modified: new Date(rec.createdAt + (d.changeVersion ?? 0)),
       name: d.name,
       guestFullName: d.guestFullName,
       version: 'vmx-21',
@@ -106,9 +53,9 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
       files: { _type: 'VirtualMachineFileInfo', vmPathName: path, snapshotDirectory: path.replace(/[^/]+$/, ''), suspendDirectory: path.replace(/[^/]+$/, ''), logDirectory: path.replace(/[^/]+$/, '') },
       flags: { _type: 'VirtualMachineFlagInfo', enableLogging: true, diskUuidEnabled: (d.extraConfig['disk.EnableUUID'] ?? 'TRUE').toUpperCase() === 'TRUE' },
       defaultPowerOps: { _type: 'VirtualMachineDefaultPowerOpInfo', powerOffType: 'soft', suspendType: 'hard', resetType: 'soft', defaultPowerOffType: 'soft', defaultSuspendType: 'hard', defaultResetType: 'soft', standbyAction: 'checkpoint' },
-      hardware: { _type: 'VirtualHardware', numCPU: d.numCpu, numCoresPerSocket: 1, memoryMB: d.memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device: devices(ctx, id, d, path) },
-      cpuHotAddEnabled: false,
-      memoryHotAddEnabled: false,
+      hardware: { _type: 'VirtualHardware', numCPU: d.numCpu, numCoresPerSocket: d.numCoresPerSocket ?? 1, memoryMB: d.memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device },
+      cpuHotAddEnabled: d.cpuHotAddEnabled ?? false,
+      memoryHotAddEnabled: d.memoryHotAddEnabled ?? false,
       extraConfig: Object.entries(d.extraConfig).map(([key, value]) => ({ _type: 'OptionValue', key, value })),
       firmware: 'efi',
       datastoreUrl: d.datastores.map((s) => {
@@ -138,7 +85,7 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
       vm: ctx.inv.ref(id),
       runtime,
       guest: { _type: 'VirtualMachineGuestSummary', guestId: tools ? d.guestId : undefined, guestFullName: tools ? d.guestFullName : undefined, toolsStatus: tools ? 'toolsOk' : 'toolsNotRunning', toolsVersionStatus2: 'guestToolsCurrent', toolsRunningStatus: tools ? 'guestToolsRunning' : 'guestToolsNotRunning', hostName: d.guest.hostName, ipAddress: ip },
-      config: { _type: 'VirtualMachineConfigSummary', name: d.name, template: d.template, vmPathName: path, memorySizeMB: d.memoryMB, numCpu: d.numCpu, numEthernetCards: d.networks.length, numVirtualDisks: 1, uuid: d.uuid, instanceUuid: d.instanceUuid, guestId: d.guestId, guestFullName: d.guestFullName, annotation: d.annotation ?? '', hwVersion: 'vmx-21' },
+      config: { _type: 'VirtualMachineConfigSummary', name: d.name, template: d.template, vmPathName: path, memorySizeMB: d.memoryMB, numCpu: d.numCpu, numEthernetCards: countNics(device), numVirtualDisks: countDisks(device), uuid: d.uuid, instanceUuid: d.instanceUuid, guestId: d.guestId, guestFullName: d.guestFullName, annotation: d.annotation ?? '', hwVersion: 'vmx-21' },
       storage: { _type: 'VirtualMachineStorageSummary', committed: 2 * 2 ** 30, uncommitted: 38 * 2 ** 30, unshared: 2 * 2 ** 30, timestamp: new Date(ctx.engine.clock.now()) },
       quickStats: { _type: 'VirtualMachineQuickStats', overallCpuUsage: on ? 100 : 0, guestMemoryUsage: on ? 1024 : 0, uptimeSeconds: on && d.bootTime !== undefined ? Math.floor((ctx.engine.clock.now() - d.bootTime) / 1000) : 0, guestHeartbeatStatus: tools ? 'green' : 'gray' },
       overallStatus: 'green',
@@ -192,6 +139,7 @@ export const virtualMachineMethods: MethodTable = {
     on: ['VirtualMachine'],
     run: async (ctx, self) => {
       const vm = vmOf(ctx, self);
+      if (vm.data.template) throw fault.notSupported('The operation is not supported on a template.');
       if (vm.data.powerState === 'poweredOn') throw fault.invalidPowerState('poweredOff', vm.data.powerState);
       return startTask(ctx, { name: 'PowerOnVM_Task', descriptionId: 'VirtualMachine.powerOn', entity: vm.id, effect: 'vm.power', args: { state: 'poweredOn' } });
     },

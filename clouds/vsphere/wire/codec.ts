@@ -103,18 +103,23 @@ export function encodeStruct(out: string[], name: string, obj: WireObject, decla
   const actual = obj._type ?? declared;
   let attrs = extraAttrs;
   if (poly || actual !== declared) attrs += ` xsi:type="${escapeXml(actual)}"`;
-  const fields = fieldsOf(actual).list;
-  if (fields.length === 0 && !wireType(actual)) throw new Error(`vsphere wire: no type ${actual} in the generated table`);
+  const fields = fieldsOf(actual);
+  if (fields.list.length === 0 && !wireType(actual)) throw new Error(`vsphere wire: no type ${actual} in the generated table`);
   let text = '';
-  const body: string[] = [];
-  for (const f of fields) {
+  for (const f of fields.special) {
     const v = obj[f.name];
     if (v === undefined || v === null) continue;
     if (f.attr) attrs += ` ${f.name}="${escapeXml(String(v))}"`;
-    else if (f.text) text = escapeXml(String(v));
-    else encodeField(body, f, v);
+    else text = escapeXml(String(v));
   }
-  out.push(`<${name}${attrs}>`, text, ...body, `</${name}>`);
+  // Children go straight into `out`: a buffer per struct spread into its parent copied every
+  // string once per nesting level (a VM's config is deep), the encoder's main cost.
+  out.push(`<${name}${attrs}>${text}`);
+  for (const f of fields.elements) {
+    const v = obj[f.name];
+    if (v !== undefined && v !== null) encodeField(out, f, v);
+  }
+  out.push(`</${name}>`);
 }
 
 function encodeAny(out: string[], name: string, value: WireValue): void {

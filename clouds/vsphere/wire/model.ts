@@ -51,16 +51,25 @@ export function canonicalType(name: string): string {
   return !name.includes(':') && TYPES[`pbm:${name}`] ? `pbm:${name}` : name;
 }
 
-const fieldCache = new Map<string, { list: FieldInfo[]; byName: Map<string, FieldInfo> }>();
+export interface TypeFields {
+  list: FieldInfo[];
+  byName: Map<string, FieldInfo>;
+  /** The fields that are XML attributes or the element's text (the encoder writes them first). */
+  special: FieldInfo[];
+  /** The fields that are child elements, in order. */
+  elements: FieldInfo[];
+}
+
+const fieldCache = new Map<string, TypeFields>();
 
 /** All fields of a data type, its bases' first (the order the WSDL sequences them). */
-export function fieldsOf(type: string): { list: FieldInfo[]; byName: Map<string, FieldInfo> } {
+export function fieldsOf(type: string): TypeFields {
   let c = fieldCache.get(type);
   if (c) return c;
   const chain: WireType[] = [];
   for (let t = wireType(type); t; t = t.base ? wireType(t.base) : undefined) chain.unshift(t);
   const list = chain.flatMap((t) => (t.fields ?? []).map(info));
-  c = { list, byName: new Map(list.map((f) => [f.name, f])) };
+  c = { list, byName: new Map(list.map((f) => [f.name, f])), special: list.filter((f) => f.attr || f.text), elements: list.filter((f) => !f.attr && !f.text) };
   fieldCache.set(type, c);
   return c;
 }

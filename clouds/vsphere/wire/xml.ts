@@ -135,7 +135,11 @@ function decodeEntities(s: string): string {
   });
 }
 
+const NEEDS_ESCAPE = /[&<>"]/;
+
 export function escapeXml(s: string): string {
+  // Most values (names, ids, numbers) need nothing: test first rather than allocate a copy.
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
 }
 

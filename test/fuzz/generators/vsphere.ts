@@ -28,7 +28,7 @@ const VIM_METHODS = [
   'RetrieveServiceContent', 'CurrentTime', 'Login', 'SessionIsActive', 'RetrievePropertiesEx', 'RetrieveProperties', 'ContinueRetrievePropertiesEx', 'CancelRetrievePropertiesEx',
   'CreateFilter', 'CreatePropertyCollector', 'DestroyPropertyCollector', 'WaitForUpdatesEx', 'CheckForUpdates', 'CancelWaitForUpdates', 'CreateContainerView', 'CreateListView',
   'DestroyView', 'FindByInventoryPath', 'FindChild', 'FindByUuid', 'FindAllByUuid', 'FindByDnsName', 'FindByIp', 'PowerOnVM_Task', 'PowerOffVM_Task', 'ResetVM_Task',
-  'ShutdownGuest', 'CancelTask', 'HasUserPrivilegeOnEntities', 'FetchUserPrivilegeOnEntities', 'FrobnicateVM_Task', 'retrievepropertiesex',
+  'ShutdownGuest', 'CancelTask', 'CreateVM_Task', 'CloneVM_Task', 'ReconfigVM_Task', 'MarkAsTemplate', 'HasUserPrivilegeOnEntities', 'FetchUserPrivilegeOnEntities', 'FrobnicateVM_Task', 'retrievepropertiesex',
 ];
 const CNS_METHODS = ['CnsCreateVolume', 'CnsQueryVolume', 'CnsQueryAllVolume', 'CnsDeleteVolume', 'CnsAttachVolume', 'CnsDetachVolume', 'CnsExtendVolume', 'CnsUpdateVolumeMetadata', 'CnsCreateSnapshots', 'CnsQuerySnapshots', 'CnsQueryVolumeInfo', 'CnsQueryAsync', 'VsanClusterGetConfig', 'CnsNope'];
 const PBM_METHODS = ['PbmRetrieveServiceContent', 'PbmQueryProfile', 'PbmRetrieveContent', 'PbmCheckCompatibility', 'PbmCheckRequirements', 'PbmQueryMatchingHub', 'PbmNope'];
@@ -73,6 +73,12 @@ const bool = (rng: Rng, name: string) => `<${name}>${rng.pick(['true', 'false', 
 const propSpec = (rng: Rng) =>
   `<specSet><propSet><type>${rng.pick(['VirtualMachine', 'Folder', 'HostSystem', 'Datastore', 'Nope', ''])}</type>${rng.chance(0.3) ? bool(rng, 'all') : ''}${Array.from({ length: rng.int(3) }, () => str(rng, 'pathSet', ['name', 'config.uuid', 'summary.runtime.powerState', 'childEntity', 'guest.net', 'config.hardware.device', 'nope.x', 'config..uuid', ''])).join('')}</propSet>` +
   `<objectSet>${rng.chance(0.9) ? ref(rng, 'obj') : ''}${rng.chance(0.3) ? bool(rng, 'skip') : ''}${rng.chance(0.3) ? `<selectSet xsi:type="${rng.pick(['TraversalSpec', 'SelectionSpec', 'Nope'])}"><name>${rng.word()}</name><type>${rng.pick(['Folder', 'Datacenter', 'ContainerView'])}</type><path>${rng.pick(['childEntity', 'view', 'vmFolder', 'nope'])}</path>${rng.chance(0.5) ? `<selectSet><name>${rng.word()}</name></selectSet>` : ''}</selectSet>` : ''}</objectSet></specSet>`;
+/** A ConfigSpec: CPU, memory, extraConfig and device changes with good and hostile values. */
+const configSpec = (rng: Rng) =>
+  (rng.chance(0.5) ? str(rng, 'numCPUs', ['2', '0', '-1', '3', 'x', '99999999999']) : '') +
+  (rng.chance(0.5) ? str(rng, 'memoryMB', ['2048', '3', '0', 'x']) : '') +
+  (rng.chance(0.3) ? `<extraConfig xsi:type="OptionValue">${str(rng, 'key', ['disk.EnableUUID', '', 'guestinfo.x'])}<value xsi:type="${rng.pick(['xsd:string', 'xsd:int', 'Nope'])}">${text(rng)}</value></extraConfig>` : '') +
+  Array.from({ length: rng.int(3) }, () => `<deviceChange>${str(rng, 'operation', ['add', 'edit', 'remove', 'nope'])}${rng.chance(0.5) ? str(rng, 'fileOperation', ['create', 'destroy', 'x']) : ''}<device xsi:type="${rng.pick(['VirtualDisk', 'ParaVirtualSCSIController', 'VirtualVmxnet3', 'VirtualE1000', 'VirtualCdrom', 'Nope', 'OptionValue'])}">${str(rng, 'key', ['-1', '2000', '1000', '4000', 'x'])}${rng.chance(0.6) ? str(rng, 'controllerKey', ['1000', '100', '-1', '7']) : ''}${rng.chance(0.4) ? str(rng, 'unitNumber', ['1', '7', '99', '-1']) : ''}${rng.chance(0.5) ? str(rng, 'capacityInKB', ['1048576', '0', '-5', '1e9']) : ''}${rng.chance(0.5) ? `<backing xsi:type="${rng.pick(['VirtualDiskFlatVer2BackingInfo', 'VirtualEthernetCardNetworkBackingInfo', 'Nope'])}">${str(rng, 'fileName', ['', '[datastore1]', '[nope] x.vmdk'])}${str(rng, 'deviceName', ['VM Network', 'nope'])}</backing>` : ''}</device></deviceChange>`).join('');
 /** Each method's required arguments, present but drawn from good and hostile values, so handlers run. */
 const METHOD_ARGS: Record<string, (rng: Rng) => string> = {
   Login: (rng) => str(rng, 'userName', ['administrator@vsphere.local', 'nobody']) + str(rng, 'password', ['fauxcloud', 'nope']),
@@ -97,6 +103,9 @@ const METHOD_ARGS: Record<string, (rng: Rng) => string> = {
   CnsDeleteVolume: (rng) => `<volumeIds><id>${text(rng)}</id></volumeIds>${bool(rng, 'deleteDisk')}`,
   CnsAttachVolume: (rng) => `<attachSpecs><volumeId><id>${text(rng)}</id></volumeId>${ref(rng, 'vm')}</attachSpecs>`,
   CnsExtendVolume: (rng) => `<extendSpecs><volumeId><id>${text(rng)}</id></volumeId>${str(rng, 'capacityInMb', ['2048', '-1', 'x'])}</extendSpecs>`,
+  CreateVM_Task: (rng) => `<config>${str(rng, 'name', ['fz-vm', '', 'node-a'])}${configSpec(rng)}<files>${str(rng, 'vmPathName', ['[datastore1]', '[nope]', '[vsanDatastore] fz/fz.vmx', ''])}</files></config>${ref(rng, 'pool')}${rng.chance(0.3) ? ref(rng, 'host') : ''}`,
+  CloneVM_Task: (rng) => `${ref(rng, 'folder')}${str(rng, 'name', ['fz-clone', '', 'node-b'])}<spec><location>${rng.chance(0.5) ? ref(rng, 'datastore') : ''}${rng.chance(0.5) ? ref(rng, 'pool') : ''}</location>${bool(rng, 'template')}${bool(rng, 'powerOn')}${rng.chance(0.4) ? `<config>${configSpec(rng)}</config>` : ''}</spec>`,
+  ReconfigVM_Task: (rng) => `<spec>${configSpec(rng)}</spec>`,
   PbmQueryProfile: (rng) => `<resourceType>${str(rng, 'resourceType', ['STORAGE', 'NOPE'])}</resourceType>${rng.chance(0.5) ? str(rng, 'profileCategory', ['REQUIREMENT', 'x']) : ''}`,
   PbmRetrieveContent: (rng) => Array.from({ length: rng.int(3) }, () => `<profileIds>${str(rng, 'uniqueId', ['aa6d5a82-1c88-45da-85d3-3d74b91a5bad', 'x'])}</profileIds>`).join(''),
 };
