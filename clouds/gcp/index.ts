@@ -15,6 +15,7 @@ import { applyGcpSeed, GcpSeedSchema, validateGcpSeed } from './seed.js';
 import { defineOperationMachine } from './compute/operations.js';
 import { defineDiskMachines } from './compute/resources/disks.js';
 import { defineSnapshotMachines } from './compute/resources/snapshots.js';
+import { defineInstanceMachine } from './compute/resources/instance-lifecycle.js';
 import { identifyCompute, serveCompute, type ComputeRouted } from './compute/service.js';
 
 type GcpCall = (RoutedCall & { kind: 'metadata' | 'oauth' }) | ComputeRouted;
@@ -24,6 +25,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
   defineOperationMachine(engine);
   defineDiskMachines(engine);
   defineSnapshotMachines(engine);
+  defineInstanceMachine(engine);
   const defaultProject = () => (engine.store.findTenant('gcp:fauxcloud-project') ? 'fauxcloud-project' : undefined);
 
   const api: CloudApi<GcpCall> = {

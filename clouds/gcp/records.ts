@@ -42,6 +42,20 @@ export interface GceInstanceData {
   tags: string[];
   tagsFingerprint: string;
   status: string;
+  /** API-created instances: every interface as Compute JSON (stored references); nic0 also in the fields above. */
+  networkInterfaces?: Array<Record<string, unknown>>;
+  /** Instance fields the caller sent that are kept and echoed as given (description, scheduling, …). */
+  extra?: Record<string, unknown>;
+  /** `serviceAccounts: []` was asked for: the instance runs without one. */
+  noServiceAccount?: boolean;
+  lastStartTimestamp?: string;
+  lastStopTimestamp?: string;
+  /** The managed instance group (its store key) that created the instance. */
+  createdBy?: string;
+  /** The instance goes away when it reaches TERMINATED (instances.delete, a MIG shrinking). */
+  deleting?: boolean;
+  /** Operations (store keys) that complete when the instance reaches the status they wait for. */
+  waitingOps?: string[];
 }
 
 export const instanceKey = (zone: string, name: string): string => `zones/${zone}/instances/${name}`;

@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { SeedProblem } from '../../core/cloud-api.js';
 import type { Engine } from '../../core/engine.js';
+import type { TenantStore } from '../../core/store.js';
 import { ref } from './compute/urls.js';
 import { allocateIp, intToIp, ipToInt } from './ips.js';
 import { G, instanceKey, networkKey, regionOf, subnetworkKey, type GceInstanceData, type ProjectData, type SubnetworkData } from './records.js';
@@ -130,5 +131,33 @@ export function applyGcpSeed(section: unknown, engine: Engine, onlyTenant?: stri
         },
       });
     }
+    // Every seeded instance boots from its own disk, as on GCE (ids drawn after the instances', so theirs stay as they were).
+    for (const inst of tenant.collection<GceInstanceData>(G.instance).all()) seedBootDisk(tenant, inst.data, created, id());
   }
+}
+
+/** The image the seeded instances boot from (the metadata server's `instance/image` names its family). */
+const SEED_IMAGE = 'projects/cos-cloud/global/images/cos-stable-117-18613-75-37';
+const EMPTY_LABELS_FINGERPRINT = '42WmSpB8rSM=';
+
+/** A READY pd-balanced boot disk named like the instance, in `disks[]` and with the instance in `users[]`. */
+function seedBootDisk(tenant: TenantStore, inst: GceInstanceData, created: string, diskId: string): void {
+  const key = `zones/${inst.zone}/disks/${inst.name}`;
+  const disks = tenant.collection('gcp.compute.disk');
+  if (disks.has(key)) return;
+  const selfLink = ref(tenant.id, key);
+  disks.insert({
+    id: key,
+    region: regionOf(inst.zone),
+    data: {
+      kind: 'compute#disk', id: diskId, creationTimestamp: created, name: inst.name, sizeGb: '100', zone: ref(tenant.id, `zones/${inst.zone}`),
+      status: 'READY', selfLink, sourceImage: `compute://${SEED_IMAGE}`, type: ref(tenant.id, `zones/${inst.zone}/diskTypes/pd-balanced`),
+      users: [ref(tenant.id, instanceKey(inst.zone, inst.name))], lastAttachTimestamp: created, labelFingerprint: EMPTY_LABELS_FINGERPRINT,
+      physicalBlockSizeBytes: '4096', architecture: 'X86_64', satisfiesPzi: true,
+    },
+  });
+  inst.disks = [
+    { kind: 'compute#attachedDisk', type: 'PERSISTENT', mode: 'READ_WRITE', source: selfLink, deviceName: 'persistent-disk-0', index: 0, boot: true, autoDelete: true, interface: 'SCSI', diskSizeGb: '100', architecture: 'X86_64' },
+    ...inst.disks,
+  ];
 }

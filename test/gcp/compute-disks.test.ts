@@ -35,7 +35,8 @@ describe('Compute disks, as the PD CSI controller uses them', () => {
     const [attach] = await c.instances.attachDisk({ project: PROJECT, zone: ZONE, instance: 'node-a', attachedDiskResource: { source: diskPath('pvc-1'), deviceName: 'pvc-1', mode: 'READ_WRITE' } });
     expect((await c.wait(attach)).error).toBeFalsy();
     const [node] = await c.instances.get({ project: PROJECT, zone: ZONE, instance: 'node-a' });
-    expect(node.disks?.map((d) => [d.deviceName, d.source?.split('/').pop(), d.mode])).toEqual([['pvc-1', 'pvc-1', 'READ_WRITE']]);
+    // After the boot disk every seeded node has.
+    expect(node.disks?.map((d) => [d.deviceName, d.source?.split('/').pop(), d.mode])).toEqual([['persistent-disk-0', 'node-a', 'READ_WRITE'], ['pvc-1', 'pvc-1', 'READ_WRITE']]);
     const [attached] = await c.disks.get({ project: PROJECT, zone: ZONE, disk: 'pvc-1' });
     expect(attached.users?.map((u) => u.split('/').slice(-4).join('/'))).toEqual([`zones/${ZONE}/instances/node-a`]);
 
@@ -67,7 +68,7 @@ describe('Compute disks, as the PD CSI controller uses them', () => {
     const [detached] = await c.disks.get({ project: PROJECT, zone: ZONE, disk: 'pvc-1' });
     expect(detached.users ?? []).toEqual([]);
     const [bare] = await c.instances.get({ project: PROJECT, zone: ZONE, instance: 'node-a' });
-    expect(bare.disks ?? []).toEqual([]);
+    expect(bare.disks?.map((d) => [d.deviceName, d.boot])).toEqual([['persistent-disk-0', true]]);
 
     await c.wait((await c.disks.delete({ project: PROJECT, zone: ZONE, disk: 'pvc-1' }))[0]);
     const gone = await c.disks.get({ project: PROJECT, zone: ZONE, disk: 'pvc-1' }).catch((e: { code: number; message: string }) => e);
@@ -152,7 +153,8 @@ describe('regional disks', () => {
 describe('partial responses', () => {
   it('trims answers to `fields`, as the PD driver asks of instances.list', async () => {
     const res = await rawCompute(server, 'GET', `zones/${ZONE}/instances?fields=${encodeURIComponent('items(name,disks/source),nextPageToken')}`);
-    expect(res.json).toEqual({ items: [{ name: 'node-a' }] });
+    // node-a's boot disk is all it has attached.
+    expect(res.json).toEqual({ items: [{ name: 'node-a', disks: [{ source: `https://www.googleapis.com/compute/v1/projects/${PROJECT}/zones/${ZONE}/disks/node-a` }] }] });
     const bad = await rawCompute(server, 'GET', `zones/${ZONE}/instances?fields=${encodeURIComponent('items(name')}`);
     expect(bad.status).toBe(400);
   });

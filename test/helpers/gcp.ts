@@ -54,6 +54,8 @@ export function computeClients(server: RunningServer) {
     healthChecks: new compute.HealthChecksClient(o),
     instanceGroups: new compute.InstanceGroupsClient(o),
     backendServices: new compute.RegionBackendServicesClient(o),
+    instanceTemplates: new compute.InstanceTemplatesClient(o),
+    instanceGroupManagers: new compute.InstanceGroupManagersClient(o),
   };
 }
 

@@ -27,6 +27,32 @@ export interface OperationData {
   endTime?: string;
   effect?: Effect;
   failure?: OpFailure;
+  waitFor?: WaitFor;
+}
+
+/**
+ * A resource whose own lifecycle the operation follows (an instance starting or stopping): the
+ * operation stays RUNNING until the resource reaches `state` (or is gone), and the resource's
+ * machine finishes it (`finishWaitingOperation`), so a held or slowed instance holds its operation.
+ */
+export interface WaitFor {
+  type: string;
+  key: string;
+  state: string;
+}
+
+/** Long enough for any drill; the awaited resource's machine ends the hold much sooner. */
+const WAIT_HOLD_MS = 24 * 3600_000;
+
+const reached = (tenant: TenantStore, w: WaitFor): boolean => {
+  const rec = tenant.collection(w.type).peek(w.key);
+  return !rec || (rec.lc?.state ?? w.state) === w.state;
+};
+
+/** Called by the awaited resource's machine once it reached its state: the operation completes. */
+export function finishWaitingOperation(engine: Engine, tenant: TenantStore, opKey: string | undefined): void {
+  const op = opKey ? tenant.collection<OperationData>(OPERATION).peek(opKey) : undefined;
+  if (op?.lc?.state === 'RUNNING') engine.lifecycle.step(tenant, op);
 }
 
 export interface Effect {
@@ -62,7 +88,10 @@ export function defineOperationMachine(engine: Engine): void {
     auto: { PENDING: 'RUNNING', RUNNING: 'DONE' },
     onEnter: ({ record, to, at, tenant }) => {
       const op = record.data;
-      if (to === 'RUNNING') op.startTime = timestamp(at);
+      if (to === 'RUNNING') {
+        op.startTime = timestamp(at);
+        if (op.waitFor && !op.failure && !reached(tenant, op.waitFor)) engine.lifecycle.hold(tenant, record, 'RUNNING', { ms: WAIT_HOLD_MS });
+      }
       if (to !== 'DONE') return;
       op.startTime ??= timestamp(at);
       op.endTime = timestamp(at);
@@ -89,6 +118,7 @@ export interface StartOperation {
   effect?: Effect;
   /** From a `fail:` fault rule: the operation ends DONE with this error. */
   failure?: OpFailure;
+  waitFor?: WaitFor;
 }
 
 /**
@@ -128,6 +158,7 @@ export function startOperation(engine: Engine, tenant: TenantStore, start: Start
       insertTime: timestamp(now),
       effect: start.effect,
       failure: start.failure,
+      ...(start.waitFor ? { waitFor: start.waitFor } : {}),
     },
   });
   engine.lifecycle.enter(tenant, record, 'PENDING', now);
@@ -175,13 +206,19 @@ export function renderOperation(project: string, rec: ResourceRecord<OperationDa
  * noticed, and answers at once when no waiting can bring the step (manual mode, a frozen clock, a
  * hold longer than the window).
  */
+const tenant = (engine: Engine, rec: ResourceRecord): TenantStore | undefined => engine.store.findTenant(rec.tenant);
+
 export async function waitForOperation(engine: Engine, rec: ResourceRecord<OperationData>, maxMs = 120_000): Promise<void> {
   const until = Date.now() + maxMs;
   for (;;) {
     engine.lifecycle.settle();
     const lc = rec.lc;
     if (!lc || lc.state === 'DONE' || lc.dueAt === undefined) return;
-    const delay = engine.clock.realDelayUntil(lc.dueAt);
+    // A held operation moves when the resource it follows does.
+    const w = rec.data.waitFor;
+    const followed = w && lc.state === 'RUNNING' ? tenant(engine, rec)?.collection(w.type).peek(w.key)?.lc?.dueAt : undefined;
+    const due = followed !== undefined ? Math.min(followed, lc.dueAt) : lc.dueAt;
+    const delay = engine.clock.realDelayUntil(due);
     if (Date.now() + delay > until) return;
     await new Promise((r) => setTimeout(r, Math.min(100, Math.ceil(delay) + 1)));
   }

@@ -66,7 +66,14 @@ func newCCM(t *testing.T) *ccm {
 	})
 	c.compute = computeClient(t)
 	c.instances = seededInstances(t, c.compute)
+	c.initProvider(t)
+	return c
+}
 
+// initProvider builds the provider through cloudprovider.InitCloudProvider
+// ("gce", gce.conf) as the CCM does, then Initialize and SetInformers.
+func (c *ccm) initProvider(t *testing.T) {
+	t.Helper()
 	c.config = writeGCEConf(t, c.rec.URL()+"/compute/v1/")
 	cloud := c.InitProvider(gce.ProviderName, c.config)
 	g, ok := cloud.(*gce.Cloud)
@@ -81,7 +88,6 @@ func newCCM(t *testing.T) *ccm {
 		t.Fatal(err)
 	}
 	c.Connect(pc)
-	return c
 }
 
 // writeGCEConf writes the provider's gcfg file. Project and zone are given, so

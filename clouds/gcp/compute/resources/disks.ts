@@ -13,6 +13,7 @@ import { defineEffect } from '../operations.js';
 import { badRequest, inUse, invalid, notFound } from '../problems.js';
 import { baseName, normalizeRef, parseRef, REF } from '../urls.js';
 import { DISK_TYPES } from './locations.js';
+import { requireImage } from './public-images.js';
 
 export const DISK = 'gcp.compute.disk';
 export const REGION_DISK = 'gcp.compute.regionDisk';
@@ -32,6 +33,13 @@ function sizeFromSource(call: ComputeCall, disk: Json): string | undefined {
   for (const [field, collection] of [['sourceSnapshot', 'gcp.compute.snapshot'], ['sourceImage', 'gcp.compute.image'], ['sourceDisk', '']] as const) {
     const v = disk[field];
     if (typeof v !== 'string') continue;
+    if (field === 'sourceImage') {
+      // Public images and families resolve to the image itself, as GCE records it.
+      const image = requireImage(call, v);
+      disk['sourceImage'] = image['selfLink'];
+      disk['sourceImageId'] = image['id'];
+      return String(image['diskSizeGb']);
+    }
     const p = parseRef(v, call.project);
     const rec = p && (collection ? call.tenant.collection<Json>(collection).get(p.key) : findDisk(call, v));
     if (!rec) throw notFound(p ? `projects/${p.project}/${p.key}` : v);

@@ -19,7 +19,7 @@ const MEMBER = 'gcp.compute.instanceGroupMember';
 
 const members = (tenant: TenantStore, groupKey: string) => tenant.collection<Json>(MEMBER).list({ parent: groupKey });
 
-const GROUPS: CollectionDef = {
+export const GROUPS: CollectionDef = {
   plural: 'instanceGroups', service: 'instanceGroups', type: T.instanceGroup, kind: 'compute#instanceGroup', scope: 'zone', nameParam: 'instanceGroup',
   prepare: (call, ig) => {
     if (ig['network'] !== undefined) requireNetwork(call, ig);

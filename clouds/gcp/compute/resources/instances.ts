@@ -1,7 +1,8 @@
 /**
- * VM instances: the seeded records (which also feed the metadata server) rendered as Compute
- * JSON; get / list / aggregatedList / delete, setTags, and attachDisk / detachDisk keeping
- * `instance.disks[]` and `disk.users[]` in step when the operation completes.
+ * VM instances (seeded or inserted; the records also feed the metadata server) rendered as
+ * Compute JSON; get / list / aggregatedList, setTags, and attachDisk / detachDisk keeping
+ * `instance.disks[]` and `disk.users[]` in step when the operation completes. Insert is in
+ * instance-create.ts, status changes in instance-lifecycle.ts, the set* calls in instance-settings.ts.
  */
 import type { ResourceRecord, TenantStore } from '../../../../core/store.js';
 import { defineHandlers, operation, type ComputeCall } from '../call.js';
@@ -11,9 +12,9 @@ import { aggregatedAnswer, listAnswer } from '../lists.js';
 import { defineEffect, timestamp } from '../operations.js';
 import { badRequest, fingerprintMismatch, invalid, notFound, opFailure } from '../problems.js';
 import { parseRef, ref, REF } from '../urls.js';
-import { releaseIp } from '../../ips.js';
 import { G, instanceKey, regionOf, subnetworkKey, type GceInstanceData } from '../../records.js';
 import { DISK, findDisk, REGION_DISK } from './disks.js';
+import { getInstance } from './instance-lifecycle.js';
 
 export function renderInstance(tenant: TenantStore, rec: ResourceRecord<GceInstanceData>): Json {
   const d = rec.data;
@@ -23,12 +24,16 @@ export function renderInstance(tenant: TenantStore, rec: ResourceRecord<GceInsta
     id: d.numericId,
     creationTimestamp: d.creationTimestamp,
     name: d.name,
+    canIpForward: false,
+    scheduling: { onHostMaintenance: 'MIGRATE', automaticRestart: true, preemptible: false, provisioningModel: 'STANDARD' },
+    deletionProtection: false,
+    // What the caller sent and fauxcloud keeps as given (description, scheduling, shielded VM config, …).
+    ...d.extra,
     tags: { items: d.tags, fingerprint: d.tagsFingerprint },
     machineType: ref(p, `zones/${d.zone}/machineTypes/${d.machineType}`),
     status: d.status,
     zone: ref(p, `zones/${d.zone}`),
-    canIpForward: false,
-    networkInterfaces: [
+    networkInterfaces: d.networkInterfaces ?? [
       {
         kind: 'compute#networkInterface',
         network: ref(p, `global/networks/${d.network}`),
@@ -42,29 +47,20 @@ export function renderInstance(tenant: TenantStore, rec: ResourceRecord<GceInsta
     ],
     disks: d.disks,
     metadata: { kind: 'compute#metadata', fingerprint: fingerprint(d.attributes), items: Object.entries(d.attributes).map(([key, value]) => ({ key, value })) },
-    serviceAccounts: [{ email: d.serviceAccount, scopes: d.scopes }],
+    serviceAccounts: d.noServiceAccount ? [] : [{ email: d.serviceAccount, scopes: d.scopes }],
     selfLink: ref(p, instanceKey(d.zone, d.name)),
-    scheduling: { onHostMaintenance: 'MIGRATE', automaticRestart: true, preemptible: false, provisioningModel: 'STANDARD' },
-    cpuPlatform: 'Intel Cascade Lake',
+    cpuPlatform: d.status === 'RUNNING' || d.status === 'STOPPING' ? 'Intel Cascade Lake' : 'Unknown CPU Platform',
     labels: d.labels,
     labelFingerprint: fingerprint(d.labels),
     startRestricted: false,
-    deletionProtection: false,
-    fingerprint: fingerprint([d.name, d.status]),
-    lastStartTimestamp: d.creationTimestamp,
+    fingerprint: fingerprint([d.name, d.status, d.machineType]),
+    lastStartTimestamp: d.lastStartTimestamp ?? d.creationTimestamp,
+    ...(d.lastStopTimestamp ? { lastStopTimestamp: d.lastStopTimestamp } : {}),
   };
 }
 
 function instances(tenant: TenantStore) {
   return tenant.collection<GceInstanceData>(G.instance);
-}
-
-function getInstance(call: ComputeCall): ResourceRecord<GceInstanceData> {
-  const key = instanceKey(call.params['zone']!, call.params['instance']!);
-  const rec = instances(call.tenant).get(key);
-  if (!rec) throw notFound(`projects/${call.project}/${key}`);
-  call.ctx.touch(key);
-  return rec;
 }
 
 const diskRecord = (tenant: TenantStore, source: string): ResourceRecord<Json> | undefined => {
@@ -109,22 +105,6 @@ defineEffect('diskDetached', {
   },
 });
 
-defineEffect('instanceDeleted', {
-  apply: ({ tenant }, args) => {
-    const inst = instances(tenant).peek(String(args['instance']));
-    if (!inst) return;
-    const link = ref(tenant.id, inst.id);
-    for (const a of inst.data.disks) {
-      const disk = diskRecord(tenant, String(a['source']));
-      if (!disk) continue;
-      if (a['autoDelete'] === true) tenant.collection(disk.type).delete(disk.id);
-      else disk.data['users'] = ((disk.data['users'] as string[]) ?? []).filter((u) => u !== link);
-    }
-    releaseIp(tenant, subnetworkKey(regionOf(inst.data.zone), inst.data.subnetwork), inst.data.networkIp);
-    instances(tenant).delete(inst.id);
-  },
-});
-
 defineEffect('instanceTags', {
   apply: ({ tenant }, args) => {
     const inst = instances(tenant).peek(String(args['instance']));
@@ -146,11 +126,6 @@ defineHandlers({
   },
   'instances.aggregatedList': (call) =>
     aggregatedAnswer(call, 'compute#instance', 'instances', instances(call.tenant).list(), (r) => renderInstance(call.tenant, r)),
-  'instances.delete': (call) => {
-    const rec = getInstance(call);
-    rec.data.status = 'STOPPING';
-    return operation(call, { ...target(rec), operationType: 'delete', effect: { kind: 'instanceDeleted', args: { instance: rec.id } } });
-  },
   'instances.attachDisk': (call) => {
     const rec = getInstance(call);
     const body = call.body;
@@ -167,7 +142,7 @@ defineHandlers({
       type: body['type'] ?? 'PERSISTENT',
       mode: body['mode'] ?? 'READ_WRITE',
       source: disk.data['selfLink'],
-      deviceName: body['deviceName'] ?? `persistent-disk-${rec.data.disks.length + 1}`,
+      deviceName: body['deviceName'] ?? `persistent-disk-${Math.max(-1, ...rec.data.disks.map((d) => Number(d['index']))) + 1}`,
       boot: body['boot'] ?? false,
       autoDelete: body['autoDelete'] ?? false,
       interface: body['interface'] ?? 'SCSI',

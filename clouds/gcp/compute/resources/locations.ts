@@ -49,7 +49,7 @@ export const DISK_TYPES: Readonly<Record<string, { description: string; validDis
   'hyperdisk-extreme': { description: 'Hyperdisk Extreme Persistent Disk', validDiskSize: '64GB-65536GB', defaultDiskSizeGb: '1000' },
 };
 
-const MACHINE_TYPES: Readonly<Record<string, [cpus: number, memoryMb: number]>> = {
+export const MACHINE_TYPES: Readonly<Record<string, [cpus: number, memoryMb: number]>> = {
   'e2-standard-2': [2, 8192], 'e2-standard-4': [4, 16384], 'e2-standard-8': [8, 32768], 'e2-medium': [2, 4096],
   'n1-standard-1': [1, 3840], 'n1-standard-2': [2, 7680], 'n1-standard-4': [4, 15360],
   'n2-standard-2': [2, 8192], 'n2-standard-4': [4, 16384], 'n2-standard-8': [8, 32768],
