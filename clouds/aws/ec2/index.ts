@@ -5,6 +5,10 @@ import { attachmentOperations } from './attachments.js';
 import type { AwsOperation } from '../shared/context.js';
 import { instanceActionOperations } from './instance-actions.js';
 import { instanceOperations } from './instances.js';
+import { instanceAttributeOperations } from './instance-attributes.js';
+import { imageOperations } from './images.js';
+import { keyPairOperations } from './key-pairs.js';
+import { launchTemplateOperations } from './launch-templates.js';
 import { routeTableOperations } from './route-tables.js';
 import { securityGroupOperations } from './security-groups.js';
 import { instanceTypeOperations } from './instance-types.js';
@@ -21,6 +25,10 @@ const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...networkOperations,
   ...instanceOperations,
   ...instanceActionOperations,
+  ...instanceAttributeOperations,
+  ...imageOperations,
+  ...keyPairOperations,
+  ...launchTemplateOperations,
   ...securityGroupOperations,
   ...routeTableOperations,
   ...instanceTypeOperations,
