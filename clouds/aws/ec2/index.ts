@@ -14,6 +14,7 @@ import { securityGroupOperations } from './security-groups.js';
 import { instanceTypeOperations } from './instance-types.js';
 import { modificationOperations } from './modifications.js';
 import { snapshotOperations } from './snapshots.js';
+import { snapshotCopyOperations } from './snapshot-copies.js';
 import { volumeStatusOperations } from './volume-status.js';
 import { networkOperations } from './network.js';
 import { regionOperations } from './regions.js';
@@ -36,6 +37,7 @@ const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...volumeStatusOperations,
   ...modificationOperations,
   ...snapshotOperations,
+  ...snapshotCopyOperations,
   ...attachmentOperations,
   ...tagOperations,
 };
