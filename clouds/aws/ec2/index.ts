@@ -5,11 +5,16 @@ import { attachmentOperations } from './attachments.js';
 import type { AwsOperation } from '../shared/context.js';
 import { instanceActionOperations } from './instance-actions.js';
 import { instanceOperations } from './instances.js';
+import { instanceAttributeOperations } from './instance-attributes.js';
+import { imageOperations } from './images.js';
+import { keyPairOperations } from './key-pairs.js';
+import { launchTemplateOperations } from './launch-templates.js';
 import { routeTableOperations } from './route-tables.js';
 import { securityGroupOperations } from './security-groups.js';
 import { instanceTypeOperations } from './instance-types.js';
 import { modificationOperations } from './modifications.js';
 import { snapshotOperations } from './snapshots.js';
+import { snapshotCopyOperations } from './snapshot-copies.js';
 import { volumeStatusOperations } from './volume-status.js';
 import { networkOperations } from './network.js';
 import { regionOperations } from './regions.js';
@@ -21,6 +26,10 @@ const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...networkOperations,
   ...instanceOperations,
   ...instanceActionOperations,
+  ...instanceAttributeOperations,
+  ...imageOperations,
+  ...keyPairOperations,
+  ...launchTemplateOperations,
   ...securityGroupOperations,
   ...routeTableOperations,
   ...instanceTypeOperations,
@@ -28,6 +37,7 @@ const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...volumeStatusOperations,
   ...modificationOperations,
   ...snapshotOperations,
+  ...snapshotCopyOperations,
   ...attachmentOperations,
   ...tagOperations,
 };

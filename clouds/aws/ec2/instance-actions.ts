@@ -1,7 +1,7 @@
 /**
- * What a CCM and an operator do to running instances: StopInstances / StartInstances through the
- * lifecycle engine, ModifyInstanceAttribute (SourceDestCheck for the route controller, type and
- * groups), DescribeNetworkInterfaces and DescribeInstanceTopology.
+ * What a CCM and an operator do to running instances: StopInstances / StartInstances /
+ * RebootInstances through the lifecycle engine (with the reasons EC2 writes), metadata options,
+ * DescribeNetworkInterfaces and DescribeInstanceTopology.
  */
 import type {
   DescribeInstanceTopologyRequest,
@@ -9,7 +9,9 @@ import type {
   DescribeNetworkInterfacesRequest,
   DescribeNetworkInterfacesResult,
   InstanceStateChange,
-  ModifyInstanceAttributeRequest,
+  ModifyInstanceMetadataOptionsRequest,
+  ModifyInstanceMetadataOptionsResult,
+  RebootInstancesRequest,
   NetworkInterface,
   StartInstancesRequest,
   StartInstancesResult,
@@ -21,8 +23,10 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type AwsContext } from '../shared/context.js';
 import { checkDryRun, checkIdShape, filterRecords, pageOf } from './common.js';
-import { groupsOf, instances, instanceState, primaryInterface, STATE_CODES } from './instances.js';
-import { T, type InstanceData, type SecurityGroupData } from './records.js';
+import { groupsOf, instances, instanceState, primaryInterface, STATE_CODES, userInitiated } from './instances.js';
+import { DEFAULT_METADATA, metadataOptions } from './instance-view.js';
+import { assignPublicIp, metadataFrom } from './launch.js';
+import type { InstanceData } from './records.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
 
@@ -46,34 +50,51 @@ function change(ctx: AwsContext, r: InstanceRecord, from: string[], to: string):
 
 function stopInstances(input: StopInstancesRequest, ctx: AwsContext): StopInstancesResult {
   const found = requireInstances(ctx, input.InstanceIds);
-  for (const r of found)
+  for (const r of found) {
     if (['pending', 'shutting-down'].includes(instanceState(r))) throw Ec2Errors.incorrectInstanceState(r.id);
+    if (r.data.disableApiStop)
+      throw ec2Error('OperationNotPermitted', `The instance '${r.id}' may not be stopped. Modify its 'disableApiStop' instance attribute and try again.`);
+  }
+  if (input.Hibernate) throw ec2Error('UnsupportedHibernationConfiguration', `For hibernation, the instance must be launched with hibernation enabled.`);
   checkDryRun(input);
-  return { StoppingInstances: found.map((r) => change(ctx, r, ['running'], 'stopping')) };
+  return {
+    StoppingInstances: found.map((r) => {
+      if (instanceState(r) === 'running') userInitiated(ctx, r);
+      return change(ctx, r, ['running'], 'stopping');
+    }),
+  };
 }
 
 function startInstances(input: StartInstancesRequest, ctx: AwsContext): StartInstancesResult {
   const found = requireInstances(ctx, input.InstanceIds);
   for (const r of found) if (instanceState(r) === 'stopping') throw Ec2Errors.incorrectInstanceState(r.id);
   checkDryRun(input);
-  return { StartingInstances: found.map((r) => change(ctx, r, ['stopped'], 'pending')) };
+  return {
+    StartingInstances: found.map((r) => {
+      if (instanceState(r) === 'stopped') {
+        r.data.transitionReason = '';
+        r.data.stateReason = { code: 'pending', message: 'pending' };
+        assignPublicIp(ctx, r);
+      }
+      return change(ctx, r, ['stopped'], 'pending');
+    }),
+  };
 }
 
-function modifyInstanceAttribute(input: ModifyInstanceAttributeRequest, ctx: AwsContext): object {
-  const [r] = requireInstances(ctx, input.InstanceId ? [input.InstanceId] : undefined) as [InstanceRecord];
-  const changes = [input.SourceDestCheck, input.InstanceType, input.Groups, input.Attribute].filter((x) => x !== undefined);
-  if (changes.length !== 1) throw Ec2Errors.invalidParameterCombination('Exactly one attribute may be modified per request.');
-  if (input.InstanceType?.Value !== undefined && instanceState(r) !== 'stopped')
-    throw ec2Error('IncorrectInstanceState', `The instance '${r.id}' is not in the 'stopped' state.`);
-  for (const g of input.Groups ?? []) {
-    const grp = ctx.tenant.collection<SecurityGroupData>(T.securityGroup).peek(g);
-    if (!grp || grp.data.vpcId !== r.data.vpcId) throw ec2Error('InvalidGroup.NotFound', `The security group '${g}' does not exist in VPC '${r.data.vpcId}'`);
-  }
+function rebootInstances(input: RebootInstancesRequest, ctx: AwsContext): object {
+  const found = requireInstances(ctx, input.InstanceIds);
+  for (const r of found) if (instanceState(r) !== 'running' && instanceState(r) !== 'pending') throw Ec2Errors.incorrectInstanceState(r.id);
   checkDryRun(input);
-  if (input.SourceDestCheck?.Value !== undefined) r.data.sourceDestCheck = input.SourceDestCheck.Value;
-  if (input.InstanceType?.Value !== undefined) r.data.instanceType = input.InstanceType.Value;
-  if (input.Groups?.length) r.data.securityGroupIds = [...input.Groups];
+  // A reboot keeps the instance running: no state change, no new reason.
   return {};
+}
+
+function modifyInstanceMetadataOptions(input: ModifyInstanceMetadataOptionsRequest, ctx: AwsContext): ModifyInstanceMetadataOptionsResult {
+  const [r] = requireInstances(ctx, input.InstanceId ? [input.InstanceId] : undefined) as [InstanceRecord];
+  const next = metadataFrom(input, r.data.metadataOptions ?? DEFAULT_METADATA);
+  checkDryRun(input);
+  r.data.metadataOptions = next;
+  return { InstanceId: r.id, InstanceMetadataOptions: metadataOptions(r.data, 'pending') };
 }
 
 /** Each instance's primary interface, as DescribeNetworkInterfaces lists it. */
@@ -163,7 +184,8 @@ function describeInstanceTopology(input: DescribeInstanceTopologyRequest, ctx: A
 export const instanceActionOperations = {
   StopInstances: op(stopInstances),
   StartInstances: op(startInstances),
-  ModifyInstanceAttribute: op(modifyInstanceAttribute),
+  RebootInstances: op(rebootInstances),
+  ModifyInstanceMetadataOptions: op(modifyInstanceMetadataOptions),
   DescribeNetworkInterfaces: op(describeNetworkInterfaces),
   DescribeInstanceTopology: op(describeInstanceTopology),
 };

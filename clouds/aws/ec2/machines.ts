@@ -33,6 +33,9 @@ export function defineEc2Machines(engine: Engine): void {
     type: T.instance,
     auto: { pending: 'running', stopping: 'stopped', 'shutting-down': 'terminated' },
     onEnter: ({ record, to, at, tenant }) => {
+      // Running clears the pending reason; a stopped instance gives its auto-assigned public IP back.
+      if (to === 'running') delete record.data.stateReason;
+      if (to === 'stopped' || to === 'terminated') delete record.data.publicIp;
       if (to !== 'terminated') return;
       record.data.terminatedAt = at;
       // The instance's EBS volumes: detached, and deleted where DeleteOnTermination is set.

@@ -16,6 +16,8 @@ export const T = {
   securityGroup: 'aws.ec2.security-group',
   routeTable: 'aws.ec2.route-table',
   internetGateway: 'aws.ec2.internet-gateway',
+  keyPair: 'aws.ec2.key-pair',
+  launchTemplate: 'aws.ec2.launch-template',
 } as const;
 
 export interface ZoneData {
@@ -61,6 +63,52 @@ export interface InstanceData {
   terminatedAt?: number;
   securityGroupIds: string[];
   sourceDestCheck: boolean;
+  /** What RunInstances asked for beyond the basics (absent in records stored before they existed). */
+  ebsOptimized?: boolean;
+  monitoring?: boolean;
+  metadataOptions?: InstanceMetadataData;
+  /** Base64, as sent. */
+  userData?: string;
+  disableApiTermination?: boolean;
+  disableApiStop?: boolean;
+  shutdownBehavior?: 'stop' | 'terminate';
+  /** Auto-assigned public address: dropped on stop, a new one on start. */
+  publicIp?: string;
+  publicIpOnLaunch?: boolean;
+  /** `StateTransitionReason` and `StateReason` as EC2 writes them on the last user-initiated change. */
+  transitionReason?: string;
+  stateReason?: { code: string; message: string };
+  launchTemplate?: { id: string; name: string; version: string };
+  eniDescription?: string;
+  eniDeleteOnTermination?: boolean;
+  architecture?: string;
+  platform?: string;
+}
+
+export interface InstanceMetadataData {
+  httpTokens: 'optional' | 'required';
+  hopLimit: number;
+  httpEndpoint: 'enabled' | 'disabled';
+  httpProtocolIpv6: 'enabled' | 'disabled';
+  instanceMetadataTags: 'enabled' | 'disabled';
+}
+
+export interface KeyPairData {
+  keyName: string;
+  keyPairId: string;
+  keyType: 'rsa' | 'ed25519';
+  fingerprint: string;
+  publicKey: string;
+  createTime: string;
+}
+
+/** A launch template; its versions are kept in order (version N at index N-1). */
+export interface LaunchTemplateData {
+  name: string;
+  createTime: string;
+  createdBy: string;
+  defaultVersion: number;
+  versions: Array<{ number: number; description?: string; createTime: string; data: Record<string, unknown> }>;
 }
 
 export interface VolumeData {
@@ -104,6 +152,13 @@ export interface SnapshotData {
   kmsKeyId?: string;
   outpostArn?: string;
   lock?: SnapshotLock;
+  /** `archive` after ModifySnapshotTier; a restore keeps it readable until `restoreExpiryTime`. */
+  storageTier?: 'standard' | 'archive';
+  tierChangeTime?: string;
+  restoreExpiryTime?: string;
+  /** CopySnapshot's source (`snap-… ` in region). */
+  sourceSnapshotId?: string;
+  sourceRegion?: string;
 }
 
 export interface SnapshotLock {

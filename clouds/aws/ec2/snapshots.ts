@@ -25,7 +25,7 @@ const HOUR = 3600_000;
 
 export const snapshots = (ctx: Ec2Context) => ctx.tenant.collection<SnapshotData>(T.snapshot);
 
-function findSnapshot(ctx: Ec2Context, id: string | undefined): SnapshotRecord {
+export function findSnapshot(ctx: Ec2Context, id: string | undefined): SnapshotRecord {
   if (!id) throw Ec2Errors.missingParameter('SnapshotId');
   checkIdShape([id], 'snap', 'InvalidSnapshotID.Malformed');
   ctx.touch(id);
@@ -38,7 +38,14 @@ function findSnapshot(ctx: Ec2Context, id: string | undefined): SnapshotRecord {
 export function requireCompletedSnapshot(ctx: Ec2Context, id: string): SnapshotRecord {
   const rec = findSnapshot(ctx, id);
   if (rec.lc?.state !== 'completed') throw Ec2Errors.incorrectState(`Snapshot is in invalid state - ${rec.lc?.state ?? 'pending'}`);
+  if (archived(ctx, rec)) throw Ec2Errors.incorrectState(`The snapshot '${rec.id}' is archived. Restore it before use.`);
   return rec;
+}
+
+/** An archived snapshot is unusable until restored (permanently, or until its temporary restore expires). */
+export function archived(ctx: Ec2Context, r: SnapshotRecord): boolean {
+  if (r.data.storageTier !== 'archive') return false;
+  return r.data.restoreExpiryTime === undefined || Date.parse(r.data.restoreExpiryTime) <= ctx.engine.clock.now();
 }
 
 /** `pending` snapshots report progress in proportion to the virtual time their step has run. */
@@ -50,7 +57,7 @@ function progress(ctx: Ec2Context, r: SnapshotRecord): string {
   return `${Math.max(0, Math.min(99, Math.floor(done * 100)))}%`;
 }
 
-function renderSnapshot(ctx: Ec2Context, r: SnapshotRecord): Snapshot {
+export function renderSnapshot(ctx: Ec2Context, r: SnapshotRecord): Snapshot {
   const d = r.data;
   return {
     SnapshotId: r.id,
@@ -64,7 +71,8 @@ function renderSnapshot(ctx: Ec2Context, r: SnapshotRecord): Snapshot {
     Encrypted: d.encrypted,
     KmsKeyId: d.kmsKeyId,
     OutpostArn: d.outpostArn,
-    StorageTier: 'standard',
+    StorageTier: d.storageTier ?? 'standard',
+    RestoreExpiryTime: d.storageTier === 'archive' && d.restoreExpiryTime ? new Date(d.restoreExpiryTime) : undefined,
     Tags: Object.keys(r.tags).length > 0 ? wireTags(r.tags) : undefined,
   };
 }
@@ -122,7 +130,10 @@ function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): De
       'start-time': (r) => r.data.startTime,
       'volume-size': (r) => r.data.volumeSize,
       encrypted: (r) => r.data.encrypted,
-      'storage-tier': () => 'standard',
+      'storage-tier': (r) => r.data.storageTier ?? 'standard',
+      // Own snapshots carry no Amazon-maintained alias (amazon, aws-marketplace, aws-backup).
+      'owner-alias': () => undefined,
+      'transfer-type': (r) => (r.data.sourceSnapshotId ? 'standard' : undefined),
     },
   });
   const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'snapshotId', lenient: true, query: { f: input.Filters ?? [], o: owners } });

@@ -22,6 +22,7 @@ import { CloudError } from '../../../core/errors.js';
 import { T, type InstanceData } from '../ec2/records.js';
 import { op, type AwsContext } from '../shared/context.js';
 import { requireLb } from './classic.js';
+import { instanceStep } from './health.js';
 import type { ClassicPolicy } from './records.js';
 
 const err = (code: string, message: string) => new CloudError(code, 400, message);
@@ -138,9 +139,11 @@ function describeInstanceHealth(input: DescribeEndPointStateInput, ctx: AwsConte
     InstanceStates: ids.map((id) => {
       if (!lb.data.instances.includes(id)) throw err('InvalidInstance', `Could not find EC2 instance ${id}.`);
       const running = ctx.tenant.collection<InstanceData>(T.instance).peek(id)?.lc?.state === 'running';
-      return running
-        ? { InstanceId: id, State: 'InService', ReasonCode: 'N/A', Description: 'N/A' }
-        : { InstanceId: id, State: 'OutOfService', ReasonCode: 'Instance', Description: 'Instance is in stopped state.' };
+      if (!running) return { InstanceId: id, State: 'OutOfService', ReasonCode: 'Instance', Description: 'Instance is in stopped state.' };
+      // Registration runs the health check first: OutOfService until it passes (the lifecycle step).
+      return instanceStep(ctx, lb.id, id) === 'OutOfService'
+        ? { InstanceId: id, State: 'OutOfService', ReasonCode: 'ELB', Description: 'Instance registration is still in progress.' }
+        : { InstanceId: id, State: 'InService', ReasonCode: 'N/A', Description: 'N/A' };
     }),
   };
 }

@@ -26,6 +26,7 @@ import type {
 import { CloudError } from '../../../core/errors.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { T, type InstanceData, type SecurityGroupData, type SubnetData } from '../ec2/records.js';
+import { instanceDeregistered, instanceRegistered } from './health.js';
 import { op, type AwsContext } from '../shared/context.js';
 import { ELB, HOSTED_ZONES, type ClassicLoadBalancerData } from './records.js';
 
@@ -165,7 +166,11 @@ function describeLoadBalancers(input: DescribeAccessPointsInput, ctx: AwsContext
 
 function deleteLoadBalancer(input: DeleteAccessPointInput, ctx: AwsContext): object {
   // Deleting a load balancer that does not exist succeeds, as on AWS.
-  if (input.LoadBalancerName) classicLbs(ctx).delete(key(ctx, input.LoadBalancerName));
+  if (input.LoadBalancerName) {
+    const lb = classicLbs(ctx).peek(key(ctx, input.LoadBalancerName));
+    for (const id of lb?.data.instances ?? []) instanceDeregistered(ctx, lb!.id, id);
+    classicLbs(ctx).delete(key(ctx, input.LoadBalancerName));
+  }
   return {};
 }
 
@@ -232,7 +237,10 @@ function registerInstances(input: RegisterEndPointsInput, ctx: AwsContext): { In
     const id = i.InstanceId ?? '';
     const inst = ctx.tenant.collection<InstanceData>(T.instance).peek(id);
     if (!inst || inst.data.vpcId !== lb.data.vpcId) throw err('InvalidInstance', `The requested instance '${id}' is not in the load balancer's VPC or does not exist`);
-    if (!lb.data.instances.includes(id)) lb.data.instances.push(id);
+    if (!lb.data.instances.includes(id)) {
+      lb.data.instances.push(id);
+      instanceRegistered(ctx, lb.id, id);
+    }
   }
   return { Instances: lb.data.instances.map((InstanceId) => ({ InstanceId })) };
 }
@@ -242,6 +250,7 @@ function deregisterInstances(input: DeregisterEndPointsInput, ctx: AwsContext): 
   const drop = new Set((input.Instances ?? []).map((i) => i.InstanceId));
   for (const id of drop) if (!lb.data.instances.includes(id ?? '')) throw err('InvalidInstance', `The instance '${id}' is not registered with load balancer '${lb.data.name}'`);
   lb.data.instances = lb.data.instances.filter((i) => !drop.has(i));
+  for (const id of drop) instanceDeregistered(ctx, lb.id, id ?? '');
   return { Instances: lb.data.instances.map((InstanceId) => ({ InstanceId })) };
 }
 

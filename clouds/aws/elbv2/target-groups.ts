@@ -19,11 +19,13 @@ import type {
   ModifyTargetGroupOutput,
   RegisterTargetsInput,
   TargetGroup,
+  TargetHealth,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { T, type InstanceData, type VpcData } from '../ec2/records.js';
 import { op, type AwsContext } from '../shared/context.js';
 import { ELB, type V2ListenerData, type V2TargetGroupData } from '../elb/records.js';
+import { drainingTargets, forgetTargetGroup, targetDeregistered, targetRegistered, targetStep } from '../elb/health.js';
 import { err } from './load-balancers.js';
 
 type TgRecord = ResourceRecord<V2TargetGroupData>;
@@ -149,6 +151,7 @@ function deleteTargetGroup(input: DeleteTargetGroupInput, ctx: AwsContext): obje
   if (!tg) return {};
   if (loadBalancersOf(ctx, tg.id).length > 0) throw err('ResourceInUse', `Target group '${tg.id}' is currently in use by a listener or a rule`);
   targetGroups(ctx).delete(tg.id);
+  forgetTargetGroup(ctx, tg.id);
   return {};
 }
 
@@ -161,7 +164,10 @@ function registerTargets(input: RegisterTargetsInput, ctx: AwsContext): object {
       if (!inst || inst.data.vpcId !== tg.data.vpcId) throw err('InvalidTarget', `The following targets are not in the target group's VPC or do not exist: '${id}'`);
     }
     const port = t.Port ?? tg.data.port;
-    if (!tg.data.targets.some((x) => x.id === id && x.port === port)) tg.data.targets.push({ id, port });
+    if (!tg.data.targets.some((x) => x.id === id && x.port === port)) {
+      tg.data.targets.push({ id, port });
+      targetRegistered(ctx, tg.id, id, port);
+    }
   }
   return {};
 }
@@ -172,6 +178,8 @@ function deregisterTargets(input: DeregisterTargetsInput, ctx: AwsContext): obje
     const port = t.Port ?? tg.data.port;
     if (!tg.data.targets.some((x) => x.id === t.Id && x.port === port)) throw err('InvalidTarget', `The following targets are not registered in the target group: '${t.Id ?? ''}'`);
   }
+  const inUse = loadBalancersOf(ctx, tg.id).length > 0;
+  for (const t of input.Targets ?? []) targetDeregistered(ctx, tg.id, t.Id ?? '', t.Port ?? tg.data.port, inUse);
   tg.data.targets = tg.data.targets.filter((x) => !(input.Targets ?? []).some((t) => t.Id === x.id && (t.Port ?? tg.data.port) === x.port));
   return {};
 }
@@ -179,18 +187,27 @@ function deregisterTargets(input: DeregisterTargetsInput, ctx: AwsContext): obje
 function describeTargetHealth(input: DescribeTargetHealthInput, ctx: AwsContext): DescribeTargetHealthOutput {
   const tg = requireTg(ctx, input.TargetGroupArn);
   const inUse = loadBalancersOf(ctx, tg.id).length > 0;
-  const targets = input.Targets?.length ? input.Targets.map((t) => ({ id: t.Id ?? '', port: t.Port ?? tg.data.port })) : tg.data.targets;
+  // Without Targets: the registered targets and those still draining.
+  const targets = input.Targets?.length
+    ? input.Targets.map((t) => ({ id: t.Id ?? '', port: t.Port ?? tg.data.port }))
+    : [...tg.data.targets, ...drainingTargets(ctx, tg.id).map((r) => ({ id: r.data.id, port: r.data.port }))];
   return {
     TargetHealthDescriptions: targets.map((t) => {
       const registered = tg.data.targets.some((x) => x.id === t.id && x.port === t.port);
+      const step = targetStep(ctx, tg.id, t.id, t.port);
       const running = ctx.tenant.collection<InstanceData>(T.instance).peek(t.id)?.lc?.state === 'running';
-      const health = !registered
-        ? { State: 'unavailable' as const, Reason: 'Target.NotRegistered' as const, Description: 'Target is not registered to the target group' }
-        : !inUse
-          ? { State: 'unused' as const, Reason: 'Target.NotInUse' as const, Description: 'Target group is not configured to receive traffic from the load balancer' }
-          : tg.data.targetType === 'instance' && !running
-            ? { State: 'unused' as const, Reason: 'Target.InvalidState' as const, Description: 'Target is in the stopped state' }
-            : { State: 'healthy' as const };
+      const health: TargetHealth =
+        step === 'draining'
+          ? { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' }
+          : !registered
+            ? { State: 'unavailable', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' }
+            : !inUse
+              ? { State: 'unused', Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer' }
+              : tg.data.targetType === 'instance' && !running
+                ? { State: 'unused', Reason: 'Target.InvalidState', Description: 'Target is in the stopped state' }
+                : step === 'initial'
+                  ? { State: 'initial', Reason: 'Elb.RegistrationInProgress', Description: 'Target registration is in progress' }
+                  : { State: 'healthy' };
       return { Target: { Id: t.id, Port: t.port }, HealthCheckPort: tg.data.healthCheck.port === 'traffic-port' ? String(t.port ?? '') : tg.data.healthCheck.port, TargetHealth: health };
     }),
   };

@@ -79,6 +79,11 @@ function metadataTree(inst: ImdsInstance): Map<string, string> {
     [`network/interfaces/macs/${mac}/vpc-ipv4-cidr-block`]: vpc?.data.cidrBlock ?? '',
     [`network/interfaces/macs/${mac}/vpc-ipv4-cidr-blocks`]: vpc?.data.cidrBlock ?? '',
   };
+  // An auto-assigned public address (RunInstances in a subnet that maps one), as EC2 lists it.
+  if (d.publicIp) {
+    const host = `ec2-${d.publicIp.replaceAll('.', '-')}.${region === 'us-east-1' ? 'compute-1' : `${region}.compute`}.amazonaws.com`;
+    Object.assign(leaves, { 'public-ipv4': d.publicIp, 'public-hostname': host, [`network/interfaces/macs/${mac}/public-ipv4s`]: d.publicIp, [`network/interfaces/macs/${mac}/public-hostname`]: host });
+  }
   // Only volumes mapped at launch appear here, as on EC2 (the EBS node plugin counts `ebs` entries).
   launchDevices
     .filter((a) => a.data.device !== d.rootDeviceName)
