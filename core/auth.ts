@@ -79,6 +79,11 @@ export class AuthRegistry {
     return { ok: true, credential: c };
   }
 
+  /** Every credential of one namespace, expired or not, in issue order. */
+  list(cloud: string): IssuedCredential[] {
+    return [...this.byKey.values()].filter((c) => c.cloud === cloud);
+  }
+
   revoke(cloud: string, token: string): boolean {
     return this.byKey.delete(keyOf(cloud, token));
   }

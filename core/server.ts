@@ -6,6 +6,7 @@ import { buildApp, type CloudPlugin } from './app.js';
 import { DEFAULT_STATE_DEBOUNCE_MS, type Settings } from './config.js';
 import { Engine } from './engine.js';
 import { StatePersistence } from './persistence.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { loadScenarioFile } from './scenario.js';
 import { tlsMaterial } from './tls.js';
 
@@ -28,6 +29,17 @@ const CLOSE_GRACE_MS = 5000;
 export async function startServer(settings: Settings, clouds: readonly CloudPlugin[]): Promise<RunningServer> {
   const engine = new Engine({ seed: settings.seed });
   engine.auth.override = settings.auth;
+  // Before anything reads or writes the directory: a second fauxcloud on it refuses to start.
+  const lock = settings.dataDir === undefined ? undefined : lockDataDir(settings.dataDir);
+  try {
+    return await start(settings, clouds, engine, lock);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+}
+
+async function start(settings: Settings, clouds: readonly CloudPlugin[], engine: Engine, lock: DataDirLock | undefined): Promise<RunningServer> {
   const persistence =
     settings.dataDir === undefined
       ? undefined
@@ -82,6 +94,7 @@ export async function startServer(settings: Settings, clouds: readonly CloudPlug
       })();
       await Promise.race([listeners, new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
       await persistence?.close();
+      lock?.release();
     },
   };
 }

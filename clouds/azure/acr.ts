@@ -8,6 +8,7 @@
 import type { CallContext, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
 import type { Engine } from '../../core/engine.js';
 import { CloudError } from '../../core/errors.js';
+import { isAcceptedAzureToken } from './auth.js';
 
 export interface AcrRouted extends RoutedCall {
   kind: 'acr';
@@ -60,6 +61,8 @@ export async function serveAcr(engine: Engine, call: AcrRouted, req: WireRequest
       if (form.get('service') !== call.registry) throw acrError('UNAUTHORIZED', 401, `service ${form.get('service') ?? ''} does not match the registry ${call.registry}.`);
       const token = form.get('access_token');
       if (!token || token.split('.').length !== 3) throw acrError('UNAUTHORIZED', 401, 'The access token is not a valid Entra ID token.');
+      // Strict mode: only an Entra ID token fauxcloud issued, still valid on the virtual clock, is exchanged.
+      if (engine.auth.strict && !isAcceptedAzureToken(engine, token)) throw acrError('UNAUTHORIZED', 401, 'The access token is not a valid Entra ID token.');
       return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'x-ms-correlation-request-id': ctx.requestId }, body: JSON.stringify({ refresh_token: refreshToken(engine, call.registry) }) };
     }
     case 'GetAccessToken':

@@ -42,6 +42,7 @@ export function renderArmError(err: CloudError, requestId: string): WireReply {
   };
   const retryAfter = err.details['retryAfterSeconds'];
   if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+  if (typeof err.details['wwwAuthenticate'] === 'string') headers['www-authenticate'] = err.details['wwwAuthenticate'];
   const error: Record<string, unknown> = { code: err.code, message: err.message };
   if (typeof err.details['target'] === 'string') error['target'] = err.details['target'];
   if (Array.isArray(err.details['details'])) error['details'] = err.details['details'];

@@ -10,6 +10,7 @@ import type { CloudApi, ConnectionInfo, ListenerUrls, RoutedCall, WireReply, Wir
 import { CloudError } from '../../core/errors.js';
 import { defineOperationMachine } from './arm/lro.js';
 import { identifyArm, serveArm, type ArmRouted } from './arm/service.js';
+import { AzureAuthSchema, verifyArmRequest } from './auth.js';
 import { clientCredentials, identifyAad, instanceDiscovery, jwks, openIdConfiguration, type AadOperation } from './aad/entra.js';
 import { identifyAcr, serveAcr, type AcrRouted } from './acr.js';
 import { cloudEndpoints } from './discovery.js';
@@ -62,6 +63,8 @@ const azurePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engin
     async handle(call, req, ctx): Promise<WireReply> {
       switch (call.kind) {
         case 'arm':
+          // Strict auth covers Resource Manager; Entra ID and managed identity are where tokens come from.
+          if (engine.auth.strict) verifyArmRequest(engine, req);
           return serveArm(engine, call, req, ctx);
         case 'acr':
           return serveAcr(engine, call, req, ctx);
@@ -106,6 +109,7 @@ const azurePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engin
 
     faultError: (err) => azureFaultError(err),
     seedSchema: AzureSeedSchema,
+    authSchema: AzureAuthSchema,
     validateSeed: validateAzureSeed,
     applySeed: (section, eng, onlyTenant) => applyAzureSeed(section, eng, onlyTenant),
     connection: (where) => connection(where, defaultSubscription()),

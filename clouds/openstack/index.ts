@@ -100,10 +100,14 @@ const openStackPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { e
       const where = origin(req);
       if (!cloud.collection(OS.region).peek(call.region)) throw new CloudError('NotFound', 404, `Region ${call.region} could not be found.`);
       const m = call.match;
+      // keystonemiddleware sits in front of each service's router: without a valid token a path the
+      // service does not have is a 401 too, not a 404 that would tell what exists.
+      const unauthenticated = () => new CloudError('Unauthorized', 401, UNAUTHORIZED_MESSAGE, { authUri: `${where}/openstack/identity` });
+      if (!m || 'methodNotAllowed' in m) if (!validToken(engine, call.tokenId)) throw unauthenticated();
       if (!m) throw new CloudError('NotFound', 404, 'The resource could not be found.');
       if ('methodNotAllowed' in m) throw new CloudError('badMethod', 405, 'The method is not allowed for the requested URL.');
       const token = m.route.anonymous ? undefined : validToken(engine, call.tokenId);
-      if (!m.route.anonymous && !token) throw new CloudError('Unauthorized', 401, UNAUTHORIZED_MESSAGE, { authUri: `${where}/openstack/identity` });
+      if (!m.route.anonymous && !token) throw unauthenticated();
       if (token && !token.data.projectId && call.svc !== 'identity') throw new CloudError('Forbidden', 403, 'The request requires a project-scoped token.');
       const pathProject = m.params['project_id'];
       if (token && pathProject !== undefined && pathProject !== token.data.projectId) throw new CloudError('Forbidden', 403, `Policy doesn't allow ${m.route.op} to be performed.`);

@@ -2,7 +2,14 @@
  * What a vCenter keeps per client connection rather than in its inventory: sessions (the
  * `vmware_soap_session` cookie), session-scoped property collectors with their filters and
  * paging tokens, views, and a change signal that wakes `WaitForUpdatesEx` long-polls.
+ *
+ * Sessions live in core's credential registry (namespace `vsphere`, expiry = last activity + the
+ * idle timeout on the virtual clock), so they are part of the state document and survive an
+ * export/import and a restart with `--data-dir`; the map here is a cache of the same sessions.
+ * Collectors and views are not kept: after a restart a client's session is live but the
+ * collectors it created are gone, as after a vCenter failover (clients recreate them).
  */
+import type { IssuedCredential } from '../../core/auth.js';
 import type { Engine } from '../../core/engine.js';
 import type { WireObject } from './wire/codec.js';
 
@@ -51,6 +58,22 @@ export interface View {
 /** Idle sessions expire after 30 minutes of virtual time, as vCenter's default. */
 export const SESSION_IDLE_MS = 30 * 60_000;
 
+/** The registry namespace of vCenter sessions (SOAP and vAPI share one session space). */
+const SESSIONS = 'vsphere';
+
+function fromCredential(c: IssuedCredential): Session {
+  const p = c.principal;
+  return {
+    key: c.token,
+    userName: p['userName'] ?? '',
+    loginTime: Number(p['loginTime'] ?? 0),
+    lastActive: Number(p['lastActive'] ?? 0),
+    callCount: Number(p['callCount'] ?? 0),
+    ...(p['ipAddress'] !== undefined ? { ipAddress: p['ipAddress'] } : {}),
+    ...(p['userAgent'] !== undefined ? { userAgent: p['userAgent'] } : {}),
+  };
+}
+
 export class VsphereRuntime {
   readonly sessions = new Map<string, Session>();
   readonly collectors = new Map<string, Collector>();
@@ -84,18 +107,50 @@ export class VsphereRuntime {
     });
   }
 
+  /** A new session (Login, vAPI session create), remembered in the registry. */
+  addSession(s: Session): void {
+    this.sessions.set(s.key, s);
+    this.remember(s);
+  }
+
+  /** The live session with this key (its idle time not over on the virtual clock), else undefined. */
   session(key: string | undefined): Session | undefined {
     if (!key) return undefined;
-    const s = this.sessions.get(key);
-    if (!s) return undefined;
-    if (this.engine.clock.now() - s.lastActive > SESSION_IDLE_MS) {
-      this.endSession(key);
+    const verdict = this.engine.auth.verify(SESSIONS, key);
+    if (!verdict.ok) {
+      if (this.sessions.has(key) || verdict.reason === 'expired') this.endSession(key);
       return undefined;
+    }
+    let s = this.sessions.get(key);
+    if (!s) {
+      // Loaded from the state document (a restart, an import): the cache is filled again.
+      s = fromCredential(verdict.credential);
+      this.sessions.set(key, s);
     }
     return s;
   }
 
+  /** A call on the session: it stays alive for another idle window. */
+  touch(s: Session, countCall: boolean): void {
+    s.lastActive = this.engine.clock.now();
+    if (countCall) s.callCount++;
+    this.remember(s);
+  }
+
+  /** Every live session (SessionManager.sessionList), those only in the registry included. */
+  liveSessions(): Session[] {
+    return this.engine.auth.list(SESSIONS).flatMap((c) => this.session(c.token) ?? []);
+  }
+
+  private remember(s: Session): void {
+    const principal: Record<string, string> = { userName: s.userName, loginTime: String(s.loginTime), lastActive: String(s.lastActive), callCount: String(s.callCount) };
+    if (s.ipAddress !== undefined) principal['ipAddress'] = s.ipAddress;
+    if (s.userAgent !== undefined) principal['userAgent'] = s.userAgent;
+    this.engine.auth.issue(SESSIONS, s.key, s.lastActive + SESSION_IDLE_MS, principal);
+  }
+
   endSession(key: string): void {
+    this.engine.auth.revoke(SESSIONS, key);
     this.sessions.delete(key);
     for (const [id, c] of this.collectors) if (c.session === key) this.collectors.delete(id);
     for (const [id, v] of this.views) if (v.session === key) this.views.delete(id);
@@ -103,7 +158,7 @@ export class VsphereRuntime {
 
   /** Drop every session (the session-expiry drill; vCenter restarts do the same). */
   expireAll(): void {
-    for (const key of [...this.sessions.keys()]) this.endSession(key);
+    for (const key of new Set([...this.sessions.keys(), ...this.engine.auth.list(SESSIONS).map((c) => c.token)])) this.endSession(key);
     this.changed();
   }
 }

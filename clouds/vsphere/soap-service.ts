@@ -67,10 +67,7 @@ export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: Met
   if (!def) throw fault.methodNotFound(self, call.operation);
   ctx.session = rt.session(call.sessionKey);
   if (!def.anonymous && !ctx.session) throw fault.notAuthenticated();
-  if (ctx.session) {
-    ctx.session.lastActive = engine.clock.now();
-    ctx.session.callCount++;
-  }
+  if (ctx.session) rt.touch(ctx.session, true);
   const type = Object.prototype.hasOwnProperty.call(objects, self.value) ? objects[self.value] : typeOf(ctx, self.value);
   if (!type || !isManagedA(type, self.type)) throw fault.notFoundObj(self);
   if (!def.on.some((t) => isManagedA(type, t))) throw fault.methodNotFound(self, call.operation);

@@ -133,6 +133,47 @@ describe('strict auth: SigV4 verified against the scenario keys', () => {
   });
 });
 
+describe('strict auth: the 15-minute signature window (wall clock)', () => {
+  const minutes = (n: number) => n * 60_000;
+
+  it('refuses a signature 20 minutes old with each protocol’s error', async () => {
+    const skewed = (c: Creds) => ({ ...cfg(c), systemClockOffset: -minutes(20) });
+    const sts = await refusal(new STSClient(skewed(good)).send(new GetCallerIdentityCommand({})));
+    expect(sts).toMatchObject({ name: 'SignatureDoesNotMatch', status: 403 });
+    expect(sts.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
+    expect(await refusal(new EC2Client(skewed(good)).send(new DescribeVolumesCommand({})))).toMatchObject({ name: 'RequestExpired', status: 400 });
+    expect(await refusal(new KMSClient(skewed(good)).send(new DescribeKeyCommand({ KeyId: 'alias/aws/ebs' })))).toMatchObject({ name: 'InvalidSignatureException', status: 400 });
+  });
+
+  it('refuses a signature from 20 minutes in the future, and accepts one 10 minutes off', async () => {
+    const future = await refusal(new STSClient({ ...cfg(good), systemClockOffset: minutes(20) }).send(new GetCallerIdentityCommand({})));
+    expect(future.message).toMatch(/^Signature not yet current: /);
+    expect(await new STSClient({ ...cfg(good), systemClockOffset: -minutes(10) }).send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: '000000000000' });
+  });
+
+  it('keeps accepting signatures after the virtual clock moves on by hours', async () => {
+    await admin(server).post('/clock/advance', { ms: 6 * 3_600_000 });
+    expect(await new STSClient(cfg(good)).send(new GetCallerIdentityCommand({}))).toMatchObject({ Account: '000000000000' });
+  });
+
+  it('refuses a presigned request past its X-Amz-Expires', async () => {
+    const url = new URL(server.httpUrl);
+    const presign = (signingDate: Date, expiresIn: number) =>
+      new SignatureV4({ service: 'sts', region: 'us-east-1', sha256: Sha256, credentials: good }).presign(
+        { method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' }, headers: { host: url.host } },
+        { expiresIn, signingDate },
+      );
+    const asUrl = (r: { path: string; query?: Record<string, unknown> }) => `${server.httpUrl}${r.path}?${new URLSearchParams(r.query as Record<string, string>)}`;
+    // Signed two minutes ago: valid for an hour, expired after sixty seconds.
+    expect((await fetch(asUrl(await presign(new Date(Date.now() - minutes(2)), 3600)))).status).toBe(200);
+    const late = await fetch(asUrl(await presign(new Date(Date.now() - minutes(2)), 60)));
+    expect(late.status).toBe(403);
+    const text = await late.text();
+    expect(text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(text).toMatch(/Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 60 sec\.\)/);
+  });
+});
+
 describe('strict auth: payload hashes', () => {
   const signed = async (contentSha256: string | undefined, body = 'Action=GetCallerIdentity&Version=2011-06-15') => {
     const url = new URL(server.httpUrl);

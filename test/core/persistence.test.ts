@@ -31,6 +31,23 @@ type State = { version: number; store: unknown; random: unknown; faults: unknown
 type FaultStatus = Array<{ rule: { name: string }; hits: number; matched: number }>;
 
 // Each case starts the real CLI two or three times; on a busy machine that takes a while.
+describe('one fauxcloud per --data-dir', { timeout: 120_000 }, () => {
+  it('a second process on the same directory refuses to start; a stale lock (dead pid) is taken over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fauxcloud-lock-'));
+    // A lock left by a process that no longer exists (a kill -9): taken over.
+    writeFileSync(join(dir, 'fauxcloud.lock'), '999999999\n');
+    const first = await start(dir);
+    expect(readFileSync(join(dir, 'fauxcloud.lock'), 'utf8').trim()).toBe(String(first.child.pid));
+    const second = await runCliToExit(['--data-dir', dir, '--seed', '7']);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toContain(`is in use by fauxcloud pid ${first.child.pid}`);
+    first.child.kill('SIGTERM');
+    await first.exited;
+    // A clean stop releases it.
+    expect(existsSync(join(dir, 'fauxcloud.lock'))).toBe(false);
+  });
+});
+
 describe('state that survives a restart (--data-dir)', { timeout: 120_000 }, () => {
   it('SIGTERM, then start again: resources, pending steps, fault counters, credentials and id streams are all back', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fauxcloud-state-'));

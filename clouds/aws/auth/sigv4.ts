@@ -22,6 +22,8 @@ export interface SignedRequest {
   /** X-Amz-Date (ISO 8601 basic: 20261125T101500Z). */
   amzDate: string;
   securityToken?: string;
+  /** X-Amz-Expires of a presigned request, in seconds. */
+  expiresSeconds?: number;
 }
 
 export type Parsed = { kind: 'signed'; req: SignedRequest } | { kind: 'missing' } | { kind: 'incomplete'; message: string };
@@ -63,7 +65,42 @@ export function parseSignature(req: WireRequest): Parsed {
   if (q.get('X-Amz-Algorithm') !== ALGORITHM) return { kind: 'incomplete', message: `X-Amz-Algorithm only supports "${ALGORITHM}"` };
   const missing = ['X-Amz-Credential', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Date'].filter((f) => !q.get(f));
   if (missing.length > 0) return { kind: 'incomplete', message: `AWS query-string parameters must include ${missing.map((m) => `'${m}'`).join(', ')}. Re-examine the query-string parameters.` };
-  return scoped(q.get('X-Amz-Credential')!, q.get('X-Amz-SignedHeaders')!, q.get('X-Amz-Signature')!, q.get('X-Amz-Date')!, q.get('X-Amz-Security-Token') ?? undefined, true);
+  const expires = q.get('X-Amz-Expires');
+  // AWS takes 1 second to 7 days; anything else is a malformed presigned request.
+  if (expires !== null && (!/^\d{1,6}$/.test(expires) || Number(expires) < 1 || Number(expires) > 604_800))
+    return { kind: 'incomplete', message: 'X-Amz-Expires must be a number of seconds between 1 and 604800.' };
+  const parsed = scoped(q.get('X-Amz-Credential')!, q.get('X-Amz-SignedHeaders')!, q.get('X-Amz-Signature')!, q.get('X-Amz-Date')!, q.get('X-Amz-Security-Token') ?? undefined, true);
+  if (parsed.kind === 'signed' && expires !== null) parsed.req.expiresSeconds = Number(expires);
+  return parsed;
+}
+
+/** AWS accepts a signature made at most 15 minutes before or after its own time. */
+export const SKEW_WINDOW_MS = 15 * 60_000;
+
+/** 20261125T101500Z → ms since the epoch. */
+export function amzDateMs(amzDate: string): number {
+  const d = amzDate;
+  return Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8)), Number(d.slice(9, 11)), Number(d.slice(11, 13)), Number(d.slice(13, 15)));
+}
+
+export const toAmzDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/**
+ * Is the signature's time acceptable at `nowMs`? Header-signed: within 15 minutes either way.
+ * Presigned: not more than 15 minutes in the future, and not past X-Amz-Expires (15 minutes
+ * without it). Undefined when acceptable, else AWS's message ("Signature expired: …" /
+ * "Signature not yet current: …").
+ */
+export function signatureTimeProblem(s: SignedRequest, nowMs: number): string | undefined {
+  const signedAt = amzDateMs(s.amzDate);
+  const now = toAmzDate(nowMs);
+  if (signedAt - nowMs > SKEW_WINDOW_MS) return `Signature not yet current: ${s.amzDate} is still later than ${toAmzDate(nowMs + SKEW_WINDOW_MS)} (${now} + 15 min.)`;
+  if (s.presigned && s.expiresSeconds !== undefined) {
+    if (nowMs - signedAt > s.expiresSeconds * 1000) return `Signature expired: ${s.amzDate} is now earlier than ${toAmzDate(nowMs - s.expiresSeconds * 1000)} (${now} - ${s.expiresSeconds} sec.)`;
+    return undefined;
+  }
+  if (nowMs - signedAt > SKEW_WINDOW_MS) return `Signature expired: ${s.amzDate} is now earlier than ${toAmzDate(nowMs - SKEW_WINDOW_MS)} (${now} - 15 min.)`;
+  return undefined;
 }
 
 function scoped(credential: string, signedHeaders: string, signature: string, amzDate: string, securityToken: string | undefined, presigned: boolean): Parsed {

@@ -5,14 +5,18 @@
  * Failures answer as each protocol does on AWS: EC2 `AuthFailure` 401 / `RequestExpired` 400;
  * awsQuery (STS, ELB) `InvalidClientTokenId` / `SignatureDoesNotMatch` / `ExpiredToken` 403;
  * awsJson (ECR, KMS) `UnrecognizedClientException` / `InvalidSignatureException` /
- * `ExpiredTokenException` 400. Request timestamps are not checked against a skew window: they come
- * from the caller's real clock, while credential expiry runs on the virtual one.
+ * `ExpiredTokenException` 400. A signature made more than 15 minutes from now (or a presigned one
+ * past its X-Amz-Expires) is refused as AWS does: EC2 `RequestExpired` 400, awsQuery
+ * `SignatureDoesNotMatch` 403 and awsJson `InvalidSignatureException` 400, "Signature expired: …".
+ * That window is measured on the wall clock, not the virtual one: the SDK signs with the caller's
+ * real clock, so a test that advances the virtual clock by hours (to expire a session) must not
+ * make every signature stale; credential expiry runs on the virtual clock.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { WireRequest } from '../../../core/cloud-api.js';
 import type { Engine } from '../../../core/engine.js';
 import { CloudError } from '../../../core/errors.js';
-import { parseSignature, signatureMatches } from './sigv4.js';
+import { parseSignature, signatureMatches, signatureTimeProblem } from './sigv4.js';
 
 export const AwsAuthSchema = Type.Object(
   {
@@ -34,7 +38,7 @@ export const AwsAuthSchema = Type.Object(
 export type AwsAuthSection = Static<typeof AwsAuthSchema>;
 
 export type AuthProtocol = 'ec2' | 'query' | 'json';
-type Failure = 'missing' | 'incomplete' | 'unknownKey' | 'badSignature' | 'expired';
+type Failure = 'missing' | 'incomplete' | 'unknownKey' | 'badSignature' | 'expired' | 'skewed';
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 const EXPIRED_TOKEN = 'The security token included in the request is expired';
@@ -48,6 +52,7 @@ const CODES: Record<AuthProtocol, Record<Failure, [string, number, string?]>> = 
     unknownKey: ['AuthFailure', 401, 'AWS was not able to validate the provided access credentials'],
     badSignature: ['AuthFailure', 401, 'AWS was not able to validate the provided access credentials'],
     expired: ['RequestExpired', 400, 'Request has expired.'],
+    skewed: ['RequestExpired', 400, 'Request has expired.'],
   },
   query: {
     missing: ['MissingAuthenticationToken', 403, 'Request is missing Authentication Token'],
@@ -55,6 +60,7 @@ const CODES: Record<AuthProtocol, Record<Failure, [string, number, string?]>> = 
     unknownKey: ['InvalidClientTokenId', 403, INVALID_TOKEN],
     badSignature: ['SignatureDoesNotMatch', 403, BAD_SIGNATURE],
     expired: ['ExpiredToken', 403, EXPIRED_TOKEN],
+    skewed: ['SignatureDoesNotMatch', 403],
   },
   json: {
     missing: ['MissingAuthenticationTokenException', 400, 'Missing Authentication Token'],
@@ -62,6 +68,7 @@ const CODES: Record<AuthProtocol, Record<Failure, [string, number, string?]>> = 
     unknownKey: ['UnrecognizedClientException', 400, INVALID_TOKEN],
     badSignature: ['InvalidSignatureException', 400, BAD_SIGNATURE],
     expired: ['ExpiredTokenException', 400, EXPIRED_TOKEN],
+    skewed: ['InvalidSignatureException', 400],
   },
 };
 
@@ -102,4 +109,6 @@ export function verifyAwsRequest(engine: Engine, req: WireRequest, protocol: Aut
   if (key.sessionToken !== s.securityToken) throw fail(protocol, 'unknownKey');
   if (key.expiresAt !== undefined && key.expiresAt <= engine.clock.now()) throw fail(protocol, 'expired');
   if (!signatureMatches(req, s, key.secret)) throw fail(protocol, 'badSignature');
+  const late = signatureTimeProblem(s, Date.now());
+  if (late !== undefined) throw fail(protocol, 'skewed', late);
 }

@@ -5,11 +5,12 @@
  * and the JWKS. Credentials are not checked against a directory (there is none); the form of
  * the request is, with AAD's error shape (`error`, `error_description` with its AADSTS code).
  * Access tokens are JWTs with the claims callers read (aud, tid, appid/azp, oid); their
- * signatures are not verifiable.
+ * signatures are not verifiable, but every token issued is remembered (auth.ts) for strict mode.
  */
 import type { WireRequest } from '../../../core/cloud-api.js';
 import type { Engine } from '../../../core/engine.js';
 import { CloudError } from '../../../core/errors.js';
+import { registerAzureToken } from '../auth.js';
 import { DEFAULT_TENANT_ID } from '../records.js';
 
 export type AadOperation = 'OpenIdConfiguration' | 'InstanceDiscovery' | 'Token' | 'TokenV1' | 'Keys';
@@ -118,7 +119,10 @@ export function accessToken(engine: Engine, claims: { aud: string; tid: string; 
     aio: engine.ids.alnum('azure:token', 24), appid: claims.appid, appidacr: '1', azp: claims.appid, idp: `https://sts.windows.net/${claims.tid}/`,
     oid: claims.oid ?? engine.ids.uuid('azure:oid'), rh: '0.fauxcloud.', sub: claims.oid ?? claims.appid, tid: claims.tid, uti: engine.ids.alnum('azure:token', 22), ver: '1.0',
   };
-  return `${b64(header)}.${b64(payload)}.${engine.ids.alnum('azure:token', 86)}`;
+  const token = `${b64(header)}.${b64(payload)}.${engine.ids.alnum('azure:token', 86)}`;
+  // Remembered so strict mode's Resource Manager accepts it until it expires on the virtual clock.
+  registerAzureToken(engine, token, payload.exp, { aud: claims.aud, tid: claims.tid, appid: claims.appid, oid: payload.oid });
+  return token;
 }
 
 function decodeJwt(token: string): Record<string, unknown> | undefined {

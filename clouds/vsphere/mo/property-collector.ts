@@ -131,7 +131,7 @@ async function waitForUpdates(ctx: MoContext, self: MoRef, version: WireValue, m
       c.cancelled = false;
       throw fault.requestCanceled();
     }
-    if (ctx.session && !ctx.rt.sessions.has(ctx.session.key)) throw fault.notAuthenticated();
+    if (ctx.session && !ctx.rt.session(ctx.session.key)) throw fault.notAuthenticated();
     if (ctx.rt.collectors.get(c.id) !== c) throw fault.notFoundObj(self);
   }
 }

@@ -84,7 +84,7 @@ export const renderServiceInstance: Renderer = (ctx) => ({ content: serviceConte
 
 export const renderSessionManager: Renderer = (ctx: MoContext) => ({
   currentSession: ctx.session ? userSession(ctx.session) : undefined,
-  sessionList: [...ctx.rt.sessions.values()].map(userSession),
+  sessionList: ctx.rt.liveSessions().map(userSession),
   defaultLocale: 'en',
   supportedLocaleList: ['en'],
   messageLocaleList: ['en'],
@@ -109,7 +109,7 @@ export const serviceInstanceMethods: MethodTable = {
       const key = ctx.engine.ids.uuid('vsphere:session');
       const ua = ctx.headers['user-agent'];
       const s: Session = { key, userName: user, loginTime: now, lastActive: now, callCount: 0, ipAddress: '127.0.0.1', userAgent: typeof ua === 'string' ? ua : undefined };
-      ctx.rt.sessions.set(key, s);
+      ctx.rt.addSession(s);
       ctx.session = s;
       ctx.cookies.push(cookie(ctx, key));
       return userSession(s);

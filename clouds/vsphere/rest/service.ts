@@ -87,7 +87,7 @@ export async function serveRest(engine: Engine, rt: VsphereRuntime, call: RestCa
       if (!auth || !rec || rec.data.password !== auth.password) throw new RestError(401, 'Authentication required.');
       const now = engine.clock.now();
       const key = engine.ids.hex('vsphere:vapi-session', 32);
-      rt.sessions.set(key, { key, userName: auth.user, loginTime: now, lastActive: now, callCount: 0 });
+      rt.addSession({ key, userName: auth.user, loginTime: now, lastActive: now, callCount: 0 });
       const r = reply(call, call.api ? 201 : 200, key);
       if (req.headers['vmware-use-header-authn'] === undefined) r.headers['set-cookie'] = `vmware-api-session-id=${key}; Path=/rest; Secure; HttpOnly`;
       return r;
@@ -104,7 +104,7 @@ export async function serveRest(engine: Engine, rt: VsphereRuntime, call: RestCa
   }
   const s = sessionOf(rt, req);
   if (!s) throw new RestError(401, 'Authentication required.');
-  s.lastActive = engine.clock.now();
+  rt.touch(s, false);
   if (call.sub.startsWith('/cis/tagging/')) {
     const out = serveTagging({ engine, inv, rt, call, body, method: req.method });
     return reply(call, out.status ?? 200, out.value);

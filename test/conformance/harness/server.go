@@ -179,7 +179,11 @@ func RepoRoot() (string, error) {
 // Start runs `node dist/core/cli.js --port 0 --https-port 0 --seed 42` in the
 // repository root ($NODE names another node) and waits up to StartupTimeout
 // for its ready line. name prefixes the message that says it is ready.
-func Start(name string) (*Server, error) {
+func Start(name string) (*Server, error) { return StartWith(name) }
+
+// StartWith is Start with more command-line flags (a test's own server, e.g.
+// `--auth strict`), stopped by the caller.
+func StartWith(name string, flags ...string) (*Server, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -193,7 +197,8 @@ func Start(name string) (*Server, error) {
 		node = "node"
 	}
 	s := &Server{done: make(chan struct{})}
-	cmd := exec.Command(node, "dist/core/cli.js", "--port", "0", "--https-port", "0", "--seed", "42")
+	args := append([]string{"dist/core/cli.js", "--port", "0", "--https-port", "0", "--seed", "42"}, flags...)
+	cmd := exec.Command(node, args...)
 	cmd.Dir = root
 	cmd.Stderr = &s.log
 	setProcAttr(cmd)
