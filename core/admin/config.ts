@@ -20,7 +20,7 @@ const Query = Type.Object({
 }, { description: 'set: PATH=VALUE ("[Section] key" in INI, a.b.0 in JSON/YAML, the name in env/flags); unset: PATH' });
 type QueryT = Static<typeof Query>;
 
-const File = Type.Object({ name: Type.String(), format: Type.Union(['ini', 'json', 'yaml', 'env', 'flags'].map((f) => Type.Literal(f))), text: Type.String() });
+const File = Type.Object({ name: Type.String(), format: Type.Union(['ini', 'json', 'yaml', 'env', 'flags'].map((f) => Type.Literal(f))), text: Type.String(), value: Type.Optional(Type.Unknown({ description: 'a JSON or YAML file\'s content as data' })) });
 const Component = Type.Object({ component: Type.String(), cloud: Type.String(), summary: Type.String(), files: Type.Array(File), notes: Type.Optional(Type.Array(Type.String())) });
 const Listing = Type.Object({
   components: Type.Array(Type.Object({ component: Type.String(), cloud: Type.String(), summary: Type.String(), files: Type.Array(Type.String()) })),
@@ -60,7 +60,7 @@ export async function configRoutes(app: FastifyInstance, { engine, caPem }: Admi
     }
     try {
       const files = hit.c.files.map((f) => (f.name === target && (set.length || unset.length) ? overrideConfigFile(f, set, unset) : f));
-      return { cloud: hit.cloud, ...hit.c, files: files.map((f) => ({ name: f.name, format: f.format, text: renderConfigFile(f) })) };
+      return { cloud: hit.cloud, ...hit.c, files: files.map((f) => ({ name: f.name, format: f.format, text: renderConfigFile(f), value: f.format === 'json' || f.format === 'yaml' ? f.value : undefined })) };
     } catch (e) {
       if (!(e instanceof ConfigOverrideError)) throw e;
       void reply.code(400).send({ error: 'BadRequest', message: e.message });
