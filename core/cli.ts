@@ -4,9 +4,11 @@
  * `fauxcloud validate FILE…`: check scenario files (exit 2 with line, field and reason).
  * `fauxcloud schema`: print the JSON Schema of scenario files.
  * `fauxcloud env <cloud|proxy> [--url …]`: a running server's connection settings as `export` lines.
+ * `fauxcloud config <component>|--list [--url …] [--out DIR]`: an upstream component's ready config files.
  */
 import { allClouds } from '../clouds/index.js';
 import { resolveSettings, SettingsError } from './config.js';
+import { configCommand } from './config-command.js';
 import { envCommand } from './env-command.js';
 import { StateFileError } from './persistence.js';
 import { loadScenarioFile, ScenarioError } from './scenario.js';
@@ -87,6 +89,8 @@ async function serve(argv: string[]): Promise<void> {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'validate') validate(rest).then((code) => process.exit(code));
 else if (command === 'schema') schema().then((code) => process.exit(code));
-else if (command === 'env')
-  envCommand(rest, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), fetch, env: process.env }).then((code) => process.exit(code));
+else if (command === 'env' || command === 'config') {
+  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), fetch, env: process.env };
+  (command === 'env' ? envCommand(rest, io) : configCommand(rest, io)).then((code) => process.exit(code));
+}
 else void serve(process.argv.slice(2));

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TSchema } from '@sinclair/typebox';
+import type { ComponentConfig } from './component-config.js';
 import type { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
 import type { ResourceInfo } from './faults/types.js';
@@ -97,6 +98,8 @@ export interface ConnectionInfo {
   credentials?: Record<string, string>;
   /** Anything a caller must know that the fields above cannot say. */
   notes?: string[];
+  /** Ready config files per upstream component (`GET /_fauxcloud/config/<component>`), rendered by core. */
+  components?: ComponentConfig[];
 }
 
 export interface CloudApi<C extends RoutedCall = RoutedCall> {

@@ -1,3 +1,4 @@
+import { customRandom } from 'nanoid';
 import type { SeededRandom } from './rng.js';
 
 const HEX = '0123456789abcdef';
@@ -5,9 +6,13 @@ const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
  * Cloud-shaped identifiers drawn from the seeded generator. Each cloud asks for its own
- * namespace so clouds never disturb each other's sequences.
+ * namespace so clouds never disturb each other's sequences. The characters come from nanoid's
+ * `customRandom` (unbiased: bytes past the alphabet's last whole multiple are skipped) fed
+ * with bytes of the namespace's seeded stream, so a seed still gives the same ids.
  */
 export class IdFactory {
+  private readonly generators = new Map<string, (size?: number) => string>();
+
   constructor(private readonly random: SeededRandom) {}
 
   /** `length` characters of `alphabet`. */
@@ -16,9 +21,24 @@ export class IdFactory {
   }
 
   private draw(namespace: string, alphabet: string, length: number): string {
+    const key = `${namespace}\0${alphabet}\0${length}`;
+    let generate = this.generators.get(key);
+    if (!generate) {
+      // The stream is looked up at each draw: a reseed (reset, scenario load) replaces it.
+      generate = customRandom(alphabet, length, (bytes) => this.bytes(namespace, bytes));
+      this.generators.set(key, generate);
+    }
+    return generate(length);
+  }
+
+  /** `count` bytes of the namespace's stream, four to a draw. */
+  private bytes(namespace: string, count: number): Uint8Array {
     const s = this.random.stream(`ids:${namespace}`);
-    let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[s.nextUint32() % alphabet.length];
+    const out = new Uint8Array(count);
+    for (let i = 0; i < count; i += 4) {
+      const word = s.nextUint32();
+      for (let j = 0; j < 4 && i + j < count; j++) out[i + j] = (word >>> (8 * j)) & 0xff;
+    }
     return out;
   }
 

@@ -4,6 +4,7 @@
  * driver's own variables and cloud-provider-aws's `[ServiceOverride]` sections.
  */
 import type { ConnectionInfo, ListenerUrls } from '../../core/cloud-api.js';
+import { awsComponents } from './components.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION } from './shared/request.js';
 
 /** `[ServiceOverride]` needs the SDK v2 ServiceID exactly; `ec2imds` sets the IMDS client's endpoint. */
@@ -41,5 +42,6 @@ export function awsConnection(where: ListenerUrls): ConnectionInfo {
       'cloud-provider-aws has no STS override: it reads AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_STS).',
       'With no endpoint setting at all, the proxy settings (HTTPS_PROXY and the CA) reach fauxcloud at ec2.<region>.amazonaws.com, sts.amazonaws.com, … and IMDS at 169.254.169.254.',
     ],
+    components: awsComponents(where),
   };
 }

@@ -17,6 +17,7 @@ import { cloudEndpoints } from './discovery.js';
 import { azureFaultError, renderArmError } from './errors.js';
 import { findAzureVm, managedIdentityToken, serveInstance, serveLoadBalancer } from './imds/metadata.js';
 import { publicFrontendsOf } from './network/load-balancers.js';
+import { azureComponents } from './components.js';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SUBSCRIPTION, DEFAULT_TENANT_ID, SUBSCRIPTION, type SubscriptionData } from './records.js';
 import { applyAzureSeed, AzureSeedSchema, validateAzureSeed } from './seed.js';
 import './compute/disks.js';
@@ -169,6 +170,7 @@ function connection(where: ListenerUrls, sub: SubscriptionData | undefined): Con
       'MSAL asks login.microsoftonline.com for instance discovery unless the authority is trusted: use tenantId "adfs", the HTTPS proxy, or managed identity (IDENTITY_ENDPOINT/IDENTITY_HEADER).',
       'Instance metadata answers for the VM named by X-Fauxcloud-Instance, else the first VM; POST /_fauxcloud/listeners pins a port to one VM.',
     ],
+    components: azureComponents({ http, subscriptionId, caPath: where.caPath }),
   };
 }
 

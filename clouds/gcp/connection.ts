@@ -5,6 +5,7 @@
  */
 import type { ConnectionInfo, ListenerUrls } from '../../core/cloud-api.js';
 import type { Engine } from '../../core/engine.js';
+import { gcpComponents } from './components.js';
 import { G } from './records.js';
 
 export const DEFAULT_PROJECT = 'fauxcloud-project';
@@ -55,5 +56,6 @@ export function gcpConnection(engine: Engine, where: ListenerUrls): ConnectionIn
       'The metadata server speaks for the instance in the header X-Fauxcloud-Instance, else the first one; POST /_fauxcloud/listeners pins one instance to a port.',
       'With no endpoint setting at all, the proxy settings (HTTPS_PROXY and the CA) reach fauxcloud at compute.googleapis.com, oauth2.googleapis.com (a service-account key\'s default token_uri) and metadata.google.internal.',
     ],
+    components: gcpComponents({ url, project, zone }),
   };
 }

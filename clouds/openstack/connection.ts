@@ -74,5 +74,18 @@ export function openStackConnection(engine: Engine, where: ListenerUrls): Connec
       'Service URLs come from the Keystone catalog on the host and scheme the caller used; only the auth URL needs configuring.',
       'The metadata service answers for the server named by the X-Fauxcloud-Instance header (id or name), else the first server; POST /_fauxcloud/listeners pins a port to one server.',
     ],
+    components: [
+      {
+        component: 'openstack-cloud-controller-manager',
+        summary: 'openstack-cloud-controller-manager: --cloud-provider=openstack --cloud-config=cloud.conf.',
+        files: [{ name: 'cloud.conf', format: 'ini', sections: [{ name: 'Global', keys: global }] }],
+        notes: ['Load balancers want "[LoadBalancer] floating-network-id" (and subnet-id); routes want "[Route] router-id".'],
+      },
+      {
+        component: 'cinder-csi-plugin',
+        summary: 'cinder-csi-plugin (controller and node): --cloud-config=cloud.conf.',
+        files: [{ name: 'cloud.conf', format: 'ini', sections: [{ name: 'Global', keys: global }] }],
+      },
+    ],
   };
 }

@@ -8,6 +8,7 @@ import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, ConnectionInfo, ListenerUrls, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
 import { CloudError } from '../../core/errors.js';
 import { injectedFault, VimFault } from './faults.js';
+import { vsphereComponents } from './components.js';
 import { TENANT } from './inventory.js';
 import { VIM_METHODS } from './mo/methods.js';
 import { CNS_METHODS } from './cns/volume-manager.js';
@@ -120,6 +121,7 @@ export function vsphereConnection(where: ListenerUrls): ConnectionInfo {
       'vSphere clients speak HTTPS only: use the HTTPS listener with its CA (ca-file / GOVC_TLS_CA_CERTS), the leaf thumbprint, or insecure-flag.',
       'The default scenario has datacenter dc1 with cluster cluster1; zone/region tag categories k8s-zone and k8s-region.',
     ],
+    components: vsphereComponents({ host, port: Number(port), user: DEFAULT_USER.name, password: DEFAULT_USER.password, datacenter: 'dc1', caPath: where.caPath }),
   };
 }
 

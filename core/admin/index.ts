@@ -5,6 +5,7 @@ import { bearerToken } from '../auth.js';
 import type { Engine } from '../engine.js';
 import { ScenarioError } from '../scenario.js';
 import { clockRoutes } from './clock.js';
+import { configRoutes } from './config.js';
 import { controlRoutes } from './control.js';
 import { endpointRoutes } from './endpoints.js';
 import { faultRoutes } from './faults.js';
@@ -61,7 +62,7 @@ export async function adminPlugin(app: FastifyInstance, opts: AdminOptions): Pro
     });
   // Pass the options on without `prefix`, or each sub-plugin would prefix its routes a second time.
   const shared: AdminOptions = { engine: opts.engine, caPem: opts.caPem, certPem: opts.certPem, version: opts.version, scenarioPaths: opts.scenarioPaths, adminToken: opts.adminToken };
-  for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes, endpointRoutes])
+  for (const routes of [controlRoutes, clockRoutes, journalRoutes, journalStreamRoutes, stateRoutes, resourceRoutes, faultRoutes, listenerRoutes, endpointRoutes, configRoutes])
     await app.register(routes, shared);
 
   app.get('/ui', { schema: { tags: ['ui'], summary: 'The live dashboard: resources, journal, faults, clock' } }, async (_req, reply) =>

@@ -7,9 +7,6 @@ package awsccm_test
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +27,7 @@ import (
 	_ "k8s.io/cloud-provider-aws/pkg/providers/v1"
 
 	"fauxcloud.test/conformance/ccmharness"
+	"fauxcloud.test/conformance/harness"
 )
 
 // instance is a seeded EC2 instance as the EC2 API describes it.
@@ -64,31 +62,19 @@ func newCCM(t *testing.T) *ccm {
 	return c
 }
 
-// writeCloudConfig writes the provider's gcfg file. [Global] carries no Region,
-// VPC or cluster id: the provider takes the region from the IMDS identity
-// document, the VPC from its own instance and the cluster id from that
-// instance's kubernetes.io/cluster/<id> tag.
+// writeCloudConfig writes the provider's gcfg file as `fauxcloud config
+// cloud-provider-aws` renders it, with the ec2imds override at the IMDS port
+// of the instance the CCM runs on. [Global] Region is removed: the provider
+// must take the region from the IMDS identity document, the VPC from its own
+// instance and the cluster id from that instance's kubernetes.io/cluster/<id>
+// tag.
 func writeCloudConfig(t *testing.T, endpoint, imdsEndpoint string) string {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("[Global]\n")
-	b.WriteString("\n")
-	n := 0
-	for _, svc := range []struct{ service, url string }{
-		{"EC2", endpoint},
-		{"Elastic Load Balancing", endpoint},
-		{"Elastic Load Balancing v2", endpoint},
-		{"ec2imds", imdsEndpoint},
-	} {
-		n++
-		fmt.Fprintf(&b, "[ServiceOverride %q]\n", fmt.Sprint(n))
-		fmt.Fprintf(&b, "Service = %q\nRegion = %s\nURL = %s\nSigningRegion = %s\n\n", svc.service, testRegion, svc.url, testRegion)
-	}
-	path := filepath.Join(t.TempDir(), "cloud-config")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return admin().Must(t).WriteComponentFile("cloud-provider-aws", "cloud.conf", harness.ConfigOptions{
+		URL:   endpoint,
+		Set:   []string{`[ServiceOverride "ec2imds"] URL=` + imdsEndpoint},
+		Unset: []string{"[Global] Region"},
+	})
 }
 
 // sdkClients are the test's own AWS clients (the same SDK the provider uses),
