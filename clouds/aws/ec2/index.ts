@@ -12,6 +12,7 @@ import { modificationOperations } from './modifications.js';
 import { snapshotOperations } from './snapshots.js';
 import { volumeStatusOperations } from './volume-status.js';
 import { networkOperations } from './network.js';
+import { networkBuildOperations } from './network-build.js';
 import { regionOperations } from './regions.js';
 import { tagOperations } from './tags.js';
 import { volumeOperations } from './volumes.js';
@@ -19,6 +20,7 @@ import { volumeOperations } from './volumes.js';
 const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...regionOperations,
   ...networkOperations,
+  ...networkBuildOperations,
   ...instanceOperations,
   ...instanceActionOperations,
   ...securityGroupOperations,
