@@ -117,7 +117,9 @@ func TestEC2VpcBuildAndTeardown(t *testing.T) {
 		t.Fatalf("new NAT gateway state = %q, want pending", nat.NatGateway.State)
 	}
 	natID := nat.NatGateway.NatGatewayId
-	fast := func(o *ec2.NatGatewayAvailableWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second }
+	fast := func(o *ec2.NatGatewayAvailableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second
+	}
 	must(ec2.NewNatGatewayAvailableWaiter(c, fast).Wait(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{*natID}}, 30*time.Second), "NAT gateway available")
 	privRT, err := c.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{VpcId: vpcID})
 	must(err, "CreateRouteTable private")
@@ -145,7 +147,9 @@ func TestEC2VpcBuildAndTeardown(t *testing.T) {
 	premature := map[string]func() error{
 		"DeleteVpc":             func() error { return must2(c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: vpcID})) },
 		"DeleteSubnet with NAT": func() error { return must2(c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: pub.Subnet.SubnetId})) },
-		"DeleteInternetGateway": func() error { return must2(c.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: igwID})) },
+		"DeleteInternetGateway": func() error {
+			return must2(c.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: igwID}))
+		},
 		"DeleteSecurityGroup referenced": func() error {
 			return must2(c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: lb.GroupId}))
 		},
@@ -160,7 +164,9 @@ func TestEC2VpcBuildAndTeardown(t *testing.T) {
 	wantAPIError(t, err, "InvalidIPAddress.InUse")
 
 	must(must2(c.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: natID})), "DeleteNatGateway")
-	fastGone := func(o *ec2.NatGatewayDeletedWaiterOptions) { o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second }
+	fastGone := func(o *ec2.NatGatewayDeletedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, time.Second
+	}
 	must(ec2.NewNatGatewayDeletedWaiter(c, fastGone).Wait(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{*natID}}, 30*time.Second), "NAT gateway deleted")
 	must(must2(c.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: eip.AllocationId})), "ReleaseAddress")
 	must(must2(c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: nodes.GroupId})), "DeleteSecurityGroup nodes")
