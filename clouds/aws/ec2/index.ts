@@ -17,6 +17,7 @@ import { snapshotOperations } from './snapshots.js';
 import { snapshotCopyOperations } from './snapshot-copies.js';
 import { volumeStatusOperations } from './volume-status.js';
 import { networkOperations } from './network.js';
+import { networkBuildOperations } from './network-build.js';
 import { regionOperations } from './regions.js';
 import { tagOperations } from './tags.js';
 import { volumeOperations } from './volumes.js';
@@ -24,6 +25,7 @@ import { volumeOperations } from './volumes.js';
 const OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   ...regionOperations,
   ...networkOperations,
+  ...networkBuildOperations,
   ...instanceOperations,
   ...instanceActionOperations,
   ...instanceAttributeOperations,

@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../../../core/engine.js';
 import { applyModificationStep } from './modifications.js';
+import { defineNatGatewayMachine } from './nat-gateways.js';
 import { attachmentId, BY_INSTANCE, T, type AttachmentData, type InstanceData, type ModificationData, type VolumeData } from './records.js';
 
 export function defineEc2Machines(engine: Engine): void {
@@ -58,4 +59,5 @@ export function defineEc2Machines(engine: Engine): void {
 
   lifecycle.define({ type: T.volumeInit, auto: { initializing: 'completed' } });
   lifecycle.define({ type: T.fastRestore, auto: { enabling: 'optimizing', optimizing: 'enabled' } });
+  defineNatGatewayMachine(engine);
 }

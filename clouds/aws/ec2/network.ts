@@ -1,10 +1,10 @@
-/** VPCs and subnets: DescribeVpcs, DescribeSubnets, private address allocation, the default VPC. */
+/** VPCs and subnets: DescribeVpcs, DescribeSubnets, private address allocation, the default VPC (writes: vpcs.ts, subnets.ts). */
 import type { DescribeSubnetsRequest, DescribeSubnetsResult, DescribeVpcsRequest, DescribeVpcsResult, Subnet, Vpc } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
-import { T, type SubnetData, type VpcData } from './records.js';
+import { T, type DefaultVpcMark, type SubnetData, type VpcData } from './records.js';
 import { attachInternetGateway, createMainRouteTable } from './route-tables.js';
 import { createGroup } from './security-groups.js';
 
@@ -26,21 +26,40 @@ export function createSubnet(
   zone: { zoneName: string; zoneId: string },
   cidrBlock: string,
   tags: Record<string, string>,
+  /** The default VPC's own subnets are their zone's default (public IPs on launch); ones added later are not. */
+  asDefault = vpc.data.isDefault,
 ): ResourceRecord<SubnetData> {
   return subnets(ctx).insert({
     id: ctx.newId('subnet'),
     region: ctx.region,
     parent: vpc.id,
     tags,
-    data: { vpcId: vpc.id, zone: zone.zoneName, zoneId: zone.zoneId, cidrBlock, defaultForAz: vpc.data.isDefault, mapPublicIpOnLaunch: vpc.data.isDefault, nextHost: 4 },
+    data: { vpcId: vpc.id, zone: zone.zoneName, zoneId: zone.zoneId, cidrBlock, defaultForAz: asDefault, mapPublicIpOnLaunch: asDefault, nextHost: 4 },
   });
 }
 
-/** Every region of a new account has a default VPC (172.31.0.0/16, one /20 per zone); made when first needed. */
+/**
+ * Every region of a new account has a default VPC (172.31.0.0/16, one /20 per zone, an internet
+ * gateway, its main route table and default group), made when a call first needs it. A mark per
+ * region keeps a deleted default VPC deleted; a region a scenario (or an older state document)
+ * gave VPCs starts without one, as an account whose default VPC was deleted.
+ */
 export function ensureDefaultVpc(ctx: Ec2Context): void {
-  if (vpcs(ctx).list({ region: ctx.region }).length > 0) return;
+  const marks = ctx.tenant.collection<DefaultVpcMark>(T.defaultVpc);
+  if (marks.peek(ctx.region)) return;
+  if ([...vpcs(ctx).all()].some((v) => v.region === ctx.region)) {
+    marks.insert({ id: ctx.region, region: ctx.region, data: {} });
+    return;
+  }
   const vpc = createVpc(ctx, '172.31.0.0/16', {}, true);
+  marks.insert({ id: ctx.region, region: ctx.region, data: { vpcId: vpc.id } });
   regionZones(ctx).forEach((z, i) => createSubnet(ctx, vpc, z, `172.31.${i * 16}.0/20`, {}));
+}
+
+/** The region's default VPC, if it has one. */
+export function defaultVpcOf(ctx: Ec2Context): ResourceRecord<VpcData> | undefined {
+  ensureDefaultVpc(ctx);
+  return vpcs(ctx).list({ region: ctx.region }).find((v) => v.data.isDefault);
 }
 
 /** The next free private address of a subnet (AWS reserves the first four). */
@@ -56,7 +75,7 @@ function ipToInt(ip: string): number {
   return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
 }
 
-function renderVpc(r: ResourceRecord<VpcData>, ctx: Ec2Context): Vpc {
+export function renderVpc(r: ResourceRecord<VpcData>, ctx: Ec2Context): Vpc {
   return {
     VpcId: r.id,
     OwnerId: ctx.account,
@@ -70,7 +89,7 @@ function renderVpc(r: ResourceRecord<VpcData>, ctx: Ec2Context): Vpc {
   };
 }
 
-function renderSubnet(r: ResourceRecord<SubnetData>, ctx: Ec2Context): Subnet {
+export function renderSubnet(r: ResourceRecord<SubnetData>, ctx: Ec2Context): Subnet {
   const bits = Number(r.data.cidrBlock.split('/')[1]);
   return {
     SubnetId: r.id,
@@ -84,7 +103,13 @@ function renderSubnet(r: ResourceRecord<SubnetData>, ctx: Ec2Context): Subnet {
     AvailableIpAddressCount: 2 ** (32 - bits) - r.data.nextHost - 1,
     DefaultForAz: r.data.defaultForAz,
     MapPublicIpOnLaunch: r.data.mapPublicIpOnLaunch,
-    AssignIpv6AddressOnCreation: false,
+    AssignIpv6AddressOnCreation: r.data.assignIpv6AddressOnCreation ?? false,
+    EnableDns64: r.data.enableDns64 ?? false,
+    PrivateDnsNameOptionsOnLaunch: {
+      HostnameType: r.data.privateDnsHostnameTypeOnLaunch ?? 'ip-name',
+      EnableResourceNameDnsARecord: r.data.enableResourceNameDnsARecordOnLaunch ?? false,
+      EnableResourceNameDnsAAAARecord: r.data.enableResourceNameDnsAAAARecordOnLaunch ?? false,
+    },
     Ipv6CidrBlockAssociationSet: [],
     Tags: Object.keys(r.tags).length > 0 ? wireTags(r.tags) : undefined,
   };

@@ -18,6 +18,13 @@ export const T = {
   internetGateway: 'aws.ec2.internet-gateway',
   keyPair: 'aws.ec2.key-pair',
   launchTemplate: 'aws.ec2.launch-template',
+  natGateway: 'aws.ec2.nat-gateway',
+  /** Elastic IPs, by allocation id. */
+  address: 'aws.ec2.address',
+  /** Elastic IP pools (core/ipv4.ts), one record per region. */
+  publicIpPool: 'aws.ec2.public-ip-pool',
+  /** One record per region once its default VPC question is settled (id = region). */
+  defaultVpc: 'aws.ec2.default-vpc',
 } as const;
 
 export interface ZoneData {
@@ -29,6 +36,15 @@ export interface VpcData {
   cidrBlock: string;
   isDefault: boolean;
   dhcpOptionsId: string;
+  /** ModifyVpcAttribute; absent in older state documents (then EC2's defaults apply). */
+  enableDnsSupport?: boolean;
+  enableDnsHostnames?: boolean;
+  enableNetworkAddressUsageMetrics?: boolean;
+}
+
+/** Whether a region's default VPC was made (its id), or the region started without one. */
+export interface DefaultVpcMark {
+  vpcId?: string;
 }
 
 export interface SubnetData {
@@ -38,6 +54,12 @@ export interface SubnetData {
   cidrBlock: string;
   defaultForAz: boolean;
   mapPublicIpOnLaunch: boolean;
+  /** ModifySubnetAttribute's other switches (absent = off). */
+  assignIpv6AddressOnCreation?: boolean;
+  enableDns64?: boolean;
+  enableResourceNameDnsARecordOnLaunch?: boolean;
+  enableResourceNameDnsAAAARecordOnLaunch?: boolean;
+  privateDnsHostnameTypeOnLaunch?: 'ip-name' | 'resource-name';
   /** Next host number to hand out in the CIDR (the first four are AWS-reserved). */
   nextHost: number;
 }
@@ -216,17 +238,40 @@ export interface RouteData {
   gatewayId?: string;
   instanceId?: string;
   networkInterfaceId?: string;
+  natGatewayId?: string;
   origin: 'CreateRouteTable' | 'CreateRoute';
 }
 
 export interface RouteTableData {
   vpcId: string;
   main: boolean;
+  /** The main association's id (meaningful while `main`). */
   associationId: string;
-  subnetIds: string[];
+  subnetAssociations: Array<{ associationId: string; subnetId: string }>;
   routes: RouteData[];
 }
 
 export interface InternetGatewayData {
+  /** The VPC it is attached to; absent while detached. */
+  vpcId?: string;
+}
+
+export interface NatGatewayData {
   vpcId: string;
+  subnetId: string;
+  connectivityType: 'public' | 'private';
+  allocationId?: string;
+  publicIp?: string;
+  privateIp: string;
+  eniId: string;
+  createTime: string;
+  deleteTime?: string;
+  clientToken?: string;
+  /** Set at creation when the gateway cannot come up; it then goes pending → failed. */
+  failure?: { code: string; message: string };
+}
+
+export interface AddressData {
+  publicIp: string;
+  association?: { associationId: string; instanceId?: string; networkInterfaceId: string; privateIp: string; natGatewayId?: string };
 }

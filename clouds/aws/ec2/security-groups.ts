@@ -1,31 +1,28 @@
 /**
  * Security groups as the AWS CCM's service controller manages them: Create/Delete (with
- * DependencyViolation while referenced), Describe with its filters, Authorize/Revoke ingress
- * (InvalidPermission.Duplicate / NotFound). Every VPC has its `default` group.
+ * DependencyViolation while referenced), Describe with its filters; rules in security-group-rules.ts.
+ * Every VPC has its `default` group.
  */
 import type {
-  AuthorizeSecurityGroupIngressRequest,
-  AuthorizeSecurityGroupIngressResult,
   CreateSecurityGroupRequest,
   CreateSecurityGroupResult,
   DeleteSecurityGroupRequest,
   DescribeSecurityGroupsRequest,
   DescribeSecurityGroupsResult,
   IpPermission,
-  RevokeSecurityGroupIngressRequest,
-  RevokeSecurityGroupIngressResult,
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type AwsContext } from '../shared/context.js';
 import { checkDryRun, DESCRIPTION_MAX, describeQuery, tooLong, filterRecords, pageOf, tagsFor, wireTags } from './common.js';
+import { defaultVpcOf, ensureDefaultVpc } from './network.js';
 import { T, type InstanceData, type SecurityGroupData, type SecurityGroupRule } from './records.js';
 
 type GroupRecord = ResourceRecord<SecurityGroupData>;
 export const securityGroups = (ctx: AwsContext) => ctx.tenant.collection<SecurityGroupData>(T.securityGroup);
 
-const notFound = (id: string) => ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+export const notFound = (id: string) => ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
 
 export function createGroup(ctx: AwsContext, vpcId: string, groupName: string, description: string, tags: Record<string, string>): GroupRecord {
   const id = ctx.newId('sg');
@@ -40,7 +37,7 @@ export function defaultGroupOf(ctx: AwsContext, vpcId: string): GroupRecord | un
   return securityGroups(ctx).list({ parent: vpcId }).find((g) => g.data.groupName === 'default');
 }
 
-function requireGroup(ctx: AwsContext, id: string | undefined, name?: string): GroupRecord {
+export function requireGroup(ctx: AwsContext, id: string | undefined, name?: string): GroupRecord {
   if (id) {
     ctx.touch(id);
     const g = securityGroups(ctx).get(id);
@@ -51,43 +48,6 @@ function requireGroup(ctx: AwsContext, id: string | undefined, name?: string): G
   const g = securityGroups(ctx).list({ region: ctx.region }).find((r) => r.data.groupName === name);
   if (!g) throw ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist in default VPC`);
   return g;
-}
-
-const PROTOCOLS: Readonly<Record<string, string>> = { '-1': '-1', all: '-1', tcp: 'tcp', '6': 'tcp', udp: 'udp', '17': 'udp', icmp: 'icmp', '1': 'icmp', icmpv6: 'icmpv6', '58': 'icmpv6' };
-
-/** One IpPermission → one rule per peer, validated as EC2 does. */
-function expand(ctx: AwsContext, perms: IpPermission[]): SecurityGroupRule[] {
-  const rules: SecurityGroupRule[] = [];
-  for (const p of perms) {
-    const protocol = PROTOCOLS[(p.IpProtocol ?? '').toLowerCase()];
-    if (!protocol) throw Ec2Errors.invalidParameterValue(`Invalid value '${p.IpProtocol ?? ''}' for IP protocol. Unknown protocol.`);
-    const ported = protocol === 'tcp' || protocol === 'udp';
-    if (ported) {
-      if (p.FromPort === undefined || p.ToPort === undefined) throw Ec2Errors.missingParameter('FromPort');
-      if (p.FromPort < 0 || p.ToPort > 65535 || p.FromPort > p.ToPort)
-        throw Ec2Errors.invalidParameterValue(`Invalid TCP/UDP port range: ${p.FromPort}-${p.ToPort}`);
-    }
-    const ports = protocol === '-1' ? {} : { fromPort: p.FromPort, toPort: p.ToPort };
-    const peers = [
-      ...(p.IpRanges ?? []).map((r) => ({ cidr: r.CidrIp, description: r.Description })),
-      ...(p.Ipv6Ranges ?? []).map((r) => ({ cidrV6: r.CidrIpv6, description: r.Description })),
-      ...(p.UserIdGroupPairs ?? []).map((g) => {
-        if (!g.GroupId || !securityGroups(ctx).has(g.GroupId)) throw notFound(g.GroupId ?? g.GroupName ?? '');
-        return { groupId: g.GroupId, userId: g.UserId ?? ctx.account, description: g.Description };
-      }),
-    ];
-    if (peers.length === 0) throw Ec2Errors.missingParameter('IpPermissions.IpRanges');
-    for (const peer of peers) rules.push({ ruleId: '', protocol, ...ports, ...peer });
-  }
-  return rules;
-}
-
-const sameRule = (a: SecurityGroupRule, b: SecurityGroupRule) =>
-  a.protocol === b.protocol && a.fromPort === b.fromPort && a.toPort === b.toPort && a.cidr === b.cidr && a.cidrV6 === b.cidrV6 && a.groupId === b.groupId;
-
-function describeRule(r: SecurityGroupRule): string {
-  const peer = r.cidr ?? r.cidrV6 ?? r.groupId;
-  return `peer: ${peer}, ${r.protocol === '-1' ? 'ALL' : r.protocol.toUpperCase()}, from port: ${r.fromPort ?? -1}, to port: ${r.toPort ?? -1}, ALLOW`;
 }
 
 /** Rules grouped back into IpPermissions, one per protocol and port range. */
@@ -125,10 +85,12 @@ function createSecurityGroup(input: CreateSecurityGroupRequest, ctx: AwsContext)
   if (input.Description.length > DESCRIPTION_MAX) throw tooLong('GroupDescription');
   if (input.GroupName.toLowerCase().startsWith('sg-')) throw Ec2Errors.invalidParameterValue("Group names may not be in the format sg-*.");
   if (input.GroupName === 'default') throw Ec2Errors.invalidParameterValue('The security group name default is reserved.');
-  const vpcs = ctx.tenant.collection(T.vpc);
-  const vpcId = input.VpcId ?? vpcs.list({ region: ctx.region }).find((v) => (v.data as { isDefault: boolean }).isDefault)?.id;
+  // Without VpcId the group goes to the default VPC (made on a new account's first call).
+  const vpcId = input.VpcId ?? defaultVpcOf(ctx)?.id;
   if (!vpcId) throw ec2Error('VPCIdNotSpecified', 'No default VPC for this user');
-  if (!vpcs.get(vpcId)) throw Ec2Errors.vpcNotFound(vpcId);
+  ctx.touch(vpcId);
+  const vpc = ctx.tenant.collection(T.vpc).get(vpcId);
+  if (!vpc || vpc.region !== ctx.region) throw Ec2Errors.vpcNotFound(vpcId);
   if (securityGroups(ctx).list({ parent: vpcId }).some((g) => g.data.groupName === input.GroupName))
     throw ec2Error('InvalidGroup.Duplicate', `The security group '${input.GroupName}' already exists for VPC '${vpcId}'`);
   const tags = tagsFor(input.TagSpecifications, 'security-group', ['security-group']);
@@ -152,6 +114,7 @@ function deleteSecurityGroup(input: DeleteSecurityGroupRequest, ctx: AwsContext)
 function describeSecurityGroups(input: DescribeSecurityGroupsRequest, ctx: AwsContext): DescribeSecurityGroupsResult {
   const ids = input.GroupIds ?? [];
   checkDryRun(input);
+  ensureDefaultVpc(ctx);
   let found = securityGroups(ctx).list(describeQuery(ctx, ids, input.Filters));
   const missing = ids.find((id) => !found.some((g) => g.id === id));
   if (missing !== undefined) throw notFound(missing);
@@ -180,56 +143,8 @@ function describeSecurityGroups(input: DescribeSecurityGroupsRequest, ctx: AwsCo
   return { SecurityGroups: page.items.map((g) => renderGroup(ctx, g)), NextToken: page.nextToken };
 }
 
-/** The permissions of a call, whether given as IpPermissions or in the legacy top-level fields. */
-function permissionsOf(input: AuthorizeSecurityGroupIngressRequest): IpPermission[] {
-  if (input.IpPermissions?.length) return input.IpPermissions;
-  if (input.IpProtocol || input.CidrIp) return [{ IpProtocol: input.IpProtocol ?? '-1', FromPort: input.FromPort, ToPort: input.ToPort, IpRanges: input.CidrIp ? [{ CidrIp: input.CidrIp }] : [] }];
-  throw Ec2Errors.missingParameter('IpPermissions');
-}
-
-function authorizeIngress(input: AuthorizeSecurityGroupIngressRequest, ctx: AwsContext): AuthorizeSecurityGroupIngressResult {
-  const g = requireGroup(ctx, input.GroupId, input.GroupName);
-  const rules = expand(ctx, permissionsOf(input));
-  for (const r of rules) {
-    if (g.data.ingress.some((x) => sameRule(x, r)) || rules.filter((x) => sameRule(x, r)).length > 1)
-      throw ec2Error('InvalidPermission.Duplicate', `the specified rule "${describeRule(r)}" already exists`);
-  }
-  if (g.data.ingress.length + rules.length > 60) throw ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
-  checkDryRun(input);
-  for (const r of rules) r.ruleId = ctx.newId('sgr');
-  g.data.ingress.push(...rules);
-  return {
-    Return: true,
-    SecurityGroupRules: rules.map((r) => ({
-      SecurityGroupRuleId: r.ruleId,
-      GroupId: g.id,
-      GroupOwnerId: ctx.account,
-      IsEgress: false,
-      IpProtocol: r.protocol,
-      FromPort: r.fromPort ?? -1,
-      ToPort: r.toPort ?? -1,
-      CidrIpv4: r.cidr,
-      CidrIpv6: r.cidrV6,
-      ReferencedGroupInfo: r.groupId ? { GroupId: r.groupId, UserId: r.userId } : undefined,
-      Description: r.description,
-    })),
-  };
-}
-
-function revokeIngress(input: RevokeSecurityGroupIngressRequest, ctx: AwsContext): RevokeSecurityGroupIngressResult {
-  const g = requireGroup(ctx, input.GroupId, input.GroupName);
-  const rules = expand(ctx, permissionsOf(input));
-  for (const r of rules)
-    if (!g.data.ingress.some((x) => sameRule(x, r))) throw ec2Error('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
-  checkDryRun(input);
-  g.data.ingress = g.data.ingress.filter((x) => !rules.some((r) => sameRule(x, r)));
-  return { Return: true };
-}
-
 export const securityGroupOperations = {
   CreateSecurityGroup: op(createSecurityGroup),
   DeleteSecurityGroup: op(deleteSecurityGroup),
   DescribeSecurityGroups: op(describeSecurityGroups),
-  AuthorizeSecurityGroupIngress: op(authorizeIngress),
-  RevokeSecurityGroupIngress: op(revokeIngress),
 };

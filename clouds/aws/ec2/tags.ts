@@ -16,6 +16,8 @@ const TAGGABLE: ReadonlyArray<{ prefix: string; type: string; resourceType: stri
   { prefix: 'sg-', type: T.securityGroup, resourceType: 'security-group', notFound: (id) => ec2Error('InvalidGroup.NotFound', `The security group '${id}' does not exist`) },
   { prefix: 'rtb-', type: T.routeTable, resourceType: 'route-table', notFound: (id) => ec2Error('InvalidRouteTableID.NotFound', `The routeTable ID '${id}' does not exist`) },
   { prefix: 'igw-', type: T.internetGateway, resourceType: 'internet-gateway', notFound: (id) => ec2Error('InvalidInternetGatewayID.NotFound', `The internetGateway ID '${id}' does not exist`) },
+  { prefix: 'nat-', type: T.natGateway, resourceType: 'natgateway', notFound: (id) => ec2Error('NatGatewayNotFound', `The Nat Gateway ${id} was not found`) },
+  { prefix: 'eipalloc-', type: T.address, resourceType: 'elastic-ip', notFound: (id) => ec2Error('InvalidAllocationID.NotFound', `The allocation ID '${id}' does not exist`) },
 ];
 
 function resolve(ctx: Ec2Context, id: string): { collection: Collection<unknown>; record: ResourceRecord } {
