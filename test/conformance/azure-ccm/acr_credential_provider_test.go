@@ -15,6 +15,7 @@ package azureccm_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -137,3 +138,74 @@ func TestACRCredentialProviderClientSecret(t *testing.T) {
 }
 
 func journalSeq(t *testing.T) int { t.Helper(); return admin().Must(t).JournalLastSeq() }
+
+// TestACRCredentialProviderManagedIdentityThroughProxy runs the plugin as it
+// runs on an AKS node: azure.json names the public cloud and the VM's
+// managed identity, with no fauxcloud endpoint anywhere. With only
+// HTTPS_PROXY/HTTP_PROXY and fauxcloud's CA in its environment, the plugin
+// gets a token from IMDS (http://169.254.169.254), reads the registry's
+// challenge at https://fauxcloud.azurecr.io/v2/ and exchanges the token at
+// its /oauth2/exchange for the ACR refresh token it hands kubelet.
+func TestACRCredentialProviderManagedIdentityThroughProxy(t *testing.T) {
+	bin := acrCredentialProvider(t)
+	proxyEnv, err := admin().ProxySettings(t.TempDir())
+	harness.Check(t, err)
+	config := writeAzureJSON(t, "standard", map[string]any{
+		"useManagedIdentityExtension": true,
+		"aadClientId":                 "",
+		"aadClientSecret":             "",
+		"resourceManagerEndpoint":     "",
+		"tenantId":                    "72f988bf-86f1-41af-91ab-2d7cd011db47", // the default scenario's directory
+	})
+	since := journalSeq(t)
+	req := harness.CredentialProviderRequest{APIVersion: acrProviderAPIVersion, Kind: "CredentialProviderRequest", Image: "fauxcloud.azurecr.io/team/app:1.0"}
+	run, err := harness.RunCredentialPlugin(bin, []string{config}, harness.EnvWith(proxyEnv), req, 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("plugin exit %d after %s\n  stdout: %s\n  stderr: %s", run.ExitCode, run.Elapsed.Round(time.Millisecond), bytes.TrimSpace(run.Stdout), bytes.TrimSpace(run.Stderr))
+	resp := run.Response(t, acrProviderAPIVersion)
+	got, ok := resp.Auth["fauxcloud.azurecr.io"]
+	if !ok || got.Username != "00000000-0000-0000-0000-000000000000" || strings.Count(got.Password, ".") != 2 {
+		t.Fatalf("auth[fauxcloud.azurecr.io] = %+v (present %v), want the token-exchange user and an ACR refresh token (all: %v)", got, ok, resp.Auth)
+	}
+	claims := jwtClaims(t, got.Password)
+	if claims["aud"] != "fauxcloud.azurecr.io" || claims["grant_type"] != "refresh_token" {
+		t.Errorf("refresh token claims %v, want aud fauxcloud.azurecr.io and grant_type refresh_token", claims)
+	}
+
+	// Every call came through the proxy under the real host names.
+	entries := admin().Must(t).CloudJournal("azure", since)
+	var calls []string
+	for _, e := range entries {
+		calls = append(calls, fmt.Sprintf("%s %s %s %d", hostOf(e), e.Service, e.Operation, e.Status))
+	}
+	want := []string{
+		"169.254.169.254 imds GetToken 200",
+		"fauxcloud.azurecr.io acr GetV2 401",
+		"fauxcloud.azurecr.io acr ExchangeToken 200",
+	}
+	if strings.Join(calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the plugin's calls:\n  %s\nwant:\n  %s", strings.Join(calls, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// hostOf is the host a journal record names (the proxied request's own host).
+func hostOf(e harness.JournalEntry) string {
+	var raw struct {
+		Host string `json:"host"`
+	}
+	_ = json.Unmarshal([]byte(e.Raw), &raw)
+	return raw.Host
+}
+
+// jwtClaims decodes a JWT's payload without checking it.
+func jwtClaims(t *testing.T, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	harness.Check(t, err)
+	var claims map[string]any
+	harness.Check(t, json.Unmarshal(b, &claims))
+	return claims
+}

@@ -12,15 +12,11 @@ package proxy_test
 // that never consults the environment.
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"fauxcloud.test/conformance/harness"
 )
@@ -40,82 +36,30 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// endpoints is the part of GET /_fauxcloud/endpoints this module reads.
-type endpoints struct {
-	CA    *struct{ URL string } `json:"ca"`
-	Proxy struct {
-		Env map[string]string `json:"env"`
-	} `json:"proxy"`
-}
-
-// direct talks to fauxcloud's own listener without looking at the
-// environment (so the proxy variables are read by the clients under test
-// first, after they are set).
-var direct = &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 10 * time.Second}
-
-func getDirect(u string) ([]byte, error) {
-	resp, err := direct.Get(u)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, b)
-	}
-	return b, nil
-}
-
 // useProxySettings sets the proxy variables fauxcloud answers, with its CA in
 // a file, and isolates the SDKs from the machine's own configuration.
 func useProxySettings(base string) error {
-	raw, err := getDirect(base + "/_fauxcloud/endpoints")
-	if err != nil {
-		return err
-	}
-	var ep endpoints
-	if err := json.Unmarshal(raw, &ep); err != nil {
-		return fmt.Errorf("endpoints: %v: %s", err, raw)
-	}
-	if ep.CA == nil {
-		return fmt.Errorf("endpoints: no CA (is HTTPS off?): %s", raw)
-	}
-	pem, err := getDirect(ep.CA.URL)
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "fauxcloud-proxy-")
 	if err != nil {
 		return err
 	}
-	caFile := filepath.Join(dir, "fauxcloud-ca.pem")
-	if err := os.WriteFile(caFile, pem, 0o600); err != nil {
+	set, err := harness.Admin{BaseURL: base}.ProxySettings(dir)
+	if err != nil {
 		return err
 	}
 	empty := filepath.Join(dir, "empty")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		return err
 	}
-	set := map[string]string{
-		// AWS: region and keys only; no endpoint variable of any kind.
+	// AWS: region and keys only; no endpoint variable of any kind.
+	for k, v := range map[string]string{
 		"AWS_REGION":                  "us-east-1",
 		"AWS_ACCESS_KEY_ID":           "AKIDFAUXCLOUDPROXY",
 		"AWS_SECRET_ACCESS_KEY":       "x",
 		"AWS_EC2_METADATA_DISABLED":   "true",
 		"AWS_CONFIG_FILE":             empty,
 		"AWS_SHARED_CREDENTIALS_FILE": empty,
-	}
-	for _, k := range []string{"HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "SSL_CERT_FILE"} {
-		v, ok := ep.Proxy.Env[k]
-		if !ok {
-			return fmt.Errorf("endpoints: proxy.env has no %s: %s", k, raw)
-		}
-		if k == "SSL_CERT_FILE" {
-			v = caFile // the answer names fauxcloud-ca.pem, the file the CA is to be saved as
-		}
+	} {
 		set[k] = v
 	}
 	return harness.IsolateEnv([]string{
