@@ -12,8 +12,8 @@ package azureccm_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/cloud-provider-azure/pkg/provider"
 
 	"fauxcloud.test/conformance/ccmharness"
+	"fauxcloud.test/conformance/harness"
 )
 
 type ccm struct {
@@ -62,39 +63,25 @@ func newCCM(t *testing.T, vmType string, extra ...map[string]any) *ccm {
 	return c
 }
 
+// writeAzureJSON writes the azure.json `fauxcloud config cloud-provider-azure`
+// renders, with the test's vmType, the scale set the vmss tests use, the
+// provider's own backoff and rate limiter off (the tests inject their own
+// throttles) and extra keys.
 func writeAzureJSON(t *testing.T, vmType string, extra ...map[string]any) string {
 	t.Helper()
-	cfg := map[string]any{
-		"cloud":                       "AzurePublicCloud",
-		"tenantId":                    "adfs",
-		"subscriptionId":              subscription,
-		"resourceGroup":               resourceGroup,
-		"location":                    location,
-		"aadClientId":                 "fauxcloud-client",
-		"aadClientSecret":             "fauxcloud-secret",
-		"resourceManagerEndpoint":     fauxcloudURL + "/",
-		"vmType":                      vmType,
-		"vnetName":                    "fauxcloud-vnet",
-		"vnetResourceGroup":           resourceGroup,
-		"subnetName":                  "nodes",
-		"securityGroupName":           "fauxcloud-nsg",
-		"routeTableName":              "fauxcloud-rt",
-		"primaryScaleSetName":         "fauxcloud-vmss",
-		"loadBalancerSku":             "standard",
-		"useInstanceMetadata":         false,
-		"useManagedIdentityExtension": false,
-		"cloudProviderBackoff":        false,
-		"cloudProviderRateLimit":      false,
-	}
+	set := []string{"vmType=" + vmType, "primaryScaleSetName=fauxcloud-vmss", "cloudProviderBackoff=false", "cloudProviderRateLimit=false"}
 	for _, e := range extra {
 		for k, v := range e {
-			cfg[k] = v
+			set = append(set, fmt.Sprintf("%s=%v", k, v))
 		}
 	}
-	b, _ := json.MarshalIndent(cfg, "", "  ")
-	p := filepath.Join(t.TempDir(), "azure.json")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
+	p := admin().Must(t).WriteComponentFile("cloud-provider-azure", "azure.json", harness.ConfigOptions{Set: set})
+	var got struct{ SubscriptionID, ResourceGroup, Location, ResourceManagerEndpoint string }
+	b, err := os.ReadFile(p)
+	harness.Check(t, err)
+	harness.Check(t, json.Unmarshal(b, &got))
+	if got.SubscriptionID != subscription || got.ResourceGroup != resourceGroup || got.Location != location || got.ResourceManagerEndpoint != fauxcloudURL+"/" {
+		t.Fatalf("generated azure.json is not for this scenario and server:\n%s", b)
 	}
 	return p
 }

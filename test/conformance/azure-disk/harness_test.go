@@ -20,7 +20,6 @@ package azuredisk_test
 //     header, fauxcloud's IMDS answers for node-a.
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -77,37 +76,26 @@ func configure() error {
 	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
 		return err
 	}
-	cfg := map[string]any{
-		"cloud":                       "AzurePublicCloud",
-		"tenantId":                    "adfs",
-		"subscriptionId":              subscription,
-		"resourceGroup":               resourceGroup,
-		"location":                    location,
-		"aadClientId":                 "fauxcloud-client",
-		"aadClientSecret":             "fauxcloud-secret",
-		"resourceManagerEndpoint":     fauxcloudURL + "/",
-		"vmType":                      "standard",
-		"vnetName":                    "fauxcloud-vnet",
-		"subnetName":                  "nodes",
-		"securityGroupName":           "fauxcloud-nsg",
-		"routeTableName":              "fauxcloud-rt",
-		"useInstanceMetadata":         true,
-		"useManagedIdentityExtension": false,
-	}
-	b, _ := json.MarshalIndent(cfg, "", "  ")
-	credFile = filepath.Join(dir, "azure.json")
-	if err := os.WriteFile(credFile, b, 0o600); err != nil {
+	// The driver's azure.json and environment, as `fauxcloud config
+	// azuredisk-csi-driver` renders them (the CA where this run keeps it).
+	files, err := admin().ComponentConfig("azuredisk-csi-driver", harness.ConfigOptions{CAFile: caFile})
+	if err != nil {
 		return err
 	}
+	credFile = filepath.Join(dir, "azure.json")
+	if err := os.WriteFile(credFile, []byte(files["azure.json"].Text), 0o600); err != nil {
+		return err
+	}
+	env := files["azuredisk-csi-driver.env"].Values()
+	if env["AZURE_CREDENTIAL_FILE"] != "azure.json" || env["SSL_CERT_FILE"] != caFile || env["HTTP_PROXY"] != fauxcloudURL {
+		return fmt.Errorf("generated azuredisk-csi-driver.env is not for this server: %q", files["azuredisk-csi-driver.env"].Text)
+	}
+	env["AZURE_CREDENTIAL_FILE"] = credFile
+	env["HOME"] = dir
 	return harness.IsolateEnv([]string{
 		"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_ENVIRONMENT_FILEPATH",
 		"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "HTTPS_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy",
-	}, map[string]string{
-		"AZURE_CREDENTIAL_FILE": credFile,
-		"SSL_CERT_FILE":         caFile,
-		"HTTP_PROXY":            fauxcloudURL,
-		"HOME":                  dir,
-	})
+	}, env)
 }
 
 func resetServer(t *testing.T)                       { t.Helper(); admin().Must(t).Reset() }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +28,7 @@ import (
 	_ "k8s.io/controller-manager/pkg/features/register"
 
 	"fauxcloud.test/conformance/ccmharness"
+	"fauxcloud.test/conformance/harness"
 )
 
 // instance is a seeded GCE instance as the compute API describes it.
@@ -74,7 +74,7 @@ func newCCM(t *testing.T) *ccm {
 // ("gce", gce.conf) as the CCM does, then Initialize and SetInformers.
 func (c *ccm) initProvider(t *testing.T) {
 	t.Helper()
-	c.config = writeGCEConf(t, c.rec.URL()+"/compute/v1/")
+	c.config = writeGCEConf(t, c.rec.URL())
 	cloud := c.InitProvider(gce.ProviderName, c.config)
 	g, ok := cloud.(*gce.Cloud)
 	if !ok {
@@ -90,32 +90,32 @@ func (c *ccm) initProvider(t *testing.T) {
 	c.Connect(pc)
 }
 
-// writeGCEConf writes the provider's gcfg file. Project and zone are given, so
-// the provider reads neither from the metadata server at start-up; multizone
-// makes it list the region's zones (zones.list) and manage all three. The
-// compute clients authenticate with Application Default Credentials
-// (token-url = nil), which find the metadata server through GCE_METADATA_HOST.
-func writeGCEConf(t *testing.T, apiEndpoint string) string {
+// writeGCEConf writes the provider's gcfg file as `fauxcloud config
+// cloud-provider-gcp` renders it for base (the recorder in front of
+// fauxcloud): project and zone are given, so the provider reads neither from
+// the metadata server at start-up, and the compute clients authenticate with
+// Application Default Credentials (token-url = nil), which find the metadata
+// server through GCE_METADATA_HOST. The cluster's own settings are added:
+// multizone makes it list the region's zones (zones.list) and manage all
+// three; network, subnetwork and node tag are those of the scenario.
+func writeGCEConf(t *testing.T, base string) string {
 	t.Helper()
-	if strings.Count(apiEndpoint, "v1") != 1 {
-		// The provider derives the beta and alpha endpoints by replacing
-		// every "v1" in it.
-		t.Fatalf("api-endpoint %q must contain \"v1\" exactly once", apiEndpoint)
-	}
-	conf := fmt.Sprintf(`[global]
-project-id = %s
-local-zone = %s
-network-name = %s
-subnetwork-name = %s
-node-tags = %s
-node-instance-prefix = node-
-multizone = true
-api-endpoint = %s
-token-url = nil
-`, projectID, localZone, networkName, subnetworkName, nodeTag, apiEndpoint)
-	path := filepath.Join(t.TempDir(), "gce.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
+	path := admin().Must(t).WriteComponentFile("cloud-provider-gcp", "gce.conf", harness.ConfigOptions{
+		URL: base,
+		Set: []string{
+			"[global] network-name=" + networkName,
+			"[global] subnetwork-name=" + subnetworkName,
+			"[global] node-tags=" + nodeTag,
+			"[global] node-instance-prefix=node-",
+			"[global] multizone=true",
+		},
+	})
+	conf, err := os.ReadFile(path)
+	harness.Check(t, err)
+	for _, want := range []string{"project-id = " + projectID, "local-zone = " + localZone, "api-endpoint = " + base + "/compute/v1/", "token-url = nil"} {
+		if !strings.Contains(string(conf), want+"\n") {
+			t.Fatalf("generated gce.conf lacks %q:\n%s", want, conf)
+		}
 	}
 	return path
 }

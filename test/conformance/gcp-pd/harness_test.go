@@ -22,9 +22,9 @@ package gcppd_test
 // google.FindDefaultCredentials falls through to the metadata server.
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fauxcloud.test/conformance/harness"
@@ -75,16 +75,22 @@ func isolateGoogleEnv() error {
 	}, map[string]string{"NO_PROXY": "127.0.0.1,localhost", "HOME": home})
 }
 
-// writeCloudConfig writes the driver's --cloud-config file (gcfg) and returns
-// its path.
-func writeCloudConfig(t *testing.T, project, zone string) string {
+// driverConfig is what `fauxcloud config gcp-compute-persistent-disk-csi-driver`
+// renders for base (the tap in front of fauxcloud): the --cloud-config file
+// (written to dir; [global] project-id and zone) and the --compute-endpoint
+// flag's value.
+func driverConfig(t *testing.T, dir, base string) (cloudConfig, computeEndpoint string) {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "cloud-config")
-	body := fmt.Sprintf("[global]\nproject-id = %s\nzone = %s\n", project, zone)
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+	files := admin().Must(t).ComponentConfig("gcp-compute-persistent-disk-csi-driver", harness.ConfigOptions{URL: base})
+	conf := files["cloud-config"].Text
+	if !strings.Contains(conf, "project-id = "+testProject+"\n") || !strings.Contains(conf, "zone = "+testZone+"\n") {
+		t.Fatalf("generated cloud-config is not for project %s, zone %s:\n%s", testProject, testZone, conf)
+	}
+	cloudConfig = filepath.Join(dir, "cloud-config")
+	if err := os.WriteFile(cloudConfig, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return cloudConfig, files["pd-csi-driver.flags"].Values()["--compute-endpoint"]
 }
 
 // resetServer restores the scenario seed.

@@ -8,7 +8,7 @@ package gcppd_test
 // (--supports-dynamic-iops-provisioning, --supports-dynamic-throughput-provisioning,
 // --enable-data-cache) and
 //
-//	--cloud-config=<file with [global] project-id = fauxcloud-project, zone = us-central1-a>
+//	--cloud-config=<`fauxcloud config gcp-compute-persistent-disk-csi-driver`'s cloud-config: [global] project-id, zone>
 //	--compute-endpoint=<tap in front of fauxcloud>
 //
 // and GCE_METADATA_HOST=<the same tap>: gce.CreateCloudProvider finds its
@@ -117,11 +117,11 @@ func startPDDriver(t *testing.T, o driverOptions) *pdDriver {
 
 	// main.go's --compute-endpoint: url.ParseRequestURI of the flag value;
 	// getComputeVersion then sets its Path to compute/{v1,beta,alpha}/.
-	endpoint, err := url.ParseRequestURI(d.tap.URL)
+	cloudConfig, computeEndpoint := driverConfig(t, d.dir, d.tap.URL)
+	endpoint, err := url.ParseRequestURI(computeEndpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cloudConfig := writeCloudConfig(t, testProject, testZone)
 	cloud, err := gce.CreateCloudProvider(ctx, driverVersion, cloudConfig, endpoint, gce.EnvironmentProduction,
 		gce.WaitForAttachConfig{}, gce.ListInstancesConfig{}, false /* multitenancy */, true /* fail-close-on-auth-error */)
 	if err != nil {

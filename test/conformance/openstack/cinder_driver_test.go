@@ -23,10 +23,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"fauxcloud.test/conformance/csiharness"
+	"fauxcloud.test/conformance/harness"
 	"k8s.io/cloud-provider-openstack/pkg/csi/cinder"
 	"k8s.io/cloud-provider-openstack/pkg/csi/cinder/openstack"
 	cpomount "k8s.io/cloud-provider-openstack/pkg/util/mount"
@@ -134,13 +136,22 @@ func startCinderDriver(t *testing.T, authPath string) *cinderDriver {
 	d := &cinderDriver{dir: t.TempDir(), tap: theTap(t)}
 	d.log = csiharness.CaptureKlog(t, cmp.Or(os.Getenv("CINDER_CSI_LOG_V"), "4"), os.Getenv("CINDER_CSI_LOG_STDERR") != "")
 
-	// One [Global "name"] section per driver: the driver's multi-cloud form of cloud.conf.
+	// cloud.conf as `fauxcloud config cinder-csi-plugin` renders it for the tap
+	// (auth-url at authPath), in the driver's multi-cloud form: one
+	// [Global "name"] section per driver.
+	files := admin().Must(t).ComponentConfig("cinder-csi-plugin", harness.ConfigOptions{
+		URL: d.tap.URL,
+		Set: []string{"[Global] auth-url=" + d.tap.URL + authPath, "[BlockStorage] node-volume-attach-limit=25"},
+	})
+	body := files["cloud.conf"].Text
+	if !strings.HasPrefix(body, "[Global]\n") {
+		t.Fatalf("generated cloud.conf does not start with [Global]:\n%s", body)
+	}
 	conf := filepath.Join(d.dir, "cloud.conf")
-	body := fmt.Sprintf("[Global %q]\nauth-url = %s\nusername = %s\npassword = %s\ntenant-name = %s\ndomain-name = Default\nregion = %s\n[BlockStorage]\nnode-volume-attach-limit = 25\n",
-		name, d.tap.URL+authPath, osUser, osPassword, osProject, osRegion)
-	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf("[Global %q]\n", name)+strings.TrimPrefix(body, "[Global]\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	wantGlobal(t, conf, d.tap.URL+authPath)
 	openstack.InitOpenStackProvider([]string{conf}, "")
 	cloud, err := openstack.GetOpenStackProvider(name)
 	if err != nil {

@@ -14,9 +14,8 @@ package openstack_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 
 	"fauxcloud.test/conformance/harness"
@@ -62,17 +61,18 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// writeCloudConf writes a cloud.conf ([Global] as openstack-cloud-controller-manager
-// and cinder-csi-plugin read it) whose auth-url is authURL, plus extra sections.
-func writeCloudConf(t *testing.T, authURL string, extra string) string {
+// wantGlobal checks that a generated cloud.conf's [Global] section names
+// authURL and the scenario's user, project and region, so the test proves
+// the file fauxcloud writes, not a different one.
+func wantGlobal(t *testing.T, path, authURL string) {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "cloud.conf")
-	body := fmt.Sprintf("[Global]\nauth-url = %s\nusername = %s\npassword = %s\ntenant-name = %s\ndomain-name = Default\nregion = %s\n%s",
-		authURL, osUser, osPassword, osProject, osRegion, extra)
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
+	b, err := os.ReadFile(path)
+	harness.Check(t, err)
+	for _, want := range []string{"auth-url = " + authURL, "username = " + osUser, "password = " + osPassword, "tenant-name = " + osProject, "region = " + osRegion} {
+		if !strings.Contains(string(b), "\n"+want+"\n") {
+			t.Fatalf("generated cloud.conf lacks %q:\n%s", want, b)
+		}
 	}
-	return p
 }
 
 // resetServer restores the scenario seed and instant lifecycle transitions

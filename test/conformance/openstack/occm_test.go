@@ -10,8 +10,6 @@ package openstack_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +37,7 @@ import (
 	_ "k8s.io/cloud-provider-openstack/pkg/openstack"
 
 	"fauxcloud.test/conformance/ccmharness"
+	"fauxcloud.test/conformance/harness"
 )
 
 const clusterName = "kubernetes"
@@ -100,26 +99,18 @@ func newOCCM(t *testing.T, manageSG bool) *occm {
 	rl, _ := routers.ExtractRouters(rp)
 	c.routerID = rl[0].ID
 
-	conf := filepath.Join(t.TempDir(), "cloud.conf")
-	body := fmt.Sprintf(`[Global]
-auth-url = %s/openstack/identity/v3
-username = %s
-password = %s
-tenant-name = %s
-domain-name = Default
-region = %s
-
-[LoadBalancer]
-floating-network-id = %s
-subnet-id = %s
-manage-security-groups = %t
-
-[Route]
-router-id = %s
-`, tap.URL, osUser, osPassword, osProject, osRegion, c.publicNet, c.subnet, manageSG, c.routerID)
-	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	// cloud.conf as `fauxcloud config openstack-cloud-controller-manager` renders
+	// it for the tap, with this cluster's load-balancer and route settings.
+	conf := admin().Must(t).WriteComponentFile("openstack-cloud-controller-manager", "cloud.conf", harness.ConfigOptions{
+		URL: tap.URL,
+		Set: []string{
+			"[LoadBalancer] floating-network-id=" + c.publicNet,
+			"[LoadBalancer] subnet-id=" + c.subnet,
+			fmt.Sprintf("[LoadBalancer] manage-security-groups=%t", manageSG),
+			"[Route] router-id=" + c.routerID,
+		},
+	})
+	wantGlobal(t, conf, tap.URL+"/openstack/identity/v3")
 	c.InitProvider("openstack", conf)
 	c.Connect(c.Client)
 	return c

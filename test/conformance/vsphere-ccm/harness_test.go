@@ -7,7 +7,6 @@ package vsphereccm_test
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,29 +77,24 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// writeConf is the provider's YAML cloud-config: one vCenter (fauxcloud's HTTPS listener, trusted
-// through caFile), datacenter dc1, zones and regions from the k8s-zone / k8s-region tag categories,
-// and the provider's own API server off (it would bind a fixed port).
+// writeConf is the provider's YAML cloud-config as `fauxcloud config
+// vsphere-cloud-controller-manager` renders it: one vCenter (fauxcloud's HTTPS
+// listener, trusted through caFile), datacenter dc1, zones and regions from the
+// k8s-zone / k8s-region tag categories; the provider's own API server is turned
+// off (it would bind a fixed port).
 func writeConf(t *testing.T) string {
 	t.Helper()
-	conf := fmt.Sprintf(`global:
-  port: %s
-  insecureFlag: false
-  caFile: %s
-  apiDisable: true
-vcenter:
-  fauxcloud:
-    server: %s
-    user: %s
-    password: %s
-    datacenters:
-      - dc1
-labels:
-  zone: k8s-zone
-  region: k8s-region
-`, httpsURL.Port(), caFile, httpsURL.Hostname(), user, password)
-	path := filepath.Join(t.TempDir(), "vsphere.conf")
-	harness.Check(t, os.WriteFile(path, []byte(conf), 0o600))
+	path := admin().Must(t).WriteComponentFile("vsphere-cloud-controller-manager", "vsphere.conf", harness.ConfigOptions{
+		CAFile: caFile,
+		Set:    []string{"global.apiDisable=true"},
+	})
+	conf, err := os.ReadFile(path)
+	harness.Check(t, err)
+	for _, want := range []string{"port: " + httpsURL.Port(), "caFile: " + caFile, "server: " + httpsURL.Hostname(), "user: " + user, "password: " + password, "- dc1", "zone: k8s-zone"} {
+		if !strings.Contains(string(conf), want+"\n") {
+			t.Fatalf("generated vsphere.conf lacks %q:\n%s", want, conf)
+		}
+	}
 	return path
 }
 
