@@ -7,6 +7,8 @@
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
+  StopInstancesCommand,
+  DescribeInstancesCommand,
   AssociateRouteTableCommand,
   AttachInternetGatewayCommand,
   AuthorizeSecurityGroupEgressCommand,
@@ -259,11 +261,18 @@ describe('NAT gateways and Elastic IPs', () => {
     await expect(ec2.send(new AssociateAddressCommand({ AllocationId, InstanceId: instanceId }))).rejects.toMatchObject({ name: 'Resource.AlreadyAssociated' });
     const byInstance = (await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'instance-id', Values: [instanceId] }] }))).Addresses!;
     expect(byInstance).toEqual([expect.objectContaining({ AllocationId, PublicIp, AssociationId, Domain: 'vpc' })]);
+    // The instance shows the Elastic IP as its public address, and keeps it while stopped.
+    const publicIpOf = async () => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }))).Reservations![0]!.Instances![0]!.PublicIpAddress;
+    expect(await publicIpOf()).toBe(PublicIp);
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+    await admin(server).post('/clock/advance', { ms: 60_000 });
+    expect(await publicIpOf()).toBe(PublicIp);
 
     await expect(ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }))).rejects.toMatchObject({ name: 'DependencyViolation' });
     await expect(ec2.send(new DeleteSubnetCommand({ SubnetId: subnet }))).rejects.toMatchObject({ name: 'DependencyViolation' });
     await ec2.send(new DisassociateAddressCommand({ AssociationId }));
     await expect(ec2.send(new DisassociateAddressCommand({ AssociationId }))).rejects.toMatchObject({ name: 'InvalidAssociationID.NotFound' });
+    expect(await publicIpOf()).toBeUndefined();
     await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: vpcId }));
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
     await ec2.send(new DeleteSubnetCommand({ SubnetId: subnet }));

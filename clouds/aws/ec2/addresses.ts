@@ -63,10 +63,15 @@ export function requireAddress(ctx: Ec2Context, allocationId: string | undefined
 export function bindAddress(ctx: Ec2Context, a: AddressRecord, target: Omit<NonNullable<AddressData['association']>, 'associationId'>): string {
   const associationId = ctx.newId('eipassoc');
   a.data.association = { associationId, ...target };
+  const inst = target.instanceId ? ctx.tenant.collection<InstanceData>(T.instance).peek(target.instanceId) : undefined;
+  if (inst) inst.data.elasticIp = a.data.publicIp;
   return associationId;
 }
 
-export function unbindAddress(a: AddressRecord): void {
+export function unbindAddress(ctx: Ec2Context, a: AddressRecord): void {
+  const id = a.data.association?.instanceId;
+  const inst = id ? ctx.tenant.collection<InstanceData>(T.instance).peek(id) : undefined;
+  if (inst?.data.elasticIp === a.data.publicIp) delete inst.data.elasticIp;
   delete a.data.association;
 }
 
@@ -130,7 +135,7 @@ function associateAddress(input: AssociateAddressRequest, ctx: Ec2Context): Asso
   checkDryRun(input);
   // An instance interface holds one public address: another Elastic IP on it is let go.
   for (const other of addresses(ctx).list({ region: ctx.region }))
-    if (other.id !== a.id && liveAssociation(ctx, other)?.networkInterfaceId === inst.data.eniId) unbindAddress(other);
+    if (other.id !== a.id && liveAssociation(ctx, other)?.networkInterfaceId === inst.data.eniId) unbindAddress(ctx, other);
   return { AssociationId: bindAddress(ctx, a, { instanceId: inst.id, networkInterfaceId: inst.data.eniId, privateIp: inst.data.privateIp }) };
 }
 
@@ -147,7 +152,7 @@ function disassociateAddress(input: DisassociateAddressRequest, ctx: Ec2Context)
   // A NAT gateway's address goes with the gateway, not on request.
   if (a.data.association?.natGatewayId) throw ec2Error('AuthFailure', 'You do not have permission to access the specified resource.', 400);
   checkDryRun(input);
-  unbindAddress(a);
+  unbindAddress(ctx, a);
   return {};
 }
 

@@ -26,9 +26,13 @@ export function publicDnsName(region: string, ip: string): string {
   return region === 'us-east-1' ? `${host}.compute-1.amazonaws.com` : `${host}.${region}.compute.amazonaws.com`;
 }
 
-/** The instance's public address while it is running or about to (released on stop, as EC2 does). */
+/**
+ * The instance's public address: an associated Elastic IP (kept while stopped), else the
+ * auto-assigned one while it is running or about to (released on stop, as EC2 does).
+ */
 function publicIp(r: InstanceRecord): string | undefined {
   const s = instanceState(r);
+  if (r.data.elasticIp && s !== 'terminated') return r.data.elasticIp;
   return s === 'pending' || s === 'running' || s === 'stopping' || s === 'shutting-down' ? r.data.publicIp : undefined;
 }
 

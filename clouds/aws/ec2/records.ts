@@ -96,6 +96,8 @@ export interface InstanceData {
   shutdownBehavior?: 'stop' | 'terminate';
   /** Auto-assigned public address: dropped on stop, a new one on start. */
   publicIp?: string;
+  /** An associated Elastic IP: it is the instance's public address while bound, stopped or not. */
+  elasticIp?: string;
   publicIpOnLaunch?: boolean;
   /** `StateTransitionReason` and `StateReason` as EC2 writes them on the last user-initiated change. */
   transitionReason?: string;
