@@ -70,9 +70,13 @@ func newCCM(t *testing.T, vmType string, extra ...map[string]any) *ccm {
 func writeAzureJSON(t *testing.T, vmType string, extra ...map[string]any) string {
 	t.Helper()
 	set := []string{"vmType=" + vmType, "primaryScaleSetName=fauxcloud-vmss", "cloudProviderBackoff=false", "cloudProviderRateLimit=false"}
+	wantEndpoint := fauxcloudURL + "/"
 	for _, e := range extra {
 		for k, v := range e {
 			set = append(set, fmt.Sprintf("%s=%v", k, v))
+			if k == "resourceManagerEndpoint" {
+				wantEndpoint = fmt.Sprint(v) // a test that reaches Azure's own host names sets none
+			}
 		}
 	}
 	p := admin().Must(t).WriteComponentFile("cloud-provider-azure", "azure.json", harness.ConfigOptions{Set: set})
@@ -80,7 +84,7 @@ func writeAzureJSON(t *testing.T, vmType string, extra ...map[string]any) string
 	b, err := os.ReadFile(p)
 	harness.Check(t, err)
 	harness.Check(t, json.Unmarshal(b, &got))
-	if got.SubscriptionID != subscription || got.ResourceGroup != resourceGroup || got.Location != location || got.ResourceManagerEndpoint != fauxcloudURL+"/" {
+	if got.SubscriptionID != subscription || got.ResourceGroup != resourceGroup || got.Location != location || got.ResourceManagerEndpoint != wantEndpoint {
 		t.Fatalf("generated azure.json is not for this scenario and server:\n%s", b)
 	}
 	return p
