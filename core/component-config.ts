@@ -32,6 +32,28 @@ export interface ComponentConfig {
   notes?: string[];
 }
 
+/** One plugin of a kubelet `CredentialProviderConfig` (kubelet.config.k8s.io/v1). */
+export interface CredentialProvider {
+  name: string;
+  matchImages: string[];
+  defaultCacheDuration: string;
+  args?: string[];
+  env: Record<string, string>;
+}
+
+/** The file kubelet's `--image-credential-provider-config` names, with one plugin in it. */
+export function credentialProviderConfigFile(p: CredentialProvider): ConfigFile {
+  const provider = {
+    name: p.name,
+    matchImages: p.matchImages,
+    defaultCacheDuration: p.defaultCacheDuration,
+    apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
+    ...(p.args ? { args: p.args } : {}),
+    env: Object.entries(p.env).map(([name, value]) => ({ name, value })),
+  };
+  return { name: 'credential-provider-config.yaml', format: 'yaml', value: { apiVersion: 'kubelet.config.k8s.io/v1', kind: 'CredentialProviderConfig', providers: [provider] } };
+}
+
 export class ConfigOverrideError extends Error {}
 
 /** The file's text, exactly as the component reads it. */

@@ -4,7 +4,7 @@
  * CredentialProviderConfig for ecr-credential-provider. Core renders them.
  */
 import type { ListenerUrls } from '../../core/cloud-api.js';
-import type { ComponentConfig, IniSection } from '../../core/component-config.js';
+import { credentialProviderConfigFile, type ComponentConfig, type IniSection } from '../../core/component-config.js';
 import { DEFAULT_REGION } from './shared/request.js';
 
 /** `[ServiceOverride "<name>"]`: the name is free; `Service` must be the SDK v2 ServiceID exactly. */
@@ -49,25 +49,7 @@ export function awsComponents(where: ListenerUrls): ComponentConfig[] {
     {
       component: 'ecr-credential-provider',
       summary: 'kubelet --image-credential-provider-config=credential-provider-config.yaml --image-credential-provider-bin-dir=<dir holding ecr-credential-provider>.',
-      files: [
-        {
-          name: 'credential-provider-config.yaml',
-          format: 'yaml',
-          value: {
-            apiVersion: 'kubelet.config.k8s.io/v1',
-            kind: 'CredentialProviderConfig',
-            providers: [
-              {
-                name: 'ecr-credential-provider',
-                matchImages: ECR_IMAGES,
-                defaultCacheDuration: '12h',
-                apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
-                env: Object.entries({ AWS_ENDPOINT_URL: url, ...keys }).map(([name, value]) => ({ name, value })),
-              },
-            ],
-          },
-        },
-      ],
+      files: [credentialProviderConfigFile({ name: 'ecr-credential-provider', matchImages: ECR_IMAGES, defaultCacheDuration: '12h', env: { AWS_ENDPOINT_URL: url, ...keys } })],
       notes: ['The region comes from the image\'s host name (<account>.dkr.ecr.<region>.amazonaws.com); the account from its first label.'],
     },
   ];

@@ -3,7 +3,7 @@
  * <component>`): cloud-provider-gcp's gce.conf, the PD CSI driver's cloud-config and flags, and
  * kubelet's CredentialProviderConfig for auth-provider-gcp. Core renders them.
  */
-import type { ComponentConfig } from '../../core/component-config.js';
+import { credentialProviderConfigFile, type ComponentConfig } from '../../core/component-config.js';
 
 export interface GcpDefaults {
   /** fauxcloud's base URL (Compute under /compute/v1/, metadata under /computeMetadata/v1/). */
@@ -54,25 +54,14 @@ export function gcpComponents({ url, project, zone }: GcpDefaults): ComponentCon
       component: 'auth-provider-gcp',
       summary: 'kubelet --image-credential-provider-config=credential-provider-config.yaml --image-credential-provider-bin-dir=<dir holding auth-provider-gcp>.',
       files: [
-        {
-          name: 'credential-provider-config.yaml',
-          format: 'yaml',
-          value: {
-            apiVersion: 'kubelet.config.k8s.io/v1',
-            kind: 'CredentialProviderConfig',
-            providers: [
-              {
-                name: 'auth-provider-gcp',
-                apiVersion: 'credentialprovider.kubelet.k8s.io/v1',
-                matchImages: ['container.cloud.google.com', 'gcr.io', '*.gcr.io', '*.pkg.dev'],
-                args: ['get-credentials', '--v=3'],
-                defaultCacheDuration: '1m',
-                // The provider asks http://metadata.google.internal by name: the proxy routes it here.
-                env: [{ name: 'HTTP_PROXY', value: url }],
-              },
-            ],
-          },
-        },
+        credentialProviderConfigFile({
+          name: 'auth-provider-gcp',
+          matchImages: ['container.cloud.google.com', 'gcr.io', '*.gcr.io', '*.pkg.dev'],
+          args: ['get-credentials', '--v=3'],
+          defaultCacheDuration: '1m',
+          // The provider asks http://metadata.google.internal by name: the proxy routes it here.
+          env: { HTTP_PROXY: url },
+        }),
       ],
     },
   ];

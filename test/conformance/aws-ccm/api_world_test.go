@@ -116,19 +116,7 @@ func buildWorld(ctx context.Context, t *testing.T, c *ec2.Client) map[string]ins
 	if err != nil {
 		t.Fatalf("DescribeInstances: %v", err)
 	}
-	world := map[string]instance{}
-	for _, r := range out.Reservations {
-		for _, i := range r.Instances {
-			var name string
-			for _, tag := range i.Tags {
-				if aws.ToString(tag.Key) == "Name" {
-					name = aws.ToString(tag.Value)
-				}
-			}
-			world[name] = instance{ID: aws.ToString(i.InstanceId), Name: name, Zone: aws.ToString(i.Placement.AvailabilityZone), PrivateDNS: aws.ToString(i.PrivateDnsName), PrivateIP: aws.ToString(i.PrivateIpAddress), Type: string(i.InstanceType)}
-		}
-	}
-	return world
+	return instancesByName(out)
 }
 
 // apiCloudConfig is writeCloudConfig for the API-built region.

@@ -101,6 +101,18 @@ func describeSeededInstances(t *testing.T, client *ec2.Client) map[string]instan
 	if err != nil {
 		t.Fatalf("DescribeInstances: %v", err)
 	}
+	m := instancesByName(out)
+	for _, n := range []string{"node-a", "node-b", "node-c"} {
+		i, ok := m[n]
+		if !ok || i.ID == "" || i.PrivateDNS == "" || i.PrivateIP == "" || i.Zone == "" {
+			t.Fatalf("seeded instance %s missing or incomplete: %+v (all: %+v)", n, i, m)
+		}
+	}
+	return m
+}
+
+// instancesByName indexes DescribeInstances' answer by each instance's Name tag.
+func instancesByName(out *ec2.DescribeInstancesOutput) map[string]instance {
 	m := map[string]instance{}
 	for _, r := range out.Reservations {
 		for _, i := range r.Instances {
@@ -118,12 +130,6 @@ func describeSeededInstances(t *testing.T, client *ec2.Client) map[string]instan
 				PrivateIP:  aws.ToString(i.PrivateIpAddress),
 				Type:       string(i.InstanceType),
 			}
-		}
-	}
-	for _, n := range []string{"node-a", "node-b", "node-c"} {
-		i, ok := m[n]
-		if !ok || i.ID == "" || i.PrivateDNS == "" || i.PrivateIP == "" || i.Zone == "" {
-			t.Fatalf("seeded instance %s missing or incomplete: %+v (all: %+v)", n, i, m)
 		}
 	}
 	return m
