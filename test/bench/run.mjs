@@ -5,7 +5,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describeAnswer, ec2Call, ec2Phase } from './ec2.mjs';
 import { FLOW_MAX_CONCURRENCY, measureFlow } from './flow.mjs';
@@ -45,7 +45,7 @@ const SETTINGS = {
   ec2Table: process.env.BENCH_EC2_TABLE !== '0',
 };
 const CREATE_PARAMS = { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' };
-const RESULTS = process.env.BENCH_RESULTS ? join(process.cwd(), process.env.BENCH_RESULTS) : join(ROOT, 'test', 'bench', 'results', 'latest.md');
+const RESULTS = process.env.BENCH_RESULTS ? resolve(process.env.BENCH_RESULTS) : join(ROOT, 'test', 'bench', 'results', 'latest.md');
 const LOAD_AT_START = os.loadavg()[0];
 
 const log = (msg) => console.log(`[bench] ${msg}`);
