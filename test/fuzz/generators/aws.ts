@@ -20,7 +20,7 @@ const PARAMS = [
   'Nope', 'volumeId', 'Filter.1.Name.1',
 ];
 const FILTER_NAMES = ['tag:Name', 'tag:kubernetes.io/cluster/fauxcloud', 'tag-key', 'tag-value', 'volume-id', 'instance-id', 'availability-zone', 'status', 'attachment.instance-id', 'instance-state-name', 'vpc-id', 'no-such-filter', ''];
-const VALUES = ['vol-0123456789abcdef0', 'i-0123456789abcdef0', 'snap-01234567', 'us-east-1a', 'us-east-1z', 'gp3', 'io2', 'st1', '10', '16384', '/dev/xvdf', 'true', 'ami-12345678', 'm5.large'];
+const VALUES = ['vol-0123456789abcdef0', 'i-0123456789abcdef0', 'snap-01234567', 'us-east-1a', 'us-east-1z', 'gp3', 'io2', 'st1', '10', '16384', '/dev/xvdf', 'true', 'ami-12345678', 'ami-0fa0c10d000000001', 'm5.large'];
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'xx-none-1', '', 'us-east-1\u0000'];
 
 function auth(rng: Rng, service: string): Record<string, string> {
