@@ -12,6 +12,7 @@ import type { MethodTable, MoContext } from '../mo/context.js';
 import { defineEffect, startTask } from '../mo/task.js';
 import { Inventory } from '../inventory.js';
 import { usedScsiUnits } from '../mo/vm-devices.js';
+import { heldBySnapshot } from '../mo/vm-snapshot.js';
 
 export const CNS_VOLUME = 'vsphere.cnsVolume';
 
@@ -40,6 +41,11 @@ function volumeIdOf(v: WireValue): string {
 
 const result = (type: string, id: string, extra: WireObject = {}): WireObject => ({ _type: type, volumeId: { _type: 'CnsVolumeId', id }, ...extra });
 const failed = (type: string, id: string, f: VimFault): WireObject => ({ ...result(type, id), fault: localized(f) });
+
+/** CNS wraps the disk layer's refusal as a CnsFault with the cause. */
+function snapshotLock(id: string, cause: VimFault): VimFault {
+  return new VimFault({ _type: 'CnsFault', reason: cause.message, faultCause: localized(cause) }, `The volume ${id} is held by a snapshot of the VM it is attached to: ${cause.message}`);
+}
 
 function notFound(id: string): VimFault {
   return new VimFault({ _type: 'NotFound' }, `The volume ${id} was not found.`);
@@ -150,6 +156,8 @@ defineEffect('cns.detach', (inv, task) =>
   eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeOperationResult', (v, spec) => {
     const vmRef = spec['vm'] as MoRef | undefined;
     if (v.data.attachedVm && vmRef && v.data.attachedVm !== vmRef.value) throw new VimFault({ _type: 'NotFound' }, `The volume ${v.id} is not attached to ${vmRef.value}.`);
+    // A VM snapshot holding the disk locks it to its node (vCenter: "Invalid configuration for device '0'.").
+    if (v.data.attachedVm && heldBySnapshot(inv, v.id)) throw snapshotLock(v.id, new VimFault({ _type: 'InvalidDeviceSpec', property: 'virtualDeviceSpec.device', deviceIndex: 0 }, "Invalid configuration for device '0'."));
     delete v.data.attachedVm;
     delete v.data.diskUUID;
     delete v.data.unitNumber;
@@ -160,6 +168,7 @@ defineEffect('cns.extend', (inv, task) =>
   eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeOperationResult', (v, spec) => {
     const mb = Number(spec['capacityInMb'] ?? 0);
     if (mb < v.data.capacityInMb) throw fault.invalidArgument('capacityInMb');
+    if (v.data.attachedVm && heldBySnapshot(inv, v.id)) throw snapshotLock(v.id, new VimFault({ _type: 'NotSupported' }, 'Hot-extend is currently supported only for VMFS flat virtual disks without snapshots opened in persistent mode.'));
     const ds = inv.peek(v.data.datastore) as ResourceRecord<DatastoreData> | undefined;
     const more = (mb - v.data.capacityInMb) * 2 ** 20;
     if (ds && ds.data.freeSpace < more) throw new VimFault({ _type: 'InsufficientStorageSpace' }, 'Insufficient disk space on datastore.');

@@ -8,6 +8,8 @@ import { taskMethods } from './task.js';
 import { viewManagerMethods } from './view-manager.js';
 import { virtualMachineMethods } from './virtual-machine.js';
 import { vmProvisionMethods } from './vm-provision.js';
+import { vmRelocateMethods } from './vm-relocate.js';
+import { vmSnapshotMethods } from './vm-snapshot.js';
 
 export const VIM_METHODS: MethodTable = {
   ...serviceInstanceMethods,
@@ -17,5 +19,7 @@ export const VIM_METHODS: MethodTable = {
   ...taskMethods,
   ...virtualMachineMethods,
   ...vmProvisionMethods,
+  ...vmRelocateMethods,
+  ...vmSnapshotMethods,
   ...authorizationManagerMethods,
 };
