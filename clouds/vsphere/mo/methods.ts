@@ -10,6 +10,7 @@ import { virtualMachineMethods } from './virtual-machine.js';
 import { vmProvisionMethods } from './vm-provision.js';
 import { vmRelocateMethods } from './vm-relocate.js';
 import { vmSnapshotMethods } from './vm-snapshot.js';
+import { vStorageObjectMethods } from '../vslm/vstorage-object-manager.js';
 
 export const VIM_METHODS: MethodTable = {
   ...serviceInstanceMethods,
@@ -21,5 +22,6 @@ export const VIM_METHODS: MethodTable = {
   ...vmProvisionMethods,
   ...vmRelocateMethods,
   ...vmSnapshotMethods,
+  ...vStorageObjectMethods,
   ...authorizationManagerMethods,
 };

@@ -11,6 +11,7 @@ import { entityProps } from './entity.js';
 import { defineEffect, startTask } from './task.js';
 import { countDisks, countNics, renderDevices, vmxPath } from './vm-devices.js';
 import { dropSnapshots, snapshotProps } from './vm-snapshot.js';
+import { releaseDisks } from '../vslm/vstorage-object-manager.js';
 
 export const renderVirtualMachine: Renderer = (ctx, id) => {
   const rec = ctx.inv.get(id) as ResourceRecord<VmData> | undefined;
@@ -133,6 +134,7 @@ defineEffect('vm.destroy', (inv, task) => {
   if (!vm) throw fault.notFoundObj({ type: 'VirtualMachine', value: task.entity ?? '' });
   if (vm.data.powerState === 'poweredOn') throw fault.invalidPowerState('poweredOff', 'poweredOn');
   dropSnapshots(inv, vm.id);
+  releaseDisks(inv, vm.id);
   inv.delete(vm.id);
   return undefined;
 });
