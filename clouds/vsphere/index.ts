@@ -15,8 +15,9 @@ import { CNS_METHODS } from './cns/volume-manager.js';
 import { PBM_METHODS, PBM_OBJECTS } from './pbm/profile-manager.js';
 import { VSAN_METHODS } from './vsan/cluster-config.js';
 import { CNS_SNAPSHOT_METHODS } from './cns/snapshots.js';
+import { CNS_RELOCATE_METHODS } from './cns/relocate-sync.js';
 
-const VSAN_HEALTH_METHODS = { ...CNS_METHODS, ...CNS_SNAPSHOT_METHODS, ...VSAN_METHODS };
+const VSAN_HEALTH_METHODS = { ...CNS_METHODS, ...CNS_SNAPSHOT_METHODS, ...CNS_RELOCATE_METHODS, ...VSAN_METHODS };
 import { defineTaskMachine } from './mo/task.js';
 import { identifyRest, restError, serveRest, type RestCall } from './rest/service.js';
 import { VsphereRuntime } from './runtime.js';

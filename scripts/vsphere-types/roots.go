@@ -77,7 +77,7 @@ var cnsTypes = []string{
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
 	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
 	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
-	"CnsBlockVolumeRelocateSpec", "CnsVolumeRelocateSpec", "CnsSyncVolumeSpec", "CnsUnregisterVolumeSpec",
+	"CnsBlockVolumeRelocateSpec", "CnsVolumeRelocateSpec", "CnsSyncVolumeSpec", "CnsUnregisterVolumeSpec", "CnsAlreadyRegisteredFault",
 }
 
 var pbmMethods = []string{

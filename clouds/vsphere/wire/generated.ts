@@ -89,6 +89,7 @@ export const TYPES: Readonly<Record<string, WireType>> = {
   "ClusterVmOrchestrationInfo": { base: "DynamicData", fields: [["vm", "ManagedObjectReference", 0], ["vmReadiness", "ClusterVmReadiness", 0]] },
   "ClusterVmReadiness": { base: "DynamicData", fields: [["readyCondition", "xsd:string", 2], ["postReadyDelay", "xsd:int", 2]] },
   "ClusterVmToolsMonitoringSettings": { base: "DynamicData", fields: [["enabled", "xsd:boolean", 2], ["vmMonitoring", "xsd:string", 2], ["clusterSettings", "xsd:boolean", 2], ["failureInterval", "xsd:int", 2], ["minUpTime", "xsd:int", 2], ["maxFailures", "xsd:int", 2], ["maxFailureWindow", "xsd:int", 2]] },
+  "CnsAlreadyRegisteredFault": { base: "CnsFault", fields: [["volumeId", "CnsVolumeId", 2]] },
   "CnsAsyncQueryResult": { base: "CnsVolumeOperationResult", fields: [["queryResult", "CnsQueryResult", 2]] },
   "CnsAttachVolumeRequestType": { fields: [["_this", "ManagedObjectReference", 0], ["attachSpecs", "CnsVolumeAttachDetachSpec", 3]] },
   "CnsAttachVolumeResponse": { fields: [["returnval", "ManagedObjectReference", 0]] },
