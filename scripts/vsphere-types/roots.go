@@ -51,7 +51,7 @@ var vimTypes = []string{
 	"OptionValue", "KeyValue", "BaseConfigInfoDiskFileBackingInfo", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
 	"VirtualMachineSnapshotInfo", "VirtualMachineSnapshotTree", "VirtualMachineRelocateSpec", "VStorageObject",
 	"VStorageObjectSnapshotInfo", "VStorageObjectStateInfo", "VslmCreateSpec", "VslmCreateSpecDiskFileBackingSpec",
-	"VirtualDiskFlatVer2BackingInfo", "ArrayOfVirtualMachineSnapshotTree", "ArrayOfID", "ID", "ArrayOfVStorageObjectSnapshotInfoVStorageObjectSnapshot",
+	"VirtualDiskFlatVer2BackingInfo", "ArrayOfVirtualMachineSnapshotTree", "VslmRelocateSpec", "ArrayOfID", "ID", "ArrayOfVStorageObjectSnapshotInfoVStorageObjectSnapshot",
 	// faults
 	"MethodFault", "InvalidLogin", "NotAuthenticated", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
 	"InvalidPowerState", "NotFound", "InvalidProperty", "InvalidCollectorVersion", "RequestCanceled",
@@ -88,6 +88,18 @@ var pbmMethods = []string{
 var pbmTypes = []string{"PbmCapabilityProfile", "PbmProfileId", "PbmCapabilitySubProfileConstraints"}
 
 var vsanMethods = []string{"VsanClusterGetConfig"}
+
+// The global VSLM endpoint (/vslm/sdk) as govmomi's vslm.GlobalObjectManager and Task call it.
+var vslmMethods = []string{
+	"RetrieveContent", "VslmCreateDisk_Task", "VslmRetrieveVStorageObject", "VslmRetrieveVStorageObjects",
+	"VslmRetrieveVStorageObjectState", "VslmListVStorageObjectForSpec", "VslmDeleteVStorageObject_Task",
+	"VslmExtendDisk_Task", "VslmRenameVStorageObject", "VslmSetVStorageObjectControlFlags",
+	"VslmClearVStorageObjectControlFlags", "VslmCreateSnapshot_Task", "VslmDeleteSnapshot_Task",
+	"VslmRetrieveSnapshotInfo", "VslmAttachDisk_Task", "VslmRelocateVStorageObject_Task",
+	"VslmQueryInfo", "VslmQueryTaskResult", "VslmCancelTask",
+}
+
+var vslmTypes = []string{"VslmTaskInfo", "VslmTaskReasonUser", "VslmServiceInstanceContent", "VslmVsoVStorageObjectResult", "VslmVsoVStorageObjectQueryResult"}
 
 var managedObjects = []string{
 	"ManagedEntity", "ExtensibleManagedObject", "ServiceInstance", "SessionManager", "PropertyCollector",

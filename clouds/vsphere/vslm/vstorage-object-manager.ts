@@ -24,16 +24,16 @@ interface DiskSnapshot {
   description: string;
   createTime: number;
 }
-const diskSnapshots = (inv: Inventory) => inv.tenant.collection<DiskSnapshot>(CNS_SNAPSHOT);
+export const diskSnapshots = (inv: Inventory) => inv.tenant.collection<DiskSnapshot>(CNS_SNAPSHOT);
 
 const notFound = (id: string) => new VimFault({ _type: 'NotFound' }, `The object or item referred to could not be found: ${id}.`);
-const idOf = (v: unknown) => String((v as WireObject | undefined)?.['id'] ?? '');
+export const idOf = (v: unknown) => String((v as WireObject | undefined)?.['id'] ?? '');
 
 /** CNS volumes keep their disk when the VM goes (CNS sets keepAfterDeleteVm); VSLM disks say so themselves. */
 export const keepsAfterDeleteVm = (v: CnsVolumeData) => (v.controlFlags ? v.controlFlags.includes('keepAfterDeleteVm') : true);
 
 /** The FCD `id` on datastore `ds` (a file volume is no first-class disk), or NotFound. */
-function disk(inv: Inventory, id: string, ds: MoRef | undefined): ResourceRecord<CnsVolumeData> {
+export function disk(inv: Inventory, id: string, ds: MoRef | undefined): ResourceRecord<CnsVolumeData> {
   const v = volumes(inv).get(id);
   if (!v || v.data.volumeType !== 'BLOCK' || (ds && ds.value !== v.data.datastore)) throw notFound(id);
   return v;
@@ -159,6 +159,20 @@ defineEffect('vm.disk.detach', (inv, task) => {
   return undefined;
 });
 
+export function setFlags(v: ResourceRecord<CnsVolumeData>, args: WireObject): void {
+  v.data.controlFlags = [...new Set([...(v.data.controlFlags ?? ['keepAfterDeleteVm']), ...((args['controlFlags'] as string[] | undefined) ?? [])])];
+}
+
+export function clearFlags(v: ResourceRecord<CnsVolumeData>, args: WireObject): void {
+  const clear = new Set((args['controlFlags'] as string[] | undefined) ?? []);
+  v.data.controlFlags = (v.data.controlFlags ?? ['keepAfterDeleteVm']).filter((f) => !clear.has(f));
+}
+
+export function snapshotInfo(inv: Inventory, v: ResourceRecord<CnsVolumeData>): WireObject {
+  const snaps = diskSnapshots(inv).peekChildren(v.id).sort((a, b) => a.seq - b.seq);
+  return { _type: 'VStorageObjectSnapshotInfo', snapshots: snaps.map((s) => ({ _type: 'VStorageObjectSnapshotInfoVStorageObjectSnapshot', id: { _type: 'ID', id: s.id }, createTime: new Date(s.data.createTime), description: s.data.description })) };
+}
+
 /** A call's `(id, datastore)` pair, checked at once as vCenter does for the synchronous calls. */
 function named(ctx: MoContext, args: WireObject): ResourceRecord<CnsVolumeData> {
   const ds = args['datastore'] as MoRef;
@@ -198,26 +212,21 @@ export const vStorageObjectMethods: MethodTable = {
   SetVStorageObjectControlFlags: {
     on: ON,
     run: (ctx, _s, args) => {
-      const v = named(ctx, args);
-      v.data.controlFlags = [...new Set([...(v.data.controlFlags ?? ['keepAfterDeleteVm']), ...((args['controlFlags'] as string[] | undefined) ?? [])])];
+      setFlags(named(ctx, args), args);
       return undefined;
     },
   },
   ClearVStorageObjectControlFlags: {
     on: ON,
     run: (ctx, _s, args) => {
-      const v = named(ctx, args);
-      const clear = new Set((args['controlFlags'] as string[] | undefined) ?? []);
-      v.data.controlFlags = (v.data.controlFlags ?? ['keepAfterDeleteVm']).filter((f) => !clear.has(f));
+      clearFlags(named(ctx, args), args);
       return undefined;
     },
   },
   RetrieveSnapshotInfo: {
     on: ON,
     run: (ctx, _s, args) => {
-      const v = named(ctx, args);
-      const snaps = diskSnapshots(ctx.inv).peekChildren(v.id).sort((a, b) => a.seq - b.seq);
-      return { _type: 'VStorageObjectSnapshotInfo', snapshots: snaps.map((s) => ({ _type: 'VStorageObjectSnapshotInfoVStorageObjectSnapshot', id: { _type: 'ID', id: s.id }, createTime: new Date(s.data.createTime), description: s.data.description })) };
+      return snapshotInfo(ctx.inv, named(ctx, args));
     },
   },
   AttachDisk_Task: {
