@@ -68,7 +68,7 @@ var cnsMethods = []string{
 	"CnsCreateVolume", "CnsDeleteVolume", "CnsAttachVolume", "CnsDetachVolume", "CnsExtendVolume",
 	"CnsUpdateVolumeMetadata", "CnsQueryVolume", "CnsQueryAllVolume", "CnsQueryVolumeInfo",
 	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots", "CnsConfigureVolumeACLs", "CnsQueryAsync", "CnsReconfigVolumePolicy",
-	"CnsRelocateVolume", "CnsSyncVolume", "CnsUnregisterVolume",
+	"CnsRelocateVolume", "CnsSyncVolume", "CnsUnregisterVolume", "CnsSyncDatastore",
 }
 
 var cnsTypes = []string{

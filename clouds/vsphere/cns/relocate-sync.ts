@@ -3,7 +3,8 @@
  * datastore), `CnsSyncVolume` (what the CSI driver's syncer calls to refresh a volume's space
  * usage) and `CnsUnregisterVolume` (a volume stops being a CNS volume: with target `FCD` it stays
  * a first-class disk VSLM still serves, with `LEGACY_DISK` it becomes a plain virtual disk). Each is
- * a task with one result per spec; a volume's failure is that result's `fault`.
+ * a task with one result per spec; a volume's failure is that result's `fault`. Also
+ * `CnsDebugManager.CnsSyncDatastore`.
  */
 import type { ResourceRecord } from '../../../core/store.js';
 import type { DatastoreData, HostData, VmData } from '../inventory.js';
@@ -66,7 +67,16 @@ defineEffect('cns.unregister', (inv, task) =>
   }),
 );
 
+// CnsDebugManager's manual sync of CNS and the FCD catalog for one datastore (or all): nothing is
+// ever out of step here, so it only checks the datastore exists.
+defineEffect('cns.syncDatastore', (inv, task) => {
+  const url = String(task.args?.['datastoreUrl'] ?? '');
+  if (url && !(inv.all('Datastore') as ResourceRecord<DatastoreData>[]).some((d) => d.data.url === url)) throw new VimFault({ _type: 'NotFound' }, `No datastore has the URL ${url}.`);
+  return undefined;
+});
+
 export const CNS_RELOCATE_METHODS: MethodTable = {
+  CnsSyncDatastore: { on: ['CnsDebugManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsSyncDatastore', descriptionId: 'com.vmware.cns.tasks.syncdatastore', effect: 'cns.syncDatastore', args: { datastoreUrl: args['datastoreUrl'], fullSync: args['fullSync'] } }) },
   CnsRelocateVolume: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsRelocateVolume', descriptionId: 'com.vmware.cns.tasks.relocatevolume', effect: 'cns.relocate', args: { specs: args['relocateSpecs'] ?? [] } }) },
   CnsSyncVolume: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsSyncVolume', descriptionId: 'com.vmware.cns.tasks.syncvolume', effect: 'cns.sync', args: { specs: args['syncSpecs'] ?? [] } }) },
   CnsUnregisterVolume: { on: ['CnsVolumeManager'], run: (ctx, _s, args) => startTask(ctx, { name: 'CnsUnregisterVolume', descriptionId: 'com.vmware.cns.tasks.unregistervolume', effect: 'cns.unregister', args: { specs: args['unregisterSpec'] ?? [] } }) },

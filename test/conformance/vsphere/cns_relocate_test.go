@@ -100,6 +100,16 @@ func TestCnsRelocateSyncUnregister(t *testing.T) {
 		t.Fatal("synced a volume that does not exist")
 	}
 
+	// CnsDebugManager's datastore sync: a known URL syncs, an unknown one is NotFound.
+	tk, err := cc.SyncDatastore(ctx, dsm.Summary.Url, true)
+	must(t, err)
+	must(t, tk.Wait(ctx))
+	if tf := taskFault(t, ctx)(cc.SyncDatastore(ctx, "ds:///vmfs/volumes/nope/", false)); tf == nil {
+		t.Fatal("synced a datastore that does not exist")
+	} else if _, ok := tf.(*types.NotFound); !ok {
+		t.Fatalf("sync of an unknown datastore: %T", tf)
+	}
+
 	// Unregister: refused while attached; then the volume is a bare FCD CNS no longer lists.
 	unregister := func() *types.LocalizedMethodFault {
 		return cnsResult(t, ctx)(cc.UnregisterVolume(ctx, []cnstypes.CnsUnregisterVolumeSpec{{VolumeId: id, TargetVolumeType: string(cnstypes.CnsUnregisterTargetVolumeTypeFCD)}})).GetCnsVolumeOperationResult().Fault

@@ -270,6 +270,20 @@ func TestRelocateVM(t *testing.T) {
 	if _, ok := fault.(*types.DatastoreNotWritableOnHost); !ok {
 		t.Fatalf("vMotion to a host without the datastore: %T", fault)
 	}
+	// A CNS disk counts too: node-c (on esxi-3) with a volume on local-3 cannot leave esxi-3.
+	cc, err := cns.NewClient(ctx, c)
+	must(t, err)
+	nodeC := vmNamed(t, ctx, c, "node-c")
+	vol := createVolume(t, cc, cnstypes.CnsVolumeCreateSpec{Name: "pvc-local", VolumeType: "BLOCK", Datastores: []types.ManagedObjectReference{localRef},
+		Metadata:             cnstypes.CnsVolumeMetadata{ContainerCluster: cnstypes.CnsContainerCluster{ClusterType: "KUBERNETES", ClusterId: "fauxcloud", VSphereUser: user, ClusterFlavor: "VANILLA"}},
+		BackingObjectDetails: &cnstypes.CnsBlockBackingDetails{CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 1024}}})
+	if r := cnsResult(t, ctx)(cc.AttachVolume(ctx, []cnstypes.CnsVolumeAttachDetachSpec{{VolumeId: vol.VolumeId, Vm: nodeC.Reference()}})); r.GetCnsVolumeOperationResult().Fault != nil {
+		t.Fatal(r.GetCnsVolumeOperationResult().Fault.LocalizedMessage)
+	}
+	fault = taskFault(t, ctx)(nodeC.Relocate(ctx, types.VirtualMachineRelocateSpec{Host: &h1}, types.VirtualMachineMovePriorityDefaultPriority))
+	if f, ok := fault.(*types.DatastoreNotWritableOnHost); !ok || f.Name != "local-3" {
+		t.Fatalf("vMotion away from a CNS disk's datastore: %T %+v", fault, fault)
+	}
 	// A host in maintenance mode takes no VMs.
 	seed(t, map[string]any{"datacenters": []any{map[string]any{"name": "dc1", "clusters": []any{map[string]any{"name": "cluster1", "hosts": []any{map[string]any{"name": "esxi-2.fauxcloud.local", "inMaintenanceMode": true}}}}}}})
 	host2, err := f.HostSystem(ctx, "/dc1/host/cluster1/esxi-2.fauxcloud.local")
