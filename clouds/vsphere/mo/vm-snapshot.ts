@@ -4,7 +4,8 @@
  * `RenameSnapshot`, and the `snapshot` / `rootSnapshot` properties with the tree, as govc
  * snapshot.* and `object.VirtualMachine` drive them. A snapshot keeps the VM's hardware, settings
  * and power state (on only with `memory`), and the CNS disks attached then: while a snapshot holds
- * one, CNS cannot detach or extend it (the "volume locked to its node" vCenter has).
+ * one, CNS cannot detach or extend it (the "volume locked to its node" vCenter has). A chain is
+ * at most 32 snapshots deep (`TooManySnapshotLevels`).
  */
 import type { ResourceRecord } from '../../../core/store.js';
 import { attachedDisks } from '../cns/volume-manager.js';
@@ -17,6 +18,7 @@ import { ownDevices } from './vm-devices.js';
 import { renderConfig } from './virtual-machine.js';
 
 export const SNAPSHOT = 'vsphere.snapshot';
+const MAX_CHAIN = 32;
 
 /** What a revert puts back. */
 type Kept = Pick<VmData, 'numCpu' | 'memoryMB' | 'numCoresPerSocket' | 'devices' | 'extraConfig' | 'annotation' | 'guestId' | 'guestFullName' | 'cpuHotAddEnabled' | 'memoryHotAddEnabled'>;
@@ -111,7 +113,12 @@ defineEffect('vm.snapshot.create', (inv, task) => {
   const quiesce = a['quiesce'] === true || a['quiesceSpec'] !== undefined;
   if (on && quiesce && !vm.data.guest.toolsRunning) throw new VimFault({ _type: 'ToolsUnavailable' }, 'Cannot complete operation because VMware Tools is not running in this virtual machine.');
   const d = vm.data;
-  const num = ofVm(inv, vm.id).reduce((m, s) => Math.max(m, s.data.num), 0) + 1;
+  const mine = ofVm(inv, vm.id);
+  // vSphere supports chains of at most 32 snapshots.
+  let depth = 1;
+  for (let p = d.currentSnapshot; p; p = snapshots(inv).peek(p)?.data.parent) depth++;
+  if (depth > MAX_CHAIN) throw new VimFault({ _type: 'TooManySnapshotLevels' }, 'Exceeded the maximum number of permitted snapshots.');
+  const num = mine.reduce((m, s) => Math.max(m, s.data.num), 0) + 1;
   const id = inv.newId('VirtualMachineSnapshot');
   snapshots(inv).insert({
     id,

@@ -3,6 +3,7 @@ package vsphere_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/vmware/govmomi/cns"
@@ -44,8 +45,28 @@ func TestVMSnapshotTreeRevertRemove(t *testing.T) {
 	c := login(t, ctx)
 	vm := vmNamed(t, ctx, c, "node-a")
 
+	// A property collector wait on "snapshot" (as govc snapshot.tree -w or a controller would
+	// watch it) sees the first snapshot appear.
+	seen := make(chan string, 1)
+	go func() {
+		err := property.Wait(ctx, property.DefaultCollector(c), vm.Reference(), []string{"snapshot"}, func(changes []types.PropertyChange) bool {
+			for _, ch := range changes {
+				if info, ok := ch.Val.(types.VirtualMachineSnapshotInfo); ok && len(info.RootSnapshotList) > 0 {
+					seen <- info.RootSnapshotList[0].Name
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil {
+			seen <- "error: " + err.Error()
+		}
+	}()
 	tk, err := vm.CreateSnapshot(ctx, "base", "before the upgrade", false, false)
 	must(t, err)
+	if got := <-seen; got != "base" {
+		t.Fatalf("the wait on snapshot saw %q", got)
+	}
 	info, err := tk.WaitForResult(ctx)
 	must(t, err)
 	base := info.Result.(types.ManagedObjectReference)
@@ -122,6 +143,20 @@ func TestVMSnapshotTreeRevertRemove(t *testing.T) {
 	if m = vmSnapshots(t, ctx, vm); m.Snapshot != nil || len(m.RootSnapshot) != 0 {
 		t.Fatalf("after remove all: %+v %v", m.Snapshot, m.RootSnapshot)
 	}
+	// A chain is at most 32 snapshots deep.
+	for i := 0; i < 32; i++ {
+		tk, err = vm.CreateSnapshot(ctx, fmt.Sprintf("s%d", i), "", false, false)
+		must(t, err)
+		must(t, tk.Wait(ctx))
+	}
+	if tf := taskFault(t, ctx)(vm.CreateSnapshot(ctx, "one-too-many", "", false, false)); tf == nil {
+		t.Fatal("a 33rd snapshot in the chain")
+	} else if _, ok := tf.(*types.TooManySnapshotLevels); !ok {
+		t.Fatalf("33rd snapshot: %T", tf)
+	}
+	tk, err = vm.RemoveAllSnapshot(ctx, nil)
+	must(t, err)
+	must(t, tk.Wait(ctx))
 	// A quiesced snapshot of a running VM needs its tools.
 	seed(t, map[string]any{"datacenters": []any{map[string]any{"name": "dc1", "vms": []any{map[string]any{"name": "node-b", "guest": map[string]any{"toolsRunning": false}}}}}})
 	nodeB := vmNamed(t, ctx, c, "node-b")
