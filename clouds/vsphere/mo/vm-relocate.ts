@@ -14,6 +14,7 @@ import type { WireObject, WireValue } from '../wire/codec.js';
 import type { MethodTable } from './context.js';
 import { defineEffect, startTask } from './task.js';
 import { ownDevices, syncRefs, vmxPath } from './vm-devices.js';
+import { moveSnapshotDisks } from './vm-snapshot.js';
 
 function datastore(inv: Inventory, ref: MoRef): ResourceRecord<DatastoreData> {
   const ds = inv.need(ref) as ResourceRecord<DatastoreData>;
@@ -61,10 +62,8 @@ defineEffect('vm.relocate', (inv, task) => {
     const loc = l as WireObject;
     locators.set(Number(loc['diskId']), datastore(inv, loc['datastore'] as MoRef).id);
   }
-  if (targetDs || locators.size > 0) {
-    const homeName = targetDs?.data.name;
-    if (homeName) next.vmPathName = movePath(vmxPath(inv, vm.data), homeName);
-    next.devices = ownDevices(inv, next).map((d) => {
+  const moveDisks = (devices: WireObject[]): WireObject[] =>
+    devices.map((d) => {
       if (d._type !== 'VirtualDisk') return d;
       const to = locators.get(Number(d['key'])) ?? targetDs?.id;
       if (!to) return d;
@@ -72,6 +71,11 @@ defineEffect('vm.relocate', (inv, task) => {
       const b = (d['backing'] as WireObject | undefined) ?? {};
       return { ...d, backing: { ...b, fileName: movePath(String(b['fileName'] ?? ''), name), datastore: moref('Datastore', to) } };
     });
+  const storage = targetDs !== undefined || locators.size > 0;
+  if (storage) {
+    const homeName = targetDs?.data.name;
+    if (homeName) next.vmPathName = movePath(vmxPath(inv, vm.data), homeName);
+    next.devices = moveDisks(ownDevices(inv, next));
     syncRefs(inv, next);
   }
   // The new host must see every datastore the VM keeps files on, and those of its CNS disks.
@@ -82,6 +86,8 @@ defineEffect('vm.relocate', (inv, task) => {
     inv.move(vm.id, folder.id);
   }
   Object.assign(vm.data, next);
+  // The snapshots' disks move with the VM: a later revert keeps the new location.
+  if (storage) moveSnapshotDisks(inv, vm.id, moveDisks);
   return undefined;
 });
 

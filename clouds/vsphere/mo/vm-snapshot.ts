@@ -14,7 +14,7 @@ import type { Inventory, VmData } from '../inventory.js';
 import type { WireObject } from '../wire/codec.js';
 import type { MethodTable, MoContext, Renderer } from './context.js';
 import { defineEffect, startTask } from './task.js';
-import { ownDevices } from './vm-devices.js';
+import { ownDevices, syncRefs } from './vm-devices.js';
 import { renderConfig } from './virtual-machine.js';
 
 export const SNAPSHOT = 'vsphere.snapshot';
@@ -45,6 +45,11 @@ const ofVm = (inv: Inventory, vm: string) => [...snapshots(inv).all()].filter((s
 export function heldBySnapshot(inv: Inventory, volumeId: string): boolean {
   for (const s of snapshots(inv).all()) if (s.data.cnsVolumes.includes(volumeId)) return true;
   return false;
+}
+
+/** Rewrite the disks every snapshot of a VM keeps (a storage vMotion moved them). */
+export function moveSnapshotDisks(inv: Inventory, vm: string, move: (devices: WireObject[]) => WireObject[]): void {
+  for (const s of ofVm(inv, vm)) if (s.data.kept.devices) s.data.kept.devices = move(s.data.kept.devices);
 }
 
 /** Forget a VM's snapshots (the VM was destroyed). */
@@ -145,6 +150,7 @@ function revert(inv: Inventory, vm: ResourceRecord<VmData>, snap: ResourceRecord
   const want = snap.data.state === 'poweredOn' && !suppressPowerOn ? 'poweredOn' : snap.data.state === 'suspended' ? 'suspended' : 'poweredOff';
   if (want !== vm.data.powerState) vm.data.bootTime = want === 'poweredOn' ? inv.engine.clock.now() : undefined;
   vm.data.powerState = want;
+  syncRefs(inv, vm.data);
   vm.data.currentSnapshot = snap.id;
   vm.data.changeVersion = (vm.data.changeVersion ?? 0) + 1;
 }

@@ -277,8 +277,18 @@ func TestRelocateVM(t *testing.T) {
 	if _, ok := fault.(*types.DatastoreNotWritableOnHost); !ok {
 		t.Fatalf("storage vMotion to an unmounted datastore: %T", fault)
 	}
-	// Storage vMotion to datastore1: the home and the disk move.
-	tk, err := vm.Relocate(ctx, types.VirtualMachineRelocateSpec{Datastore: &vmfsRef}, types.VirtualMachineMovePriorityDefaultPriority)
+	// Storage vMotion to datastore1: the home and the disk move (a snapshot's disks too: reverting
+	// to one taken before the move keeps them on datastore1).
+	tk, err := vm.CreateSnapshot(ctx, "pre-move", "", true, false)
+	must(t, err)
+	must(t, tk.Wait(ctx))
+	tk, err = vm.Relocate(ctx, types.VirtualMachineRelocateSpec{Datastore: &vmfsRef}, types.VirtualMachineMovePriorityDefaultPriority)
+	must(t, err)
+	must(t, tk.Wait(ctx))
+	tk, err = vm.RevertToSnapshot(ctx, "pre-move", false)
+	must(t, err)
+	must(t, tk.Wait(ctx))
+	tk, err = vm.RemoveAllSnapshot(ctx, nil)
 	must(t, err)
 	must(t, tk.Wait(ctx))
 	m := vmState(t, ctx, vm)
