@@ -45,15 +45,15 @@ function volumeIdOf(v: WireValue): string {
   return String((v as WireObject | undefined)?.['id'] ?? '');
 }
 
-export const result = (type: string, id: string, extra: WireObject = {}): WireObject => ({ _type: type, volumeId: { _type: 'CnsVolumeId', id }, ...extra });
-export const failed = (type: string, id: string, f: VimFault): WireObject => ({ ...result(type, id), fault: localized(f) });
+const result = (type: string, id: string, extra: WireObject = {}): WireObject => ({ _type: type, volumeId: { _type: 'CnsVolumeId', id }, ...extra });
+const failed = (type: string, id: string, f: VimFault): WireObject => ({ ...result(type, id), fault: localized(f) });
 
 /** CNS wraps the disk layer's refusal as a CnsFault with the cause. */
 function snapshotLock(id: string, cause: VimFault): VimFault {
   return new VimFault({ _type: 'CnsFault', reason: cause.message, faultCause: localized(cause) }, `The volume ${id} is held by a snapshot of the VM it is attached to: ${cause.message}`);
 }
 
-export function notFound(id: string): VimFault {
+function notFound(id: string): VimFault {
   return new VimFault({ _type: 'NotFound' }, `The volume ${id} was not found.`);
 }
 
@@ -100,7 +100,8 @@ defineEffect('cns.create', (inv, task) => {
           const fcd = volumes(inv).get(fcdId);
           if (!fcd) throw notFound(fcdId);
           if (!fcd.data.unregistered) throw new VimFault({ _type: 'CnsAlreadyRegisteredFault', volumeId: { _type: 'CnsVolumeId', id: fcdId } }, `The disk ${fcdId} is already registered as a volume.`);
-          Object.assign(fcd.data, { unregistered: undefined, name, clusterId, metadata: spec['metadata'] as WireObject | undefined });
+          // CNS keeps its volumes' disks when their VM goes.
+          Object.assign(fcd.data, { unregistered: undefined, name, clusterId, metadata: spec['metadata'] as WireObject | undefined, controlFlags: [...new Set([...(fcd.data.controlFlags ?? []), 'keepAfterDeleteVm'])] });
           return result('CnsVolumeCreateResult', fcdId, { name });
         }
         if (!(mb > 0)) throw fault.invalidArgument('capacityInMb');

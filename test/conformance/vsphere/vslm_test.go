@@ -119,6 +119,21 @@ func TestVslmFirstClassDisks(t *testing.T) {
 	tk, err = m.Delete(ctx, ds, id)
 	must(t, err)
 	must(t, tk.Wait(ctx))
+	// Static provisioning: CnsCreateVolume with backingDiskId makes a bare FCD a CNS volume, which
+	// CNS keeps after its VM.
+	bare := create("fcd-3", false)
+	reg := createVolume(t, cc, cnstypes.CnsVolumeCreateSpec{Name: "pvc-imported", VolumeType: "BLOCK",
+		Metadata:             cnstypes.CnsVolumeMetadata{ContainerCluster: cnstypes.CnsContainerCluster{ClusterType: "KUBERNETES", ClusterId: "fauxcloud", VSphereUser: user, ClusterFlavor: "VANILLA"}},
+		BackingObjectDetails: &cnstypes.CnsBlockBackingDetails{CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 1024}, BackingDiskId: bare.Config.Id.Id}})
+	if reg.Fault != nil || reg.VolumeId.Id != bare.Config.Id.Id {
+		t.Fatalf("register: %+v", reg)
+	}
+	if obj2, err = m.Retrieve(ctx, ds, bare.Config.Id.Id); err != nil || !*obj2.Config.KeepAfterDeleteVm {
+		t.Fatalf("a registered FCD: %+v %v", obj2, err)
+	}
+	tk, err = m.Delete(ctx, ds, bare.Config.Id.Id)
+	must(t, err)
+	must(t, tk.Wait(ctx))
 	if got := before - freeSpace(t, ctx, ds); got != 0 {
 		t.Fatalf("%d bytes still taken after the disks went", got)
 	}
