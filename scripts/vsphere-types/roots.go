@@ -61,7 +61,7 @@ var vimTypes = []string{
 	"DuplicateName", "InvalidDeviceSpec", "InvalidDeviceOperation", "InvalidDatastorePath", "InvalidVmConfig",
 	"CpuHotPlugNotSupported", "MemoryHotPlugNotSupported", "InvalidPowerState", "SnapshotFault", "InvalidSnapshotFormat",
 	"SnapshotDisabled", "TooManySnapshotLevels", "FileFault", "FileNotFound", "DatastoreNotWritableOnHost", "InvalidHostState",
-	"VmConfigFault", "VirtualHardwareCompatibilityIssue", "ToolsUnavailable", "MigrationFault", "DisallowedMigrationDeviceAttached",
+	"VmConfigFault", "VirtualHardwareCompatibilityIssue", "ToolsUnavailable", "MemorySnapshotOnIndependentDisk", "MigrationFault", "DisallowedMigrationDeviceAttached",
 }
 
 var cnsMethods = []string{

@@ -5,7 +5,8 @@
  * snapshot.* and `object.VirtualMachine` drive them. A snapshot keeps the VM's hardware, settings
  * and power state (on only with `memory`), and the CNS disks attached then: while a snapshot holds
  * one, CNS cannot detach or extend it (the "volume locked to its node" vCenter has). A chain is
- * at most 32 snapshots deep (`TooManySnapshotLevels`).
+ * at most 32 snapshots deep (`TooManySnapshotLevels`); a running VM with an independent disk has
+ * no memory snapshots (`MemorySnapshotOnIndependentDisk`).
  */
 import type { ResourceRecord } from '../../../core/store.js';
 import { attachedDisks } from '../cns/volume-manager.js';
@@ -117,6 +118,9 @@ defineEffect('vm.snapshot.create', (inv, task) => {
   const on = vm.data.powerState === 'poweredOn';
   const quiesce = a['quiesce'] === true || a['quiesceSpec'] !== undefined;
   if (on && quiesce && !vm.data.guest.toolsRunning) throw new VimFault({ _type: 'ToolsUnavailable' }, 'Cannot complete operation because VMware Tools is not running in this virtual machine.');
+  // An independent disk cannot keep a running VM's memory state consistent with its disks.
+  const independent = ownDevices(inv, vm.data).some((x) => x._type === 'VirtualDisk' && String((x['backing'] as WireObject | undefined)?.['diskMode'] ?? '').startsWith('independent'));
+  if (on && a['memory'] === true && independent) throw new VimFault({ _type: 'MemorySnapshotOnIndependentDisk' }, 'Cannot take a memory snapshot, since the virtual machine is configured with independent disks.');
   const d = vm.data;
   const mine = ofVm(inv, vm.id);
   // vSphere supports chains of at most 32 snapshots.

@@ -600,6 +600,7 @@ export const TYPES: Readonly<Record<string, WireType>> = {
   "MarkAsTemplateRequestType": { fields: [["_this", "ManagedObjectReference", 0]] },
   "MarkAsTemplateResponse": { fields: [] },
   "MemoryHotPlugNotSupported": { base: "VmConfigFault", fields: [] },
+  "MemorySnapshotOnIndependentDisk": { base: "SnapshotFault", fields: [] },
   "MethodFault": { fields: [["faultCause", "LocalizedMethodFault", 2], ["faultMessage", "LocalizableMessage", 3]] },
   "MethodNotFound": { base: "InvalidRequest", fields: [["receiver", "ManagedObjectReference", 0], ["method", "xsd:string", 0]] },
   "MigrationFault": { base: "VimFault", fields: [] },

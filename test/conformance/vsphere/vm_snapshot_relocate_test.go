@@ -157,6 +157,25 @@ func TestVMSnapshotTreeRevertRemove(t *testing.T) {
 	tk, err = vm.RemoveAllSnapshot(ctx, nil)
 	must(t, err)
 	must(t, tk.Wait(ctx))
+	// A running VM with an independent disk has no memory snapshots; without memory it may.
+	devices, err := vm.Device(ctx)
+	must(t, err)
+	scsi, err := devices.FindSCSIController("")
+	must(t, err)
+	ds, err := find.NewFinder(c, true).Datastore(ctx, "/dc1/datastore/vsanDatastore")
+	must(t, err)
+	indep := devices.CreateDisk(scsi, ds.Reference(), "")
+	indep.CapacityInKB = 1024 * 1024
+	indep.Backing.(*types.VirtualDiskFlatVer2BackingInfo).DiskMode = string(types.VirtualDiskModeIndependent_persistent)
+	must(t, vm.AddDevice(ctx, indep))
+	if tf := taskFault(t, ctx)(vm.CreateSnapshot(ctx, "mem", "", true, false)); tf == nil {
+		t.Fatal("a memory snapshot with an independent disk")
+	} else if _, ok := tf.(*types.MemorySnapshotOnIndependentDisk); !ok {
+		t.Fatalf("memory snapshot with an independent disk: %T", tf)
+	}
+	tk, err = vm.CreateSnapshot(ctx, "disk-only", "", false, false)
+	must(t, err)
+	must(t, tk.Wait(ctx))
 	// A quiesced snapshot of a running VM needs its tools.
 	seed(t, map[string]any{"datacenters": []any{map[string]any{"name": "dc1", "vms": []any{map[string]any{"name": "node-b", "guest": map[string]any{"toolsRunning": false}}}}}})
 	nodeB := vmNamed(t, ctx, c, "node-b")
