@@ -15,8 +15,10 @@ import { CNS_METHODS } from './cns/volume-manager.js';
 import { PBM_METHODS, PBM_OBJECTS } from './pbm/profile-manager.js';
 import { VSAN_METHODS } from './vsan/cluster-config.js';
 import { CNS_SNAPSHOT_METHODS } from './cns/snapshots.js';
+import { CNS_RELOCATE_METHODS } from './cns/relocate-sync.js';
+import { VSLM_METHODS, vslmObjectType } from './vslm/global-object-manager.js';
 
-const VSAN_HEALTH_METHODS = { ...CNS_METHODS, ...CNS_SNAPSHOT_METHODS, ...VSAN_METHODS };
+const VSAN_HEALTH_METHODS = { ...CNS_METHODS, ...CNS_SNAPSHOT_METHODS, ...CNS_RELOCATE_METHODS, ...VSAN_METHODS };
 import { defineTaskMachine } from './mo/task.js';
 import { identifyRest, restError, serveRest, type RestCall } from './rest/service.js';
 import { VsphereRuntime } from './runtime.js';
@@ -52,6 +54,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
       if (p === '/sdk' || p === '/sdk/') return req.method === 'POST' ? identifySoap(req, 'vim25', 'urn:vim25', TENANT) : undefined;
       if (p === '/pbm' || p === '/pbm/sdk') return req.method === 'POST' ? identifySoap(req, 'pbm', 'urn:pbm', TENANT) : undefined;
       if (p === '/vsanHealth') return req.method === 'POST' ? identifySoap(req, 'cns', 'urn:vsan', TENANT) : undefined;
+      if (p === '/vslm/sdk') return req.method === 'POST' ? identifySoap(req, 'vslm', 'urn:vslm', TENANT) : undefined;
       const ns = VERSION_FILES[p];
       if (ns) return { kind: 'versions', service: 'vim25', operation: 'ServiceVersions', tenant: TENANT, file: ns };
       if (p === '/rest' || p.startsWith('/rest/') || p === '/api' || p.startsWith('/api/')) return identifyRest(req, TENANT);
@@ -65,6 +68,7 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
       }
       if (call.kind === 'rest') return serveRest(engine, rt, call, req, ctx);
       if (call.service === 'pbm') return serveSoap(engine, rt, PBM_METHODS, call, req, ctx, PBM_OBJECTS);
+      if (call.service === 'vslm') return serveSoap(engine, rt, VSLM_METHODS, call, req, ctx, vslmObjectType);
       return serveSoap(engine, rt, call.service === 'cns' ? VSAN_HEALTH_METHODS : VIM_METHODS, call, req, ctx);
     },
 
@@ -109,7 +113,7 @@ export function vsphereConnection(where: ListenerUrls): ConnectionInfo {
     [`${section}.datacenters`]: 'dc1',
   };
   return {
-    urls: { sdk: `${base}/sdk`, rest: `${base}/rest`, api: `${base}/api`, pbm: `${base}/pbm`, vsanHealth: `${base}/vsanHealth` },
+    urls: { sdk: `${base}/sdk`, rest: `${base}/rest`, api: `${base}/api`, pbm: `${base}/pbm`, vsanHealth: `${base}/vsanHealth`, vslm: `${base}/vslm/sdk` },
     env: { GOVC_URL: `${base}/sdk`, GOVC_USERNAME: DEFAULT_USER.name, GOVC_PASSWORD: DEFAULT_USER.password, GOVC_DATACENTER: 'dc1', ...trust },
     config: {
       'vsphere.conf': { ...common, [`${section}.insecure-flag`]: !where.caPath, ...(where.caPath ? { [`${section}.ca-file`]: where.caPath } : {}), 'Labels.zone': 'k8s-zone', 'Labels.region': 'k8s-region' },

@@ -95,6 +95,9 @@ export interface VmData extends EntityData {
   numCoresPerSocket?: number;
   cpuHotAddEnabled?: boolean;
   memoryHotAddEnabled?: boolean;
+  cpuHotRemoveEnabled?: boolean;
+  /** `snapshot.currentSnapshot`: the snapshot the VM runs from. */
+  currentSnapshot?: string;
   /** Bumped by every reconfiguration (`config.changeVersion`). */
   changeVersion?: number;
 }
@@ -113,6 +116,7 @@ const PREFIX: Record<string, string> = {
   DistributedVirtualPortgroup: 'dvportgroup-',
   VirtualMachine: 'vm-',
   Task: 'task-',
+  VirtualMachineSnapshot: 'snapshot-',
 };
 
 export class Inventory {
@@ -169,6 +173,15 @@ export class Inventory {
 
   delete(id: string): void {
     this.col.delete(id);
+  }
+
+  /** Put an entity under another parent (MoveIntoFolder, a relocation's `folder`), keeping its id and order. */
+  move(id: string, parent: string): void {
+    const rec = this.col.peek(id);
+    if (!rec || rec.parent === parent) return;
+    this.col.delete(id);
+    rec.parent = parent;
+    this.col.restore(rec);
   }
 
   ref(id: string): MoRef {

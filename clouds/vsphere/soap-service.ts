@@ -46,7 +46,10 @@ export function newContext(engine: Engine, rt: VsphereRuntime, req: WireRequest,
   return { engine, inv: Inventory.of(engine), rt, cookies: [], call, secure: req.secure === true, headers: req.headers };
 }
 
-export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: MethodTable, call: SoapCall, req: WireRequest, cctx: CallContext, objects: Readonly<Record<string, string>> = {}): Promise<WireReply> {
+/** An endpoint's own singletons by id, or a function naming the type of any id (VSLM's tasks). */
+export type SoapObjects = Readonly<Record<string, string>> | ((ctx: MoContext, id: string) => string | undefined);
+
+export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: MethodTable, call: SoapCall, req: WireRequest, cctx: CallContext, objects: SoapObjects = {}): Promise<WireReply> {
   if (!call.parsed) throw fault.invalidRequest(call.parseError ?? 'malformed request');
   const ctx = newContext(engine, rt, req, cctx);
   const def = methods[call.operation];
@@ -68,7 +71,7 @@ export async function serveSoap(engine: Engine, rt: VsphereRuntime, methods: Met
   ctx.session = rt.session(call.sessionKey);
   if (!def.anonymous && !ctx.session) throw fault.notAuthenticated();
   if (ctx.session) rt.touch(ctx.session, true);
-  const type = Object.prototype.hasOwnProperty.call(objects, self.value) ? objects[self.value] : typeOf(ctx, self.value);
+  const type = typeof objects === 'function' ? objects(ctx, self.value) : Object.prototype.hasOwnProperty.call(objects, self.value) ? objects[self.value] : typeOf(ctx, self.value);
   if (!type || !isManagedA(type, self.type)) throw fault.notFoundObj(self);
   if (!def.on.some((t) => isManagedA(type, t))) throw fault.methodNotFound(self, call.operation);
   cctx.touch(self.value);

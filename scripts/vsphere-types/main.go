@@ -1,6 +1,6 @@
 // Command vsphere-types writes clouds/vsphere/wire/generated.ts: the SOAP wire types fauxcloud's
 // vSphere cloud speaks, read from govmomi's generated Go types (vim25/types, vim25/mo, cns/types,
-// pbm/types, vsan/types) in the module cache, so no XML shape is ever copied by hand.
+// pbm/types, vsan/types, vslm/types) in the module cache, so no XML shape is ever copied by hand.
 //
 // govmomi generates those files from VMware's WSDL and vmodl data; they are the most complete
 // public, machine-readable description of the wire (the WSDL itself is not redistributable).
@@ -84,7 +84,8 @@ func main() {
 	cns := load("cnstypes", filepath.Join(dir, "cns/types"), "")
 	pbm := load("pbmtypes", filepath.Join(dir, "pbm/types"), "pbm")
 	vsan := load("vsantypes", filepath.Join(dir, "vsan/types"), "")
-	for _, p := range []*pkg{mo, vsanfs, cns, pbm, vsan} {
+	vslm := load("vslmtypes", filepath.Join(dir, "vslm/types"), "vslm")
+	for _, p := range []*pkg{mo, vsanfs, cns, pbm, vsan, vslm} {
 		p.imports["types"] = vim
 	}
 	cns.imports["vsanfstypes"] = vsanfs
@@ -106,6 +107,7 @@ func main() {
 	addMethods(cns, cnsMethods...)
 	addMethods(pbm, pbmMethods...)
 	addMethods(vsan, vsanMethods...)
+	addMethods(vslm, vslmMethods...)
 	for _, n := range vimTypes {
 		enqueue(vim, n)
 	}
@@ -114,6 +116,9 @@ func main() {
 	}
 	for _, n := range pbmTypes {
 		enqueue(pbm, n)
+	}
+	for _, n := range vslmTypes {
+		enqueue(vslm, n)
 	}
 	managed := map[string]*typeDef{}
 	for _, n := range managedObjects {

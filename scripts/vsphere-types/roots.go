@@ -14,6 +14,14 @@ var vimMethods = []string{
 	"PowerOffVM_Task", "PowerOnVM_Task", "ResetVM_Task", "ShutdownGuest", "Destroy_Task", "CancelTask",
 	"CreateVM_Task", "CloneVM_Task", "ReconfigVM_Task", "MarkAsTemplate",
 	"HasUserPrivilegeOnEntities", "HasPrivilegeOnEntities", "FetchUserPrivilegeOnEntities",
+	// vMotion and VM snapshots
+	"RelocateVM_Task", "CreateSnapshot_Task", "CreateSnapshotEx_Task", "RemoveSnapshot_Task", "RevertToSnapshot_Task",
+	"RevertToCurrentSnapshot_Task", "RemoveAllSnapshots_Task", "RenameSnapshot",
+	// first-class disks (VcenterVStorageObjectManager on /sdk, as vslm.ObjectManager and the CSI driver call it)
+	"CreateDisk_Task", "RetrieveVStorageObject", "RetrieveVStorageObjectState", "ListVStorageObject", "DeleteVStorageObject_Task",
+	"ExtendDisk_Task", "RenameVStorageObject", "SetVStorageObjectControlFlags", "ClearVStorageObjectControlFlags",
+	"VStorageObjectCreateSnapshot_Task", "DeleteSnapshot_Task", "RetrieveSnapshotInfo", "AttachDisk_Task", "DetachDisk_Task",
+	"RegisterDisk", "RetrieveVStorageInfrastructureObjectPolicy",
 }
 
 var vimTypes = []string{
@@ -41,6 +49,9 @@ var vimTypes = []string{
 	"VirtualMachineRelocateSpecDiskLocator", "VirtualMachineEmptyProfileSpec", "VirtualDeviceConfigSpec",
 	"VirtualMachineConfigSpec", "VirtualMachineCloneSpec", "VirtualMachineFileInfo", "VirtualMachineBootOptions",
 	"OptionValue", "KeyValue", "BaseConfigInfoDiskFileBackingInfo", "TaskReasonUser", "TaskReasonSystem", "VirtualMachineDefinedProfileSpec",
+	"VirtualMachineSnapshotInfo", "VirtualMachineSnapshotTree", "VirtualMachineRelocateSpec", "VStorageObject",
+	"VStorageObjectSnapshotInfo", "VStorageObjectStateInfo", "VslmCreateSpec", "VslmCreateSpecDiskFileBackingSpec",
+	"VirtualDiskFlatVer2BackingInfo", "ArrayOfVirtualMachineSnapshotTree", "VslmRelocateSpec", "ArrayOfID", "ID", "ArrayOfVStorageObjectSnapshotInfoVStorageObjectSnapshot",
 	// faults
 	"MethodFault", "InvalidLogin", "NotAuthenticated", "ManagedObjectNotFound", "InvalidArgument", "InvalidState",
 	"InvalidPowerState", "NotFound", "InvalidProperty", "InvalidCollectorVersion", "RequestCanceled",
@@ -48,12 +59,16 @@ var vimTypes = []string{
 	"SystemError", "Timedout", "InsufficientResourcesFault", "InvalidType", "HostCommunication",
 	"InaccessibleDatastore", "TaskInProgress", "NotImplemented", "SecurityError", "InvalidDatastore",
 	"DuplicateName", "InvalidDeviceSpec", "InvalidDeviceOperation", "InvalidDatastorePath", "InvalidVmConfig",
+	"CpuHotPlugNotSupported", "MemoryHotPlugNotSupported", "InvalidPowerState", "SnapshotFault", "InvalidSnapshotFormat",
+	"SnapshotDisabled", "TooManySnapshotLevels", "FileFault", "FileNotFound", "DatastoreNotWritableOnHost", "InvalidHostState",
+	"VmConfigFault", "VirtualHardwareCompatibilityIssue", "ToolsUnavailable", "MemorySnapshotOnIndependentDisk", "MigrationFault", "DisallowedMigrationDeviceAttached",
 }
 
 var cnsMethods = []string{
 	"CnsCreateVolume", "CnsDeleteVolume", "CnsAttachVolume", "CnsDetachVolume", "CnsExtendVolume",
 	"CnsUpdateVolumeMetadata", "CnsQueryVolume", "CnsQueryAllVolume", "CnsQueryVolumeInfo",
 	"CnsCreateSnapshots", "CnsDeleteSnapshots", "CnsQuerySnapshots", "CnsConfigureVolumeACLs", "CnsQueryAsync", "CnsReconfigVolumePolicy",
+	"CnsRelocateVolume", "CnsSyncVolume", "CnsUnregisterVolume", "CnsSyncDatastore",
 }
 
 var cnsTypes = []string{
@@ -62,6 +77,7 @@ var cnsTypes = []string{
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
 	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
 	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
+	"CnsBlockVolumeRelocateSpec", "CnsVolumeRelocateSpec", "CnsSyncVolumeSpec", "CnsUnregisterVolumeSpec", "CnsAlreadyRegisteredFault",
 }
 
 var pbmMethods = []string{
@@ -73,10 +89,23 @@ var pbmTypes = []string{"PbmCapabilityProfile", "PbmProfileId", "PbmCapabilitySu
 
 var vsanMethods = []string{"VsanClusterGetConfig"}
 
+// The global VSLM endpoint (/vslm/sdk) as govmomi's vslm.GlobalObjectManager and Task call it.
+var vslmMethods = []string{
+	"RetrieveContent", "VslmCreateDisk_Task", "VslmRetrieveVStorageObject", "VslmRetrieveVStorageObjects",
+	"VslmRetrieveVStorageObjectState", "VslmListVStorageObjectForSpec", "VslmDeleteVStorageObject_Task",
+	"VslmExtendDisk_Task", "VslmRenameVStorageObject", "VslmSetVStorageObjectControlFlags",
+	"VslmClearVStorageObjectControlFlags", "VslmCreateSnapshot_Task", "VslmDeleteSnapshot_Task",
+	"VslmRetrieveSnapshotInfo", "VslmAttachDisk_Task", "VslmRelocateVStorageObject_Task",
+	"VslmQueryInfo", "VslmQueryTaskResult", "VslmCancelTask",
+}
+
+var vslmTypes = []string{"VslmTaskInfo", "VslmTaskReasonUser", "VslmServiceInstanceContent", "VslmVsoVStorageObjectResult", "VslmVsoVStorageObjectQueryResult"}
+
 var managedObjects = []string{
 	"ManagedEntity", "ExtensibleManagedObject", "ServiceInstance", "SessionManager", "PropertyCollector",
 	"PropertyFilter", "ViewManager", "View", "ManagedObjectView", "ContainerView", "ListView", "SearchIndex",
 	"TaskManager", "Task", "Folder", "Datacenter", "ComputeResource", "ClusterComputeResource", "HostSystem",
 	"ResourcePool", "Datastore", "Network", "DistributedVirtualPortgroup", "VirtualMachine", "VirtualApp",
 	"StoragePod", "DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch", "OpaqueNetwork",
+	"VirtualMachineSnapshot", "VcenterVStorageObjectManager",
 }

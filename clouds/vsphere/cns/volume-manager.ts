@@ -12,6 +12,7 @@ import type { MethodTable, MoContext } from '../mo/context.js';
 import { defineEffect, startTask } from '../mo/task.js';
 import { Inventory } from '../inventory.js';
 import { usedScsiUnits } from '../mo/vm-devices.js';
+import { heldBySnapshot } from '../mo/vm-snapshot.js';
 
 export const CNS_VOLUME = 'vsphere.cnsVolume';
 
@@ -28,9 +29,15 @@ export interface CnsVolumeData {
   attachedVm?: string;
   diskUUID?: string;
   unitNumber?: number;
+  /** A first-class disk that is not (or no longer) a CNS volume: VSLM sees it, CNS does not. */
+  unregistered?: boolean;
+  /** VSLM's `VStorageObjectConfigInfo.keepAfterDeleteVm` and the other control flags. */
+  controlFlags?: string[];
+  /** When CnsSyncVolume last refreshed its space usage (virtual ms). */
+  syncedAt?: number;
 }
 
-function volumes(inv: Inventory) {
+export function volumes(inv: Inventory) {
   return inv.tenant.collection<CnsVolumeData>(CNS_VOLUME);
 }
 
@@ -40,6 +47,11 @@ function volumeIdOf(v: WireValue): string {
 
 const result = (type: string, id: string, extra: WireObject = {}): WireObject => ({ _type: type, volumeId: { _type: 'CnsVolumeId', id }, ...extra });
 const failed = (type: string, id: string, f: VimFault): WireObject => ({ ...result(type, id), fault: localized(f) });
+
+/** CNS wraps the disk layer's refusal as a CnsFault with the cause. */
+function snapshotLock(id: string, cause: VimFault): VimFault {
+  return new VimFault({ _type: 'CnsFault', reason: cause.message, faultCause: localized(cause) }, `The volume ${id} is held by a snapshot of the VM it is attached to: ${cause.message}`);
+}
 
 function notFound(id: string): VimFault {
   return new VimFault({ _type: 'NotFound' }, `The volume ${id} was not found.`);
@@ -80,8 +92,18 @@ defineEffect('cns.create', (inv, task) => {
         const mb = Number(backing?.['capacityInMb'] ?? 0);
         const type = spec['volumeType'] === 'FILE' ? 'FILE' : 'BLOCK';
         const clusterId = String(((spec['metadata'] as WireObject | undefined)?.['containerCluster'] as WireObject | undefined)?.['clusterId'] ?? '');
-        const existing = [...volumes(inv).all()].find((v) => v.data.name === name && v.data.clusterId === clusterId);
+        const existing = [...volumes(inv).all()].find((v) => !v.data.unregistered && v.data.name === name && v.data.clusterId === clusterId);
         if (existing) return result('CnsVolumeCreateResult', existing.id, { name });
+        // Static provisioning: an existing first-class disk (backingDiskId) becomes the volume.
+        const fcdId = type === 'BLOCK' ? (backing?.['backingDiskId'] as string | undefined) : undefined;
+        if (fcdId) {
+          const fcd = volumes(inv).get(fcdId);
+          if (!fcd) throw notFound(fcdId);
+          if (!fcd.data.unregistered) throw new VimFault({ _type: 'CnsAlreadyRegisteredFault', volumeId: { _type: 'CnsVolumeId', id: fcdId } }, `The disk ${fcdId} is already registered as a volume.`);
+          // CNS keeps its volumes' disks when their VM goes.
+          Object.assign(fcd.data, { unregistered: undefined, name, clusterId, metadata: spec['metadata'] as WireObject | undefined, controlFlags: [...new Set([...(fcd.data.controlFlags ?? []), 'keepAfterDeleteVm'])] });
+          return result('CnsVolumeCreateResult', fcdId, { name });
+        }
         if (!(mb > 0)) throw fault.invalidArgument('capacityInMb');
         const ds = type === 'FILE' ? fileShareDatastore(inv, spec) : datastoreFor(inv, spec, mb);
         ds.data.freeSpace -= mb * 2 ** 20;
@@ -97,14 +119,26 @@ defineEffect('cns.create', (inv, task) => {
   };
 });
 
-function eachVolume(inv: Inventory, ids: WireValue[], type: string, run: (v: ResourceRecord<CnsVolumeData>, spec: WireObject) => WireObject | void): WireObject {
+/** Put a first-class disk on a VM's SCSI controller: the unit asked for, or the first free one. */
+export function plugDisk(inv: Inventory, v: ResourceRecord<CnsVolumeData>, vm: ResourceRecord<VmData>, want?: number): void {
+  // Units the VM's own disks hold (a reconfigured VM may have several) and other CNS disks'.
+  const used = new Set<number | undefined>([...usedScsiUnits(inv, vm.data), ...[...volumes(inv).all()].filter((x) => x.data.attachedVm === vm.id).map((x) => x.data.unitNumber)]);
+  if (want !== undefined && (used.has(want) || want === 7 || want < 0 || want > 63)) throw new VimFault({ _type: 'InvalidDeviceSpec', property: 'unitNumber', deviceIndex: 0 }, `The unit number ${want} is not available on the controller.`);
+  let unit = want ?? 1;
+  while (used.has(unit) || unit === 7) unit++;
+  v.data.attachedVm = vm.id;
+  v.data.unitNumber = unit;
+  v.data.diskUUID = `6000c29${inv.engine.ids.hex('vsphere:disk', 25)}`;
+}
+
+export function eachVolume(inv: Inventory, ids: WireValue[], type: string, run: (v: ResourceRecord<CnsVolumeData>, spec: WireObject) => WireObject | void): WireObject {
   return {
     _type: 'CnsVolumeOperationBatchResult',
     volumeResults: ids.map((spec) => {
       const s = spec as WireObject;
       const id = volumeIdOf(s['volumeId'] ?? s);
       const v = volumes(inv).get(id);
-      if (!v) return failed(type, id, notFound(id));
+      if (!v || v.data.unregistered) return failed(type, id, notFound(id));
       try {
         return run(v, s) ?? result(type, id);
       } catch (err) {
@@ -133,15 +167,7 @@ defineEffect('cns.attach', (inv, task) =>
     if (v.data.attachedVm && v.data.attachedVm !== vm.id) throw new VimFault({ _type: 'ResourceInUse', type: 'Volume', name: v.data.name }, `The volume ${v.id} is attached to another VM.`);
     const host = inv.peek(vm.data.host) as ResourceRecord<HostData> | undefined;
     if (host && !host.data.datastores.includes(v.data.datastore)) throw new VimFault({ _type: 'InvalidDatastore' }, `The VM's host does not mount the volume's datastore.`);
-    if (!v.data.attachedVm) {
-      // Units the VM's own disks hold (a reconfigured VM may have several) and other CNS disks'.
-      const used = new Set<number | undefined>([...usedScsiUnits(inv, vm.data), ...[...volumes(inv).all()].filter((x) => x.data.attachedVm === vm.id).map((x) => x.data.unitNumber)]);
-      let unit = 1;
-      while (used.has(unit) || unit === 7) unit++;
-      v.data.attachedVm = vm.id;
-      v.data.unitNumber = unit;
-      v.data.diskUUID = `6000c29${inv.engine.ids.hex('vsphere:disk', 25)}`;
-    }
+    if (!v.data.attachedVm) plugDisk(inv, v, vm);
     return result('CnsVolumeAttachResult', v.id, { diskUUID: v.data.diskUUID });
   }),
 );
@@ -150,6 +176,8 @@ defineEffect('cns.detach', (inv, task) =>
   eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeOperationResult', (v, spec) => {
     const vmRef = spec['vm'] as MoRef | undefined;
     if (v.data.attachedVm && vmRef && v.data.attachedVm !== vmRef.value) throw new VimFault({ _type: 'NotFound' }, `The volume ${v.id} is not attached to ${vmRef.value}.`);
+    // A VM snapshot holding the disk locks it to its node (vCenter: "Invalid configuration for device '0'.").
+    if (v.data.attachedVm && heldBySnapshot(inv, v.id)) throw snapshotLock(v.id, new VimFault({ _type: 'InvalidDeviceSpec', property: 'virtualDeviceSpec.device', deviceIndex: 0 }, "Invalid configuration for device '0'."));
     delete v.data.attachedVm;
     delete v.data.diskUUID;
     delete v.data.unitNumber;
@@ -160,6 +188,7 @@ defineEffect('cns.extend', (inv, task) =>
   eachVolume(inv, (task.args?.['specs'] as WireValue[]) ?? [], 'CnsVolumeOperationResult', (v, spec) => {
     const mb = Number(spec['capacityInMb'] ?? 0);
     if (mb < v.data.capacityInMb) throw fault.invalidArgument('capacityInMb');
+    if (v.data.attachedVm && heldBySnapshot(inv, v.id)) throw snapshotLock(v.id, new VimFault({ _type: 'NotSupported' }, 'Hot-extend is currently supported only for VMFS flat virtual disks without snapshots opened in persistent mode.'));
     const ds = inv.peek(v.data.datastore) as ResourceRecord<DatastoreData> | undefined;
     const more = (mb - v.data.capacityInMb) * 2 ** 20;
     if (ds && ds.data.freeSpace < more) throw new VimFault({ _type: 'InsufficientStorageSpace' }, 'Insufficient disk space on datastore.');
@@ -228,7 +257,7 @@ function queryVolumes(inv: Inventory, filter: WireObject | undefined, paged: boo
   const policy = f['storagePolicyId'] as string | undefined;
   const all = [...volumes(inv).all()]
     .sort((a, b) => a.seq - b.seq)
-    .filter((v) => (ids.size === 0 || ids.has(v.id)) && (names.size === 0 || names.has(v.data.name)) && (clusters.size === 0 || clusters.has(v.data.clusterId)) && (dss.size === 0 || dss.has(v.data.datastore)) && (!policy || v.data.storagePolicyId === policy));
+    .filter((v) => !v.data.unregistered && (ids.size === 0 || ids.has(v.id)) && (names.size === 0 || names.has(v.data.name)) && (clusters.size === 0 || clusters.has(v.data.clusterId)) && (dss.size === 0 || dss.has(v.data.datastore)) && (!policy || v.data.storagePolicyId === policy));
   const cursor = f['cursor'] as WireObject | undefined;
   const offset = paged && cursor ? Math.max(0, Number(cursor['offset'] ?? 0)) : 0;
   const limit = paged && cursor && Number(cursor['limit']) > 0 ? Number(cursor['limit']) : all.length;

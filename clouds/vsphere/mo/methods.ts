@@ -8,6 +8,9 @@ import { taskMethods } from './task.js';
 import { viewManagerMethods } from './view-manager.js';
 import { virtualMachineMethods } from './virtual-machine.js';
 import { vmProvisionMethods } from './vm-provision.js';
+import { vmRelocateMethods } from './vm-relocate.js';
+import { vmSnapshotMethods } from './vm-snapshot.js';
+import { vStorageObjectMethods } from '../vslm/vstorage-object-manager.js';
 
 export const VIM_METHODS: MethodTable = {
   ...serviceInstanceMethods,
@@ -17,5 +20,8 @@ export const VIM_METHODS: MethodTable = {
   ...taskMethods,
   ...virtualMachineMethods,
   ...vmProvisionMethods,
+  ...vmRelocateMethods,
+  ...vmSnapshotMethods,
+  ...vStorageObjectMethods,
   ...authorizationManagerMethods,
 };

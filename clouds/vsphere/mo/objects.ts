@@ -18,6 +18,7 @@ import { renderVirtualMachine } from './virtual-machine.js';
 import { renderServiceInstance, renderSessionManager, SINGLETONS } from './service-instance.js';
 import { renderCollector, renderFilter } from './property-collector.js';
 import { renderView } from './view-manager.js';
+import { isSnapshot, renderSnapshot } from './vm-snapshot.js';
 
 const ENTITY_RENDERERS: Record<string, Renderer> = {
   Folder: renderFolder,
@@ -39,6 +40,7 @@ export function typeOf(ctx: MoContext, id: string): string | undefined {
   const e = ctx.inv.peek(id);
   if (e) return e.data.type;
   if (ctx.inv.tenant.collection(TASK).peek(id)) return 'Task';
+  if (isSnapshot(ctx.inv, id)) return 'VirtualMachineSnapshot';
   const c = ctx.rt.collectors.get(id);
   if (c) return 'PropertyCollector';
   for (const col of ctx.rt.collectors.values()) if (col.filters.has(id)) return 'PropertyFilter';
@@ -63,6 +65,8 @@ export function render(ctx: MoContext, ref: { type: string; value: string }): Wi
     case 'ContainerView':
     case 'ListView':
       return renderView(ctx, ref.value);
+    case 'VirtualMachineSnapshot':
+      return renderSnapshot(ctx, ref.value);
     case 'ServiceInstance':
       return renderServiceInstance(ctx, ref.value);
     case 'SessionManager':

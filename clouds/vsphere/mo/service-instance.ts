@@ -31,6 +31,7 @@ export const SINGLETONS: Record<string, string> = {
   VpxSettings: 'OptionManager',
   UserDirectory: 'UserDirectory',
   'cns-volume-manager': 'CnsVolumeManager',
+  'cns-debug-manager': 'CnsDebugManager',
   'vsan-cluster-config-system': 'VsanVcClusterConfigSystem',
 };
 

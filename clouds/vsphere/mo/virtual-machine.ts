@@ -6,10 +6,12 @@ import type { ResourceRecord } from '../../../core/store.js';
 import type { DatastoreData, VmData } from '../inventory.js';
 import type { WireObject } from '../wire/codec.js';
 import { fault } from '../faults.js';
-import type { MethodTable, Renderer } from './context.js';
+import type { MethodTable, MoContext, Renderer } from './context.js';
 import { entityProps } from './entity.js';
 import { defineEffect, startTask } from './task.js';
 import { countDisks, countNics, renderDevices, vmxPath } from './vm-devices.js';
+import { dropSnapshots, snapshotProps } from './vm-snapshot.js';
+import { releaseDisks } from '../vslm/vstorage-object-manager.js';
 
 export const renderVirtualMachine: Renderer = (ctx, id) => {
   const rec = ctx.inv.get(id) as ResourceRecord<VmData> | undefined;
@@ -35,34 +37,8 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
   const ip = d.guest.ipAddress;
   return {
     ...entityProps(ctx, rec),
-    config: {
-      _type: 'VirtualMachineConfigInfo',
-      changeVersion: new Date(rec.createdAt + (d.changeVersion ?? 0)).toISOString(),
-      modified: new Date(rec.createdAt + (d.changeVersion ?? 0)),
-      name: d.name,
-      guestFullName: d.guestFullName,
-      version: 'vmx-21',
-      uuid: d.uuid,
-      instanceUuid: d.instanceUuid,
-      npivTemporaryDisabled: true,
-      locationId: d.instanceUuid,
-      template: d.template,
-      guestId: d.guestId,
-      alternateGuestName: '',
-      annotation: d.annotation ?? '',
-      files: { _type: 'VirtualMachineFileInfo', vmPathName: path, snapshotDirectory: path.replace(/[^/]+$/, ''), suspendDirectory: path.replace(/[^/]+$/, ''), logDirectory: path.replace(/[^/]+$/, '') },
-      flags: { _type: 'VirtualMachineFlagInfo', enableLogging: true, diskUuidEnabled: (d.extraConfig['disk.EnableUUID'] ?? 'TRUE').toUpperCase() === 'TRUE' },
-      defaultPowerOps: { _type: 'VirtualMachineDefaultPowerOpInfo', powerOffType: 'soft', suspendType: 'hard', resetType: 'soft', defaultPowerOffType: 'soft', defaultSuspendType: 'hard', defaultResetType: 'soft', standbyAction: 'checkpoint' },
-      hardware: { _type: 'VirtualHardware', numCPU: d.numCpu, numCoresPerSocket: d.numCoresPerSocket ?? 1, memoryMB: d.memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device },
-      cpuHotAddEnabled: d.cpuHotAddEnabled ?? false,
-      memoryHotAddEnabled: d.memoryHotAddEnabled ?? false,
-      extraConfig: Object.entries(d.extraConfig).map(([key, value]) => ({ _type: 'OptionValue', key, value })),
-      firmware: 'efi',
-      datastoreUrl: d.datastores.map((s) => {
-        const ds = ctx.inv.peek(s) as ResourceRecord<DatastoreData> | undefined;
-        return { _type: 'VirtualMachineConfigInfoDatastoreUrlPair', name: ds?.data.name ?? '', url: ds?.data.url.replace(/^ds:\/\//, '') ?? '' };
-      }),
-    },
+    config: renderConfig(ctx, id, d, path, device),
+    ...snapshotProps(ctx.inv, id, d.currentSnapshot),
     resourcePool: ctx.inv.ref(d.resourcePool),
     runtime,
     guest: {
@@ -97,6 +73,41 @@ export const renderVirtualMachine: Renderer = (ctx, id) => {
   };
 };
 
+/** `config` of a VM (or of a snapshot: the VM's data with the snapshot's hardware and settings). */
+export function renderConfig(ctx: MoContext, id: string, d: VmData, path = vmxPath(ctx.inv, d), device = renderDevices(ctx.inv, id, d)): WireObject {
+  const rec = ctx.inv.peek(id);
+  const createdAt = rec?.createdAt ?? 0;
+  return {
+    _type: 'VirtualMachineConfigInfo',
+    changeVersion: new Date(createdAt + (d.changeVersion ?? 0)).toISOString(),
+    modified: new Date(createdAt + (d.changeVersion ?? 0)),
+    name: d.name,
+    guestFullName: d.guestFullName,
+    version: 'vmx-21',
+    uuid: d.uuid,
+    instanceUuid: d.instanceUuid,
+    npivTemporaryDisabled: true,
+    locationId: d.instanceUuid,
+    template: d.template,
+    guestId: d.guestId,
+    alternateGuestName: '',
+    annotation: d.annotation ?? '',
+    files: { _type: 'VirtualMachineFileInfo', vmPathName: path, snapshotDirectory: path.replace(/[^/]+$/, ''), suspendDirectory: path.replace(/[^/]+$/, ''), logDirectory: path.replace(/[^/]+$/, '') },
+    flags: { _type: 'VirtualMachineFlagInfo', enableLogging: true, diskUuidEnabled: (d.extraConfig['disk.EnableUUID'] ?? 'TRUE').toUpperCase() === 'TRUE' },
+    defaultPowerOps: { _type: 'VirtualMachineDefaultPowerOpInfo', powerOffType: 'soft', suspendType: 'hard', resetType: 'soft', defaultPowerOffType: 'soft', defaultSuspendType: 'hard', defaultResetType: 'soft', standbyAction: 'checkpoint' },
+    hardware: { _type: 'VirtualHardware', numCPU: d.numCpu, numCoresPerSocket: d.numCoresPerSocket ?? 1, memoryMB: d.memoryMB, virtualICH7MPresent: false, virtualSMCPresent: false, device },
+    cpuHotAddEnabled: d.cpuHotAddEnabled ?? false,
+    memoryHotAddEnabled: d.memoryHotAddEnabled ?? false,
+    cpuHotRemoveEnabled: d.cpuHotRemoveEnabled ?? false,
+    extraConfig: Object.entries(d.extraConfig).map(([key, value]) => ({ _type: 'OptionValue', key, value })),
+    firmware: 'efi',
+    datastoreUrl: d.datastores.map((s) => {
+      const ds = ctx.inv.peek(s) as ResourceRecord<DatastoreData> | undefined;
+      return { _type: 'VirtualMachineConfigInfoDatastoreUrlPair', name: ds?.data.name ?? '', url: ds?.data.url.replace(/^ds:\/\//, '') ?? '' };
+    }),
+  };
+}
+
 function vmOf(ctx: Parameters<Renderer>[0], ref: { type: string; value: string }): ResourceRecord<VmData> {
   return ctx.inv.need(ref) as ResourceRecord<VmData>;
 }
@@ -122,6 +133,8 @@ defineEffect('vm.destroy', (inv, task) => {
   const vm = inv.peek(task.entity ?? '') as ResourceRecord<VmData> | undefined;
   if (!vm) throw fault.notFoundObj({ type: 'VirtualMachine', value: task.entity ?? '' });
   if (vm.data.powerState === 'poweredOn') throw fault.invalidPowerState('poweredOff', 'poweredOn');
+  dropSnapshots(inv, vm.id);
+  releaseDisks(inv, vm.id);
   inv.delete(vm.id);
   return undefined;
 });

@@ -77,6 +77,7 @@ function applyConfigSpec(inv: Inventory, id: string | undefined, vm: VmData, spe
   if (typeof spec['annotation'] === 'string') vm.annotation = spec['annotation'];
   if (typeof spec['cpuHotAddEnabled'] === 'boolean') vm.cpuHotAddEnabled = spec['cpuHotAddEnabled'];
   if (typeof spec['memoryHotAddEnabled'] === 'boolean') vm.memoryHotAddEnabled = spec['memoryHotAddEnabled'];
+  if (typeof spec['cpuHotRemoveEnabled'] === 'boolean') vm.cpuHotRemoveEnabled = spec['cpuHotRemoveEnabled'];
   if (typeof spec['uuid'] === 'string' && spec['uuid'] !== '') vm.uuid = spec['uuid'].toLowerCase();
   if (typeof spec['instanceUuid'] === 'string' && spec['instanceUuid'] !== '') vm.instanceUuid = spec['instanceUuid'].toLowerCase();
   // An OptionValue with an empty value removes the key, as vCenter does.
@@ -211,10 +212,28 @@ defineEffect('vm.reconfigure', (inv, task) => {
   if (typeof spec['name'] === 'string' && spec['name'] !== vm.data.name && inv.children(vm.parent ?? '').some((c) => c.data.name === spec['name'])) {
     throw new VimFault({ _type: 'DuplicateName', name: spec['name'], object: inv.ref(vm.parent ?? '') }, `The name '${String(spec['name'])}' already exists.`);
   }
+  if (vm.data.powerState === 'poweredOn') checkHotChange(vm.data, spec);
   applyConfigSpec(inv, vm.id, next, spec);
   Object.assign(vm.data, next);
   return undefined;
 });
+
+/**
+ * What a running VM refuses: more CPUs without `cpuHotAddEnabled`, fewer without
+ * `cpuHotRemoveEnabled` (`CpuHotPlugNotSupported`), more memory without `memoryHotAddEnabled` or
+ * any less (`MemoryHotPlugNotSupported`), and changes to the topology or the hot-plug switches
+ * themselves, which need the VM off (`InvalidPowerState`).
+ */
+function checkHotChange(vm: VmData, spec: WireObject): void {
+  const cpus = spec['numCPUs'] === undefined ? vm.numCpu : Number(spec['numCPUs']);
+  const mem = spec['memoryMB'] === undefined ? vm.memoryMB : Number(spec['memoryMB']);
+  const flag = (k: 'cpuHotAddEnabled' | 'cpuHotRemoveEnabled' | 'memoryHotAddEnabled') => typeof spec[k] === 'boolean' && spec[k] !== (vm[k] ?? false);
+  if (flag('cpuHotAddEnabled') || flag('cpuHotRemoveEnabled') || flag('memoryHotAddEnabled') || (spec['numCoresPerSocket'] !== undefined && Number(spec['numCoresPerSocket']) !== (vm.numCoresPerSocket ?? 1))) {
+    throw fault.invalidPowerState('poweredOff', 'poweredOn');
+  }
+  if ((cpus > vm.numCpu && !vm.cpuHotAddEnabled) || (cpus < vm.numCpu && !vm.cpuHotRemoveEnabled)) throw new VimFault({ _type: 'CpuHotPlugNotSupported' }, 'CPU hot plug is not supported for this virtual machine.');
+  if ((mem > vm.memoryMB && !vm.memoryHotAddEnabled) || mem < vm.memoryMB) throw new VimFault({ _type: 'MemoryHotPlugNotSupported' }, 'Memory hot plug is not supported for this virtual machine.');
+}
 
 function vmOf(inv: Inventory, ref: MoRef): ResourceRecord<VmData> {
   return inv.need(ref) as ResourceRecord<VmData>;

@@ -8,7 +8,7 @@ import { ARRAY, method, OPTIONAL, wireType } from './model.js';
 import { parseXml, XmlError, type XmlElement } from './xml.js';
 
 export const ENVELOPE_OPEN =
-  '<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:pbm="urn:pbm" xmlns:vsan="urn:vsan">\n<soapenv:Body>';
+  '<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:pbm="urn:pbm" xmlns:vsan="urn:vsan" xmlns:vslm="urn:vslm">\n<soapenv:Body>';
 export const ENVELOPE_CLOSE = '</soapenv:Body>\n</soapenv:Envelope>';
 export const SOAP_CONTENT_TYPE = 'text/xml; charset=utf-8';
 

@@ -29,13 +29,15 @@ const VIM_METHODS = [
   'CreateFilter', 'CreatePropertyCollector', 'DestroyPropertyCollector', 'WaitForUpdatesEx', 'CheckForUpdates', 'CancelWaitForUpdates', 'CreateContainerView', 'CreateListView',
   'DestroyView', 'FindByInventoryPath', 'FindChild', 'FindByUuid', 'FindAllByUuid', 'FindByDnsName', 'FindByIp', 'PowerOnVM_Task', 'PowerOffVM_Task', 'ResetVM_Task',
   'ShutdownGuest', 'CancelTask', 'CreateVM_Task', 'CloneVM_Task', 'ReconfigVM_Task', 'MarkAsTemplate', 'HasUserPrivilegeOnEntities', 'FetchUserPrivilegeOnEntities', 'FrobnicateVM_Task', 'retrievepropertiesex',
+  'RelocateVM_Task', 'CreateSnapshot_Task', 'RemoveSnapshot_Task', 'RevertToSnapshot_Task', 'RemoveAllSnapshots_Task', 'CreateDisk_Task', 'RetrieveVStorageObject', 'ListVStorageObject', 'AttachDisk_Task', 'DetachDisk_Task',
 ];
-const CNS_METHODS = ['CnsCreateVolume', 'CnsQueryVolume', 'CnsQueryAllVolume', 'CnsDeleteVolume', 'CnsAttachVolume', 'CnsDetachVolume', 'CnsExtendVolume', 'CnsUpdateVolumeMetadata', 'CnsCreateSnapshots', 'CnsQuerySnapshots', 'CnsQueryVolumeInfo', 'CnsQueryAsync', 'VsanClusterGetConfig', 'CnsNope'];
+const CNS_METHODS = ['CnsCreateVolume', 'CnsQueryVolume', 'CnsQueryAllVolume', 'CnsDeleteVolume', 'CnsAttachVolume', 'CnsDetachVolume', 'CnsExtendVolume', 'CnsUpdateVolumeMetadata', 'CnsCreateSnapshots', 'CnsQuerySnapshots', 'CnsQueryVolumeInfo', 'CnsQueryAsync', 'VsanClusterGetConfig', 'CnsNope', 'CnsRelocateVolume', 'CnsSyncVolume', 'CnsUnregisterVolume'];
 const PBM_METHODS = ['PbmRetrieveServiceContent', 'PbmQueryProfile', 'PbmRetrieveContent', 'PbmCheckCompatibility', 'PbmCheckRequirements', 'PbmQueryMatchingHub', 'PbmNope'];
 const ARGS = [
   'userName', 'password', 'locale', 'sessionID', 'specSet', 'options', 'token', 'version', 'container', 'type', 'recursive', 'obj', 'view', 'inventoryPath', 'entity', 'name',
   'uuid', 'vmSearch', 'instanceUuid', 'dnsName', 'ip', 'datacenter', 'host', 'entities', 'privId', 'createSpecs', 'filter', 'volumeIds', 'deleteDisk', 'attachSpecs',
   'extendSpecs', 'querySelection', 'profileIds', 'resourceType', 'hubsToSearch', 'profile', 'cluster', 'snapshotCreateSpecs', 'partialUpdates', 'maxObjects',
+  'spec', 'relocateSpecs', 'syncSpecs', 'unregisterSpec', 'diskId', 'id', 'datastore', 'memory', 'quiesce', 'removeChildren',
 ];
 const TYPES = ['xsd:string', 'xsd:int', 'xsd:long', 'xsd:boolean', 'ManagedObjectReference', 'PropertyFilterSpec', 'CnsVolumeCreateSpec', 'ArrayOfString', 'VirtualMachinePowerState', 'NoSuchType', 'vim25:Folder', ''];
 
