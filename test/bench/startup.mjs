@@ -10,7 +10,7 @@
 // Median of BENCH_STARTUP_RUNS runs. Stand-alone: `node test/bench/startup.mjs [runs]`.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ec2Call } from './ec2.mjs';
 import { gceCall } from './gcp.mjs';
@@ -90,7 +90,7 @@ async function once(cli) {
 const KEYS = ['floorReadyMs', 'floorFirstMs', 'readyMs', 'firstAdminMs', 'firstAwsMs', 'firstGcpMs', 'firstAzureMs', 'firstOpenStackMs', 'firstVsphereMs', 'idleRssKiB', 'rssAfterKiB'];
 
 /** Resolves to { runs, floorReadyMs, floorFirstMs, readyMs, firstAdminMs, first<Cloud>Ms…, idleRssKiB, rssAfterKiB } (medians) or { error }. */
-export async function measureStartup(runs, cli = join(ROOT, process.env.BENCH_FAUXCLOUD_CLI || join('dist', 'core', 'cli.js'))) {
+export async function measureStartup(runs, cli = resolve(ROOT, process.env.BENCH_FAUXCLOUD_CLI || join('dist', 'core', 'cli.js'))) {
   const all = [];
   try {
     for (let i = 0; i < runs; i++) all.push(await once(cli));
