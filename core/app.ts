@@ -11,6 +11,7 @@ import { adminPlugin } from './admin/index.js';
 import { dispatchPlugin } from './dispatch.js';
 import { Engine } from './engine.js';
 import { packageVersion } from './paths.js';
+import { lazySchemaCompilers } from './lazy-schemas.js';
 import { HttpsProxy } from './proxy/index.js';
 import type { Scenario } from './scenario.js';
 import type { TlsMaterial } from './tls.js';
@@ -70,6 +71,8 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     bodyLimit: 32 * 1024 * 1024,
     // Unknown admin parameters are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // Compiled on each route's first request, not at start-up (issue #16: start-up time).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
     // Clients that use fauxcloud as an HTTP proxy (auth-provider-gcp hard-codes
     // http://metadata.google.internal/…) send absolute-form request lines: route them by path.
     rewriteUrl: (req) => {

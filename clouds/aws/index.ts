@@ -6,13 +6,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireRequest } from '../../core/cloud-api.js';
 import { CloudError } from '../../core/errors.js';
-import { ecrPublicService, ecrService } from './ecr/index.js';
-import { ec2Service } from './ec2/index.js';
-import { elbService } from './elb/index.js';
-import { defineElbv2Machines, elbv2Service } from './elbv2/index.js';
-import { kmsService } from './kms/index.js';
-import { serveAws, type AwsService } from './serve.js';
-import { stsService } from './sts/index.js';
+import { onFirstUse } from '../../core/lazy.js';
+import { defineElbv2Machines } from './elbv2/index.js';
 import { defineEc2Machines } from './ec2/machines.js';
 import { applyAwsSeed, AwsSeedSchema, validateAwsSeed } from './seed.js';
 import { awsFaultError } from './shared/fault-errors.js';
@@ -34,8 +29,8 @@ interface AwsCall extends RoutedCall {
   accessKeyId?: string;
 }
 
-/** Services by signing name; JSON services also by their X-Amz-Target prefix. */
-const SERVICES = new Map<string, AwsService>([ec2Service, stsService, ecrService, ecrPublicService, kmsService, elbService, elbv2Service].map((s) => [s.name, s]));
+/** The services and their Smithy models, loaded on AWS's first call rather than at start-up. */
+const services = onFirstUse(() => import('./services.js'));
 const TARGET_PREFIXES: Readonly<Record<string, string>> = {
   AmazonEC2ContainerRegistry_V20150921: 'ecr',
   SpencerFrontendService: 'ecr-public',
@@ -110,6 +105,7 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
       }
       // Strict auth: the signature must verify (STS's web-identity and SAML calls are unsigned on AWS too).
       if (engine.auth.strict && !UNSIGNED_OPERATIONS.has(`${call.service}:${call.operation}`)) verifyAwsRequest(engine, req, call.protocol);
+      const { SERVICES, serveAws } = await services();
       const service = SERVICES.get(call.service);
       if (service && service.protocol === call.protocol) {
         if (call.protocol !== 'json' && !call.params.get('Action')) throw Ec2Errors.missingParameter('Action');

@@ -16,9 +16,13 @@ import { defineOperationMachine } from './compute/operations.js';
 import { defineDiskMachines } from './compute/resources/disks.js';
 import { defineSnapshotMachines } from './compute/resources/snapshots.js';
 import { defineInstanceMachine } from './compute/resources/instance-lifecycle.js';
-import { identifyCompute, serveCompute, type ComputeRouted } from './compute/service.js';
+import { onFirstUse } from '../../core/lazy.js';
+import { identifyCompute, type ComputeRouted } from './compute/identify.js';
 
 type GcpCall = (RoutedCall & { kind: 'metadata' | 'oauth' }) | ComputeRouted;
+
+/** Compute's handlers, loaded on its first call rather than at start-up. */
+const compute = onFirstUse(() => import('./compute/service.js'));
 
 const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
   // The default scenario's project, else whichever the seed made first.
@@ -48,7 +52,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
       if (call.kind === 'compute') {
         // Strict auth covers the APIs; the metadata server and the token endpoint are where tokens come from.
         if (engine.auth.strict) verifyGcpRequest(engine, req);
-        return serveCompute(engine, call, req, ctx);
+        return (await compute()).serveCompute(engine, call, req, ctx);
       }
       if (call.kind === 'oauth') {
         await ctx.gate();

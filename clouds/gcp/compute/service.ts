@@ -2,11 +2,12 @@
  * Serving one Compute Engine call: route from the proto model, decode against it, find the
  * project, pass the fault gate, run the handler, render stored references as https links.
  */
-import type { CallContext, RoutedCall, WireReply, WireRequest } from '../../../core/cloud-api.js';
+import type { CallContext, WireReply, WireRequest } from '../../../core/cloud-api.js';
 import type { Engine } from '../../../core/engine.js';
 import { handlers, type ComputeCall } from './call.js';
 import { decodeRequest } from './codec.js';
-import { computeModel, knowsPath, type ApiPackage, type Route } from './model.js';
+import { computeModel, knowsPath, type ApiPackage } from './model.js';
+import { COMPUTE_PREFIX, type ComputeRouted } from './identify.js';
 import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems.js';
 import { renderLink } from './urls.js';
 import { applyFields, parseFields } from './fields.js';
@@ -14,35 +15,6 @@ import { CloudError } from '../../../core/errors.js';
 import { G, regionOf } from '../records.js';
 import { checkBody } from './checks.js';
 import './resources.js';
-
-export const COMPUTE_PREFIX = /^\/compute\/(v1|beta|alpha|staging_v1)\/(.*)$/;
-
-export interface ComputeRouted extends RoutedCall {
-  kind: 'compute';
-  version: string;
-  route?: Route;
-  params: Record<string, string>;
-}
-
-/** Identify a Compute path; the operation is Google's method id without `compute.` (`disks.insert`). */
-export function identifyCompute(req: WireRequest): ComputeRouted | undefined {
-  const m = COMPUTE_PREFIX.exec(req.path);
-  if (!m) return undefined;
-  const segments = m[2]!.split('/');
-  const found = computeModel().match(req.method, segments);
-  const params = found?.params ?? {};
-  const zone = params['zone'];
-  return {
-    kind: 'compute',
-    service: 'compute',
-    operation: found?.route.operation ?? 'unknown',
-    version: m[1]!,
-    route: found?.route,
-    params,
-    tenant: params['project'] ?? (/^projects\/([^/]+)/.exec(m[2]!)?.[1]),
-    region: params['region'] ?? (zone ? regionOf(zone) : undefined),
-  };
-}
 
 /**
  * The origin of the URLs in answers. GCE's are `https://www.googleapis.com/…` and callers insist on
