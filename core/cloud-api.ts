@@ -127,7 +127,30 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
   readonly authSchema?: TSchema;
   /** This cloud's connection settings for callers (served by the admin API's `endpoints`). */
   connection?(where: ListenerUrls): ConnectionInfo;
+  /**
+   * The HTTP layer refused a request before any handler ran (see HttpRefusal). `call` is what
+   * `identify` made of it (for `tooLarge`, from the path and headers alone: the body is never
+   * read); undefined when no cloud identified it, and the cloud is asked whether it is its own
+   * anyway (by host, path prefix, signing scope). Answer in the cloud's shape, or undefined for
+   * "not mine". Without this hook an identified call gets `renderError` with a 413 CloudError.
+   */
+  renderHttpRefusal?(kind: HttpRefusal, req: WireRequest, call: C | undefined, requestId: string): WireReply | undefined;
+  /**
+   * State the cloud keeps outside the store (vSphere's property collectors and views), as JSON
+   * for the state document; `importRuntime` gets it back (undefined: the document has none, so
+   * the cloud drops what it holds). Import must not throw on a document it cannot use: it keeps
+   * what it can.
+   */
+  exportRuntime?(): unknown;
+  importRuntime?(doc: unknown): void;
 }
+
+/**
+ * `tooLarge`: the body is over the server's limit (HTTP 413), answered from the headers alone.
+ * `notFound`: no route serves this method and path (an unknown path, or a method the cloud's
+ * endpoint does not take: `PATCH /` on EC2, `PUT /sdk`).
+ */
+export type HttpRefusal = 'tooLarge' | 'notFound';
 
 export class CloudRegistry {
   private apis: CloudApi[] = [];

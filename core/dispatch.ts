@@ -3,7 +3,7 @@
  * encode → journal. Lives in its own plugin scope so every body reaches the clouds as raw bytes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CallContext, CloudApi, RoutedCall, WireReply, WireRequest } from './cloud-api.js';
+import type { CallContext, CloudApi, HttpRefusal, RoutedCall, WireReply, WireRequest } from './cloud-api.js';
 import { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
 import { performConnectionFault } from './faults/connection.js';
@@ -11,7 +11,6 @@ import type { CallInfo, ConnectionFault, GateDecision } from './faults/types.js'
 import { tunnelTarget } from './proxy/index.js';
 import type { JournalEntry } from './journal.js';
 import { tenantKey } from './store.js';
-import { randomUUID } from 'node:crypto';
 
 /** Thrown through the cloud's handler when a rule drops the connection before any answer. */
 class ConnectionDropped extends Error {
@@ -52,6 +51,96 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
   const hidden = { schema: { hide: true } };
   app.all('/', hidden, handler);
   app.all('/*', hidden, handler);
+  // Methods `all` does not route (PROPFIND, MKCOL, …) reach the same dispatcher: the cloud whose
+  // path it is answers, never fastify's `Route X:/ not found`.
+  app.setNotFoundHandler(handler);
+  // A body over the limit: refused from its Content-Length before a byte is read (fastify
+  // checks it up front; a chunked body is dropped as it streams once past the limit), in the
+  // shape of the cloud the path and headers name. The connection closes: the rest is not drained.
+  app.setErrorHandler(async (err: Error & { code?: string }, req, reply) => {
+    if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+    let out: WireReply;
+    try {
+      out = refuse(engine, 'tooLarge', { ...toWire(req), body: Buffer.alloc(0) }, req);
+    } catch (e) {
+      req.log.error({ err: e }, 'refusal failure');
+      out = jsonReply(413, { error: 'PayloadTooLarge', message: 'fauxcloud: the request body is too large' }, 'PayloadTooLarge');
+    }
+    reply.code(out.status).headers({ ...out.headers, connection: 'close' }).send(out.body);
+  });
+}
+
+const LIMIT_MIB = 32;
+
+/**
+ * An HTTP-level refusal in the shape of the cloud the request is for: the identified cloud's own
+ * answer (its hook, else its renderError with a 413), else the first cloud that claims the
+ * request, else core's plain JSON. Journaled like any answer, with the cloud that gave it.
+ */
+function refuse(engine: Engine, kind: HttpRefusal, wire: WireRequest, req: FastifyRequest, requestId = drawRequestId(engine)): WireReply {
+  let found: { api: CloudApi; call: RoutedCall } | undefined;
+  let reply: WireReply | undefined;
+  if (!wire.path.startsWith('/_fauxcloud/')) {
+    try {
+      found = kind === 'tooLarge' ? engine.clouds.identify(wire) : undefined;
+    } catch {
+      found = undefined;
+    }
+    if (found) {
+      reply =
+        found.api.renderHttpRefusal?.(kind, wire, found.call, requestId) ??
+        found.api.renderError(new CloudError('RequestEntityTooLarge', 413, `The request body exceeds the ${LIMIT_MIB} MiB limit.`), found.call, requestId);
+    } else {
+      for (const api of engine.clouds.list()) {
+        reply = api.renderHttpRefusal?.(kind, wire, undefined, requestId);
+        if (reply) {
+          found = { api, call: { service: 'http', operation: kind === 'tooLarge' ? 'RequestTooLarge' : 'UnknownRoute' } };
+          break;
+        }
+      }
+    }
+  }
+  reply ??=
+    kind === 'tooLarge'
+      ? jsonReply(413, { error: 'PayloadTooLarge', message: `fauxcloud: the request body exceeds the ${LIMIT_MIB} MiB limit`, requestId }, 'PayloadTooLarge')
+      : notRecognised(wire, requestId, req);
+  try {
+    journal(engine, {
+      time: virtualTime(engine),
+      host: hostName(wire.headers.host),
+      cloud: found?.api.name ?? 'unknown',
+      service: found?.call.service ?? 'unknown',
+      operation: found?.call.operation ?? 'unknown',
+      tenant: found?.call.tenant,
+      region: found?.call.region,
+      method: wire.method,
+      path: wire.path,
+      status: reply.status,
+      errorCode: reply.errorCode,
+      latencyMs: 0,
+      resourceIds: [],
+    });
+  } catch (err) {
+    req.log.error({ err, requestId }, 'journal failure');
+  }
+  return reply;
+}
+
+function virtualTime(engine: Engine): string {
+  try {
+    return new Date(engine.clock.now()).toISOString();
+  } catch {
+    return '';
+  }
+}
+
+/** From the seeded stream, so a replay gives the same ids; never throws. */
+function drawRequestId(engine: Engine): string {
+  try {
+    return engine.ids.uuid('request');
+  } catch {
+    return '00000000-0000-4000-8000-000000000000';
+  }
 }
 
 function toWire(req: FastifyRequest): WireRequest {
@@ -70,7 +159,9 @@ function toWire(req: FastifyRequest): WireRequest {
 async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest): Promise<Outcome> {
   const started = performance.now();
   let time = '';
-  let requestId = '';
+  // Drawn first (the id stream needs neither the clock nor the cloud): every answer, even one to
+  // a failure of the bookkeeping below, carries a seeded id a replay reproduces.
+  const requestId = drawRequestId(engine);
   let found: { api: CloudApi; call: RoutedCall } | undefined;
   const touched = new Set<string>();
   let decision: GateDecision | undefined;
@@ -81,9 +172,8 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
     // Identified first, so that even a failure of the bookkeeping below is answered by the cloud.
     found = engine.clouds.identify(wire);
     time = new Date(engine.clock.now()).toISOString();
-    requestId = engine.ids.uuid('request');
     engine.lifecycle.settle();
-    if (!found) outcome = { reply: notRecognised(wire, requestId, req) };
+    if (!found) return { reply: refuse(engine, 'notFound', wire, req, requestId) };
     else {
       const { api, call } = found;
       const ctx: CallContext = {
@@ -116,7 +206,6 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
       if (decision && decision.holds.length > 0 && reply.status < 400 && call.tenant !== undefined) applyHolds(engine, tenantKey(api.name, call.tenant), touched, decision);
     }
   } catch (err) {
-    requestId ||= randomUUID();
     outcome = err instanceof ConnectionDropped ? { reply: { status: 0, headers: {}, body: '', errorCode: `connection:${err.fault.kind}` }, connection: err.fault } : { reply: renderFailure(err, found, requestId, req) };
   }
 

@@ -10,7 +10,7 @@ import type { FaultRule } from './faults/types.js';
 import { IdFactory } from './ids.js';
 import { Journal } from './journal.js';
 import { LifecycleEngine } from './lifecycle.js';
-import { PinnedListeners } from './pinned-listeners.js';
+import { PinnedListeners, type SavedListener } from './pinned-listeners.js';
 import type { LifecycleConfig } from './lifecycle-types.js';
 import { SeededRandom, type StreamState } from './rng.js';
 import { Store, type StoreSnapshot } from './store.js';
@@ -36,6 +36,10 @@ export interface EngineState {
   store: StoreSnapshot;
   faults?: FaultsState;
   auth?: AuthState;
+  /** Pinned listeners: opened again at start with `--data-dir` (core/persistence.ts, core/server.ts). */
+  listeners?: SavedListener[];
+  /** Each cloud's runtime state (CloudApi.exportRuntime), by cloud name. */
+  clouds?: Record<string, unknown>;
 }
 
 export class Engine {
@@ -142,6 +146,8 @@ export class Engine {
       store: structuredClone(this.store.exportState()),
       faults: this.faults.exportState(),
       auth: this.auth.exportState(),
+      listeners: this.pinned.saved(),
+      clouds: this.cloudRuntime(),
     };
   }
 
@@ -167,5 +173,16 @@ export class Engine {
     this.lifecycle.rebuild();
     if (state.faults) this.faults.importState(state.faults);
     if (state.auth) this.auth.importState(state.auth);
+    // After the store and the credentials: a cloud's runtime refers to sessions and objects.
+    for (const api of this.clouds.list()) api.importRuntime?.(state.clouds?.[api.name]);
+  }
+
+  private cloudRuntime(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const api of this.clouds.list()) {
+      const r = api.exportRuntime?.();
+      if (r !== undefined) out[api.name] = r;
+    }
+    return out;
   }
 }

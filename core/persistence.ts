@@ -12,6 +12,7 @@ import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine, EngineState } from './engine.js';
 import { stateProblems } from './state.js';
+import type { SavedListener } from './pinned-listeners.js';
 
 export const STATE_FILE = 'state.json';
 
@@ -30,6 +31,8 @@ export interface PersistenceOptions {
 
 export interface LoadOutcome {
   loaded: boolean;
+  /** The pinned listeners the file names, for the server to open again once it listens. */
+  listeners?: SavedListener[];
   /** One line for the log: what was loaded from where, or why the scenario's seed is used. */
   message: string;
 }
@@ -86,6 +89,7 @@ export class StatePersistence {
     const resources = doc.store.tenants.reduce((n, t) => n + ((t as { records?: unknown[] }).records?.length ?? 0), 0);
     return {
       loaded: true,
+      listeners: doc.listeners,
       message: `loaded ${this.path} (saved ${doc.savedAt ?? 'at an unknown time'}${doc.scenario ? ` under scenario ${doc.scenario.name}` : ''}: ${resources} resources, ${doc.faults?.rules.length ?? 0} fault rules) instead of the scenario's seed`,
     };
   }

@@ -11,6 +11,15 @@ export interface PinnedListener {
   port: number;
   endpoint: string;
   headers: Readonly<Record<string, string>>;
+  /** Set when a listener saved with the state could not listen again at start (its port is taken). */
+  unavailable?: string;
+}
+
+/** What the state document keeps of a listener, to open it again after a restart. */
+export interface SavedListener {
+  port: number;
+  host: string;
+  headers: Record<string, string>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -18,7 +27,9 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export class PinnedListeners {
   private handler: Handler | undefined;
   private onServer: ((server: Server) => void) | undefined;
-  private readonly open = new Map<number, { server: Server; listener: PinnedListener }>();
+  private readonly open = new Map<number, { server: Server; listener: PinnedListener; host: string }>();
+  /** Saved listeners whose port could not be had again: listed with the reason, kept for the next start. */
+  private readonly failed = new Map<number, { listener: PinnedListener; host: string }>();
 
   /** The app's request handler, once the app exists; `onServer` sees each new listener (the proxy accepts CONNECT on it). */
   attach(handler: Handler, onServer?: (server: Server) => void): void {
@@ -43,15 +54,41 @@ export class PinnedListeners {
     });
     const actual = (server.address() as AddressInfo).port;
     const listener: PinnedListener = { port: actual, endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`, headers: pinned };
-    this.open.set(actual, { server, listener });
+    this.failed.delete(actual);
+    this.open.set(actual, { server, listener, host });
     return listener;
   }
 
   list(): PinnedListener[] {
-    return [...this.open.values()].map((o) => o.listener);
+    return [...this.open.values(), ...this.failed.values()].map((o) => o.listener).sort((a, b) => a.port - b.port);
+  }
+
+  /** For the state document: every listener, those that could not listen again included. */
+  saved(): SavedListener[] {
+    return [...this.open.values(), ...this.failed.values()].map((o) => ({ port: o.listener.port, host: o.host, headers: { ...o.listener.headers } })).sort((a, b) => a.port - b.port);
+  }
+
+  /**
+   * At start with `--data-dir`: listen again on each saved port. A port another process holds is
+   * no reason to refuse to start: the listener is listed as unavailable with why, and `log` says so.
+   */
+  async restore(saved: readonly SavedListener[], log: (msg: string) => void): Promise<void> {
+    for (const s of saved) {
+      try {
+        const l = await this.add(s.headers, s.port, s.host);
+        log(`pinned listener ${l.endpoint} (${Object.entries(l.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}) listens again`);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        const why = `cannot listen again on ${s.host}:${s.port} (${code}${code === 'EADDRINUSE' ? ': another process holds the port' : ''}); DELETE /_fauxcloud/listeners/${s.port} forgets it`;
+        log(`pinned listener: ${why}`);
+        const endpoint = `http://${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
+        this.failed.set(s.port, { listener: { port: s.port, endpoint, headers: { ...s.headers }, unavailable: why }, host: s.host });
+      }
+    }
   }
 
   async remove(port: number): Promise<boolean> {
+    if (this.failed.delete(port)) return true;
     const o = this.open.get(port);
     if (!o) return false;
     this.open.delete(port);

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type CloudPlugin } from './app.js';
 import { DEFAULT_STATE_DEBOUNCE_MS, type Settings } from './config.js';
 import { Engine } from './engine.js';
-import { StatePersistence } from './persistence.js';
+import { StatePersistence, type LoadOutcome } from './persistence.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { loadScenarioFile } from './scenario.js';
 import { tlsMaterial } from './tls.js';
@@ -57,13 +57,18 @@ async function start(settings: Settings, clouds: readonly CloudPlugin[], engine:
     onChange: persistence ? () => persistence.changed() : undefined,
   });
   let stateMessage: string | undefined;
+  let savedListeners: LoadOutcome['listeners'];
   try {
-    stateMessage = persistence?.load().message;
+    const outcome = persistence?.load();
+    stateMessage = outcome?.message;
+    savedListeners = outcome?.listeners;
   } catch (e) {
     await app.close();
     throw e;
   }
   await app.listen({ host: settings.host, port: settings.port });
+  // Pinned listeners of the saved state listen again (a taken port is reported, never fatal).
+  if (savedListeners?.length) await engine.pinned.restore(savedListeners, (m) => process.stderr.write(`fauxcloud: ${m}\n`));
   const httpUrl = urlOf('http', settings.host, (app.server.address() as AddressInfo).port);
   let httpsUrl: string | undefined;
   if (https) {

@@ -40,6 +40,12 @@ export const StateSchema = Type.Object(
     store: Type.Object({ seq: Type.Integer({ minimum: 0 }), tenants: Type.Array(Type.Unknown()) }),
     faults: Type.Optional(Type.Object({ installedAt: Finite, rules: FaultRulesSchema, counters: Counters })),
     auth: Type.Optional(Type.Object({ credentials: Type.Array(Credential) })),
+    listeners: Type.Optional(
+      Type.Array(Type.Object({ port: Type.Integer({ minimum: 1, maximum: 65535 }), host: Type.String(), headers: Type.Record(Type.String(), Type.String()) }), {
+        description: 'pinned listeners, opened again at start with --data-dir (an import through the admin API leaves the open ones as they are)',
+      }),
+    ),
+    clouds: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "each cloud's own runtime state (vSphere: property collectors, filters and views)" })),
   },
   { description: 'A whole fauxcloud state; treat it as opaque and give it back as it was.' },
 );

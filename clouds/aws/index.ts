@@ -15,6 +15,7 @@ import { awsConnection } from './connection.js';
 import { Ec2Errors, renderEc2Error, renderJsonError, renderQueryError } from './shared/errors.js';
 import { AccountResolver, credentialScope, DEFAULT_ACCOUNT, DEFAULT_REGION, formParams } from './shared/request.js';
 import { imdsListenerRoutes } from './imds/listeners.js';
+import { awsHttpRefusal } from './shared/refusals.js';
 import { AwsAuthSchema, verifyAwsRequest } from './auth/strict.js';
 import { ImdsService, INSTANCE_HEADER as IMDS_INSTANCE_HEADER } from './imds/service.js';
 import { T } from './ec2/records.js';
@@ -130,6 +131,7 @@ const awsPlugin: FastifyPluginAsync<CloudPluginOptions> = async (app, { engine }
     },
 
     faultError: (err, call) => awsFaultError(err, call.protocol),
+    renderHttpRefusal: (kind, req, call, requestId) => awsHttpRefusal(kind, req, call?.protocol, requestId),
     pinnedHeaderProblem: (header, value) =>
       header === IMDS_INSTANCE_HEADER && !engine.store.tenants().some((t) => t.cloud === 'aws' && t.collection(T.instance).has(value)) ? `no EC2 instance ${value}` : undefined,
 

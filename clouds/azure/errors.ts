@@ -73,3 +73,20 @@ export const rgNotFound = (rg: string): CloudError => armError('ResourceGroupNot
 export const subscriptionNotFound = (sub: string): CloudError => armError('SubscriptionNotFound', 404, `The subscription '${sub}' could not be found.`);
 export const badRequest = (code: string, message: string, target?: string): CloudError => armError(code, 400, message, target ? { target } : {});
 export const conflict = (code: string, message: string): CloudError => armError(code, 409, message);
+
+/**
+ * HTTP-level refusals on Resource Manager's paths (core's `renderHttpRefusal`). ARM checks the
+ * api-version first; a path segment no provider serves is a resource type the namespace does
+ * not have (`Microsoft.Resources` for what hangs off a subscription or resource group).
+ */
+export function armHttpRefusal(kind: 'tooLarge' | 'notFound', path: string, apiVersion: string | null, requestId: string): WireReply {
+  if (kind === 'tooLarge') return renderArmError(armError('RequestEntityTooLarge', 413, 'The request content size exceeds the maximum permitted size.'), requestId);
+  if (!apiVersion) return renderArmError(armError('MissingApiVersionParameter', 400, "The api-version query parameter (?api-version=) is required for all requests."), requestId);
+  const seg = path.split('/').filter(Boolean);
+  // The first segment after /subscriptions/{id}[/resourceGroups/{rg}] that is no known child.
+  let i = seg[0]?.toLowerCase() === 'subscriptions' ? 2 : 0;
+  if (seg[i]?.toLowerCase() === 'resourcegroups') i += 2;
+  if (seg[i]?.toLowerCase() === 'providers') i += 2;
+  const type = seg[i] ?? seg[seg.length - 1] ?? '';
+  return renderArmError(armError('InvalidResourceType', 404, `The resource type '${type}' could not be found in the namespace 'Microsoft.Resources' for api version '${apiVersion}'.`), requestId);
+}

@@ -14,7 +14,7 @@ import { AzureAuthSchema, verifyArmRequest } from './auth.js';
 import { clientCredentials, identifyAad, instanceDiscovery, jwks, openIdConfiguration, type AadOperation } from './aad/entra.js';
 import { identifyAcr, serveAcr, type AcrRouted } from './acr.js';
 import { cloudEndpoints } from './discovery.js';
-import { azureFaultError, renderArmError } from './errors.js';
+import { armHttpRefusal, azureFaultError, renderArmError } from './errors.js';
 import { findAzureVm, managedIdentityToken, serveInstance, serveLoadBalancer } from './imds/metadata.js';
 import { publicFrontendsOf } from './network/load-balancers.js';
 import { azureComponents } from './components.js';
@@ -35,6 +35,8 @@ type AzureCall =
   | (RoutedCall & { kind: 'discovery' });
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** Resource Manager's own paths: whatever no route serves under them is ARM's to refuse. */
+const ARM_PATH = /^\/(?:subscriptions|providers|tenants)(?:\/|$)/i;
 
 const azurePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
   defineOperationMachine(engine);
@@ -109,6 +111,13 @@ const azurePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engin
     },
 
     faultError: (err) => azureFaultError(err),
+    renderHttpRefusal(kind, req, call, requestId) {
+      // Identified calls other than ARM's get renderError's 413 in their own shape (IMDS, ACR, Entra ID).
+      if (call) return call.kind === 'arm' || call.kind === 'discovery' ? armHttpRefusal(kind, req.path, req.query.get('api-version'), requestId) : undefined;
+      const host = String(req.headers.host ?? '').toLowerCase().replace(/:\d*$/, '');
+      if (!ARM_PATH.test(req.path) && host !== 'management.azure.com') return undefined;
+      return armHttpRefusal(kind, req.path, req.query.get('api-version'), requestId);
+    },
     seedSchema: AzureSeedSchema,
     authSchema: AzureAuthSchema,
     validateSeed: validateAzureSeed,

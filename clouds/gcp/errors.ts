@@ -12,6 +12,8 @@ const STATUS_NAMES: Readonly<Record<number, string>> = {
   404: 'NOT_FOUND',
   409: 'ALREADY_EXISTS',
   412: 'FAILED_PRECONDITION',
+  // Google's front end words an oversized payload as an INVALID_ARGUMENT.
+  413: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
   500: 'INTERNAL',
   503: 'UNAVAILABLE',
@@ -59,4 +61,16 @@ export function gcpFaultError(err: InjectedError): CloudError {
   if (err.throttle) return new CloudError('rateLimitExceeded', 429, 'Rate Limit Exceeded', { reason: 'rateLimitExceeded', retryAfterSeconds: err.retryAfterSeconds });
   const known = CATALOGUE[err.code];
   return new CloudError(err.code, err.status ?? known?.[0] ?? 400, err.message ?? known?.[1] ?? `Injected error ${err.code}`, { reason: err.code });
+}
+
+/**
+ * HTTP-level refusals on Google's hosts. Google's front end answers an unknown path and an
+ * oversized body with an HTML page; fauxcloud answers the JSON error envelope instead, with the
+ * same status, because that is what the client libraries parse into an ApiError (an HTML body
+ * becomes an error with no reason; see docs/decisions.md).
+ */
+export function googleHttpRefusal(kind: 'tooLarge' | 'notFound', method: string, path: string, limitBytes: number, requestId: string): WireReply {
+  return kind === 'tooLarge'
+    ? googleError(new CloudError('badRequest', 413, `Request payload size exceeds the limit: ${limitBytes} bytes.`), requestId)
+    : googleError(new CloudError('notFound', 404, `The requested URL ${path} was not found on this server. (${method})`), requestId);
 }

@@ -8,7 +8,7 @@ import type { CloudPluginOptions } from '../../core/app.js';
 import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
 import { gcpConnection } from './connection.js';
 import { GcpAuthSchema, verifyGcpRequest } from './auth.js';
-import { gcpFaultError, googleError } from './errors.js';
+import { gcpFaultError, googleError, googleHttpRefusal } from './errors.js';
 import { findGceInstance, INSTANCE_HEADER, METADATA_PREFIX, serveMetadata } from './metadata/server.js';
 import { issueOAuthToken } from './oauth.js';
 import { applyGcpSeed, GcpSeedSchema, validateGcpSeed } from './seed.js';
@@ -18,6 +18,9 @@ import { defineSnapshotMachines } from './compute/resources/snapshots.js';
 import { defineInstanceMachine } from './compute/resources/instance-lifecycle.js';
 import { onFirstUse } from '../../core/lazy.js';
 import { identifyCompute, type ComputeRouted } from './compute/identify.js';
+
+/** fauxcloud's body limit (core/app.ts), as Google's message names its own. */
+const BODY_LIMIT = 32 * 1024 * 1024;
 
 type GcpCall = (RoutedCall & { kind: 'metadata' | 'oauth' }) | ComputeRouted;
 
@@ -74,6 +77,14 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
     },
 
     faultError: (err) => gcpFaultError(err),
+    renderHttpRefusal(kind, req, call, requestId) {
+      if (call?.kind === 'metadata') return { status: kind === 'tooLarge' ? 413 : 404, headers: { 'content-type': 'text/plain', 'metadata-flavor': 'Google' }, body: kind === 'tooLarge' ? 'Request Entity Too Large\n' : 'Not Found\n', errorCode: kind };
+      if (call?.kind === 'oauth') return { status: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'invalid_request', error_description: 'The request body is too large.' }), errorCode: 'invalid_request' };
+      // Unidentified: Google's API hosts (through the proxy) and `/compute` itself are Google's.
+      const host = String(req.headers.host ?? '').toLowerCase().replace(/:\d*$/, '');
+      if (!call && !host.endsWith('.googleapis.com') && req.path !== '/compute') return undefined;
+      return googleHttpRefusal(kind, req.method, req.path, BODY_LIMIT, requestId);
+    },
     pinnedHeaderProblem: (header, value) =>
       header === INSTANCE_HEADER && !findGceInstance(engine, { [INSTANCE_HEADER]: value }, defaultProject) ? `no GCE instance named ${value}` : undefined,
     seedSchema: GcpSeedSchema,

@@ -134,6 +134,13 @@ const openStackPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { e
     },
 
     faultError: (err) => openStackFaultError(err),
+    renderHttpRefusal(kind, req, call, requestId) {
+      // oslo's request-size limiter in front of each service says "Request is too large." (413);
+      // a path under /openstack no service serves is answered as Keystone, the catalog's root.
+      if (!call && !req.path.startsWith('/openstack/') && req.path !== '/openstack') return undefined;
+      const err = kind === 'tooLarge' ? new CloudError('RequestEntityTooLarge', 413, 'Request is too large.') : new CloudError('NotFound', 404, 'The resource could not be found.');
+      return renderOpenStackError(err, call?.kind === 'api' ? call.svc : call?.kind === 'metadata' ? 'metadata' : undefined, `req-${requestId}`);
+    },
     seedSchema: OpenStackSeedSchema,
     validateSeed: validateOpenStackSeed,
     applySeed: (section, eng, onlyTenant) => applyOpenStackSeed(section, eng, onlyTenant),

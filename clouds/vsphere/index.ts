@@ -40,6 +40,9 @@ function versionsXml(ns: string): string {
   return `<?xml version="1.0" encoding="UTF-8" ?>\n<namespaces version="1.0">\n<namespace>\n<name>${ns}</name>\n<version>${API_VERSION}</version>\n<priorVersions>${prior}</priorVersions>\n</namespace>\n</namespaces>\n`;
 }
 
+/** The SOAP endpoints and the namespace each one answers in. */
+const SOAP_ENDPOINTS: Readonly<Record<string, string>> = { '/sdk': 'urn:vim25', '/sdk/': 'urn:vim25', '/pbm': 'urn:pbm', '/pbm/sdk': 'urn:pbm', '/vsanHealth': 'urn:vsan' };
+
 const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine }) => {
   const rt = new VsphereRuntime(engine);
   defineTaskMachine(engine, rt);
@@ -77,6 +80,25 @@ const vspherePlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { eng
       const f = err instanceof VimFault ? err : new VimFault({ _type: 'SystemError', reason: err.code }, err.status >= 500 ? 'A general system error occurred.' : err.message);
       const ns = call?.kind === 'soap' ? call.ns : 'urn:vim25';
       return { status: 500, headers: { 'content-type': SOAP_CONTENT_TYPE, 'x-request-id': requestId }, body: soapFault(f.fault, f.message, ns), errorCode: f.code };
+    },
+
+    exportRuntime: () => rt.exportRuntime(),
+    importRuntime: (doc) => {
+      rt.importRuntime(doc);
+      rt.changed();
+    },
+
+    renderHttpRefusal(kind, req, call, requestId) {
+      if (call?.kind === 'rest') return undefined;
+      const ns = call?.kind === 'soap' ? call.ns : SOAP_ENDPOINTS[req.path];
+      if (!ns) return undefined;
+      // The HTTP status says what went wrong (govmomi reports a status other than 500 as it is:
+      // 413, or 405 with Allow for any method but POST); the body is the vim25 InvalidRequest
+      // fault a SOAP client can read.
+      const message = kind === 'tooLarge' ? 'The request body is too large.' : `${req.method} is not supported on ${req.path}: SOAP requests are POSTed.`;
+      const headers: Record<string, string> = { 'content-type': SOAP_CONTENT_TYPE, 'x-request-id': requestId };
+      if (kind === 'notFound') headers['allow'] = 'POST';
+      return { status: kind === 'tooLarge' ? 413 : 405, headers, body: soapFault({ _type: 'InvalidRequest' }, message, ns), errorCode: 'InvalidRequest' };
     },
 
     faultError(err, call): CloudError {

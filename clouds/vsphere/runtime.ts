@@ -6,8 +6,11 @@
  * Sessions live in core's credential registry (namespace `vsphere`, expiry = last activity + the
  * idle timeout on the virtual clock), so they are part of the state document and survive an
  * export/import and a restart with `--data-dir`; the map here is a cache of the same sessions.
- * Collectors and views are not kept: after a restart a client's session is live but the
- * collectors it created are gone, as after a vCenter failover (clients recreate them).
+ * Collectors (with their filters, what each filter last reported, and paging tokens) and views
+ * are kept in the state document too (`exportRuntime`), so a client that keeps its cookie across
+ * a restart can keep calling WaitForUpdatesEx / RetrievePropertiesEx on what it created: a
+ * restarted fauxcloud is the same vCenter, not a failover. A waiting call is not: it ends with
+ * the connection.
  */
 import type { IssuedCredential } from '../../core/auth.js';
 import type { Engine } from '../../core/engine.js';
@@ -53,6 +56,21 @@ export interface View {
   types?: string[];
   recursive?: boolean;
   list?: Array<{ type: string; value: string }>;
+}
+
+/** The runtime as the state document holds it. */
+export interface RuntimeDoc {
+  seq: number;
+  collectors: Array<{
+    id: string;
+    session: string;
+    version: number;
+    nextToken: number;
+    cancelled: boolean;
+    pages: ReadonlyArray<readonly [string, { rest: WireObject[]; max: number }]>;
+    filters: Array<{ id: string; spec: WireObject; partialUpdates: boolean; reported: ReadonlyArray<readonly [string, { type: string; values: Array<[string, string]> }]> }>;
+  }>;
+  views: View[];
 }
 
 /** Idle sessions expire after 30 minutes of virtual time, as vCenter's default. */
@@ -147,6 +165,46 @@ export class VsphereRuntime {
     if (s.ipAddress !== undefined) principal['ipAddress'] = s.ipAddress;
     if (s.userAgent !== undefined) principal['userAgent'] = s.userAgent;
     this.engine.auth.issue(SESSIONS, s.key, s.lastActive + SESSION_IDLE_MS, principal);
+  }
+
+  /** The collectors, filters and views as JSON (Maps as entry lists), for the state document. */
+  exportRuntime(): RuntimeDoc {
+    return {
+      seq: this.seq,
+      collectors: [...this.collectors.values()].map((c) => ({
+        id: c.id,
+        session: c.session,
+        version: c.version,
+        nextToken: c.nextToken,
+        cancelled: c.cancelled,
+        pages: [...c.pages].map(([token, p]) => [token, { rest: p.rest, max: p.max }] as const),
+        filters: [...c.filters.values()].map((f) => ({
+          id: f.id,
+          spec: f.spec,
+          partialUpdates: f.partialUpdates,
+          reported: [...f.reported].map(([obj, r]) => [obj, { type: r.type, values: [...r.values] }] as const),
+        })),
+      })),
+      views: [...this.views.values()],
+    };
+  }
+
+  /** Back from the state document; anything malformed is dropped, never thrown. */
+  importRuntime(doc: unknown): void {
+    this.collectors.clear();
+    this.views.clear();
+    const d = (doc ?? {}) as Partial<RuntimeDoc>;
+    this.seq = Number.isSafeInteger(d.seq) ? d.seq! : 0;
+    for (const c of Array.isArray(d.collectors) ? d.collectors : []) {
+      try {
+        const filters = new Map<string, Filter>();
+        for (const f of c.filters) filters.set(f.id, { id: f.id, collector: c.id, spec: f.spec, partialUpdates: f.partialUpdates === true, reported: new Map(f.reported.map(([obj, r]) => [obj, { type: r.type, values: new Map(r.values) }])) });
+        this.collectors.set(c.id, { id: c.id, session: c.session, filters, version: c.version, pages: new Map(c.pages.map(([t, p]) => [t, { rest: p.rest, max: p.max }])), nextToken: c.nextToken, cancelled: c.cancelled === true, waiting: 0 });
+      } catch {
+        // A collector the document spells wrongly is one the client recreates.
+      }
+    }
+    for (const v of Array.isArray(d.views) ? d.views : []) if (v && typeof v.id === 'string' && typeof v.session === 'string') this.views.set(v.id, v);
   }
 
   endSession(key: string): void {

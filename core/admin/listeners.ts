@@ -3,7 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AdminOptions } from './index.js';
 
-const Listener = Type.Object({ port: Type.Integer(), endpoint: Type.String(), headers: Type.Record(Type.String(), Type.String()) });
+const Listener = Type.Object({
+  port: Type.Integer(),
+  endpoint: Type.String(),
+  headers: Type.Record(Type.String(), Type.String()),
+  unavailable: Type.Optional(Type.String({ description: 'a listener saved with the state (--data-dir) that could not listen again at start, and why' })),
+});
 const Open = Type.Object(
   {
     headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String(), { additionalProperties: false, description: 'e.g. {"X-Fauxcloud-Instance": "node-b"}' }),

@@ -5,6 +5,7 @@
  * there. A corrupt state file is refused, left as it was, and only moved aside on request.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTagsCommand, CreateVolumeCommand, DescribeAvailabilityZonesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -169,4 +170,71 @@ describe('state that survives a restart (--data-dir)', { timeout: 120_000 }, () 
     expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(2);
     expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe(garbage);
   });
+
+  it('pinned listeners listen again (a taken port is reported, not fatal); a kept vim25 cookie keeps its view and property filter', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fauxcloud-pinned-'));
+    const first = await start(dir);
+    const admin1 = adminOf(first.httpUrl);
+    const kept = (await admin1<{ port: number; endpoint: string }>('POST', '/listeners', { headers: { 'X-Fauxcloud-Probe': 'kept' } })).body;
+    const lost = (await admin1<{ port: number }>('POST', '/listeners', { headers: { 'X-Fauxcloud-Probe': 'lost' } })).body;
+
+    // govmomi's way to watch VMs: a container view, a filter through it, WaitForUpdatesEx.
+    const soap1 = soapOn(first.httpUrl);
+    const login = await soap1('<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>administrator@vsphere.local</userName><password>fauxcloud</password></Login>');
+    const cookie = login.cookie!.split(';')[0]!;
+    const view = /<returnval type="ContainerView">([^<]+)</.exec((await soap1('<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>', cookie)).text)![1]!;
+    const spec = `<propSet><type>VirtualMachine</type><pathSet>name</pathSet><pathSet>runtime.powerState</pathSet></propSet><objectSet><obj type="ContainerView">${view}</obj><skip>true</skip><selectSet xsi:type="TraversalSpec"><name>v</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet>`;
+    const filter = await soap1(`<CreateFilter xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><spec>${spec}</spec><partialUpdates>false</partialUpdates></CreateFilter>`, cookie);
+    expect(filter.status).toBe(200);
+    const initial = await soap1('<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version></version><options><maxWaitSeconds>0</maxWaitSeconds></options></WaitForUpdatesEx>', cookie);
+    expect(initial.text).toContain('node-a');
+    const version = /<version>([^<]+)<\/version>/.exec(initial.text)![1]!;
+    await new Promise((r) => setTimeout(r, 300));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // Another process takes one of the two ports while fauxcloud is down.
+    const squatter: Server = createServer();
+    await new Promise<void>((resolve) => squatter.listen(lost.port, '127.0.0.1', () => resolve()));
+    try {
+      const second = await start(dir);
+      const listeners = (await adminOf(second.httpUrl)<Array<{ port: number; unavailable?: string }>>('GET', '/listeners')).body;
+      expect(listeners.find((l) => l.port === kept.port)).toEqual({ port: kept.port, endpoint: kept.endpoint, headers: { 'x-fauxcloud-probe': 'kept' } });
+      expect(listeners.find((l) => l.port === lost.port)?.unavailable).toMatch(/EADDRINUSE: another process holds the port/);
+      expect(second.stderr()).toMatch(new RegExp(`pinned listener: cannot listen again on 127\\.0\\.0\\.1:${lost.port}`));
+      expect((await fetch(`${kept.endpoint}/_fauxcloud/health`)).status).toBe(200);
+
+      // The same cookie, the same collector: the filter reports nothing new since its version, and
+      // the view still lists the VMs.
+      const soap2 = soapOn(second.httpUrl);
+      const again = await soap2(`<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version>${version}</version><options><maxWaitSeconds>0</maxWaitSeconds></options></WaitForUpdatesEx>`, cookie);
+      expect(again.status).toBe(200);
+      expect(again.text).not.toContain('node-a');
+      const props = await soap2(`<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet>${spec}</specSet><options/></RetrievePropertiesEx>`, cookie);
+      expect(props.status).toBe(200);
+      expect(props.text).toContain('node-a');
+      // A VM powered off after the restart is reported to the restored filter.
+      const vm = /<obj type="VirtualMachine">([^<]+)<\/obj>(?:(?!<\/objects>).)*?node-a</s.exec(props.text)![1]!;
+      expect((await soap2(`<PowerOffVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">${vm}</_this></PowerOffVM_Task>`, cookie)).status).toBe(200);
+      await adminOf(second.httpUrl)('POST', '/clock/advance', { ms: 60_000 });
+      const changed = await soap2(`<WaitForUpdatesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><version>${version}</version><options><maxWaitSeconds>0</maxWaitSeconds></options></WaitForUpdatesEx>`, cookie);
+      expect(changed.text).toContain(`<obj type="VirtualMachine">${vm}</obj>`);
+      expect(changed.text).toContain('poweredOff');
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
 });
+
+const ENVELOPE = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${body}</soapenv:Body></soapenv:Envelope>`;
+
+/** vim25 SOAP as govmomi sends it: POST /sdk, SOAPAction, the session cookie. */
+function soapOn(url: string) {
+  return async (body: string, cookie?: string): Promise<{ status: number; text: string; cookie: string | null }> => {
+    const res = await fetch(`${url}/sdk`, { method: 'POST', headers: { 'content-type': 'text/xml; charset="utf-8"', soapaction: 'urn:vim25/8.0.3.0', ...(cookie ? { cookie } : {}) }, body: ENVELOPE(body) });
+    return { status: res.status, text: await res.text(), cookie: res.headers.get('set-cookie') };
+  };
+}

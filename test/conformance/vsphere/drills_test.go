@@ -15,6 +15,7 @@ import (
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/task"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -174,6 +175,35 @@ func TestFaultRuleByMethodAndObject(t *testing.T) {
 		t.Fatalf("third call on node-b: %v", err)
 	}
 	harnessWait(t, ctx, tk)
+}
+
+// A scenario rule on vim25 methods govmomi calls with no object of the caller's (CurrentTime on
+// ServiceInstance, RetrievePropertiesEx on the default property collector) fires: govmomi gets
+// the SystemError fault, the journal names the rule, and once spent the calls succeed again.
+func TestFaultRuleOnCurrentTimeAndPropertyCollector(t *testing.T) {
+	reset(t)
+	ctx := testContext(t)
+	c := login(t, ctx)
+	admin().Must(t).Call("POST", "/_fauxcloud/faults", map[string]any{
+		"name":  "vc-busy",
+		"match": map[string]any{"cloud": "vsphere", "operation": "{CurrentTime,RetrievePropertiesEx}", "times": 2},
+		"error": "SystemError",
+	})
+	defer admin().Must(t).Call("DELETE", "/_fauxcloud/faults", nil)
+	if _, err := methods.GetCurrentTime(ctx, c); !fault.Is(err, &types.SystemError{}) {
+		t.Fatalf("CurrentTime: %v, want SystemError", err)
+	}
+	var root mo.Folder
+	pc := property.DefaultCollector(c)
+	if err := pc.RetrieveOne(ctx, c.ServiceContent.RootFolder, []string{"name"}, &root); !fault.Is(err, &types.SystemError{}) {
+		t.Fatalf("RetrievePropertiesEx: %v, want SystemError", err)
+	}
+	if _, err := methods.GetCurrentTime(ctx, c); err != nil {
+		t.Fatalf("CurrentTime after the rule is spent: %v", err)
+	}
+	if err := pc.RetrieveOne(ctx, c.ServiceContent.RootFolder, []string{"name"}, &root); err != nil || root.Name == "" {
+		t.Fatalf("RetrievePropertiesEx after the rule is spent: %v %q", err, root.Name)
+	}
 }
 
 // vsphere-cns-attach-stuck: the first CNS attach task stays running; the VM gains no disk until

@@ -3,7 +3,7 @@
  * IMDS, with malformed parameters, numbers, lists, filters, targets, bodies and credentials.
  */
 import { expect } from 'vitest';
-import { clean, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
+import { clean, oversized, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
 
 const EC2_ACTIONS = [
   'CreateVolume', 'DescribeVolumes', 'DeleteVolume', 'AttachVolume', 'DetachVolume', 'ModifyVolume', 'DescribeVolumesModifications', 'DescribeVolumeStatus',
@@ -162,6 +162,9 @@ export const generator: FuzzGenerator = {
   },
   shape,
   fixed: [
+    { why: 'a body over the limit is RequestEntityTooLargeException (413), answered from Content-Length', request: oversized('POST', '/', H), check: ec2Code('RequestEntityTooLargeException', 413) },
+    { why: 'PATCH on the EC2 endpoint is UnknownOperationException (404)', request: { ...ec2Form('Action=DescribeRegions'), method: 'PATCH' }, check: ec2Code('UnknownOperationException', 404) },
+    { why: 'PROPFIND on the EC2 endpoint is UnknownOperationException (404)', request: { ...ec2Form('Action=DescribeRegions'), method: 'PROPFIND' }, check: ec2Code('UnknownOperationException', 404) },
     { why: 'Size must be a decimal integer', request: ec2Form('Action=CreateVolume&AvailabilityZone=us-east-1a&Size=0x10'), check: ec2Code('InvalidParameterValue') },
     { why: 'exponent notation is no integer either', request: ec2Form('Action=CreateVolume&AvailabilityZone=us-east-1a&Size=1e1'), check: ec2Code('InvalidParameterValue') },
     { why: 'MaxResults below the call\'s minimum', request: ec2Form('Action=DescribeInstances&MaxResults=1'), check: ec2Code('InvalidParameterValue') },

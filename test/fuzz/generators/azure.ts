@@ -5,7 +5,7 @@
  * malformed everything else: bodies, api-versions, path case, percent-encoding, numbers.
  */
 import { expect } from 'vitest';
-import { clean, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
+import { clean, oversized, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 const RG = 'fauxcloud';
@@ -305,6 +305,9 @@ export const generator: FuzzGenerator = {
   },
   shape,
   fixed: [
+    { why: 'an ARM body over the limit is RequestEntityTooLarge (413), answered from Content-Length', request: oversized('PUT', `${ARM}/Microsoft.Compute/disks/big${V}`, { 'content-type': 'application/json' }), check: armCode(413, 'RequestEntityTooLarge') },
+    { why: 'a subscription child no provider serves is InvalidResourceType (404)', request: armReq('GET', `/subscriptions/${SUB}/nope${V}`), check: armCode(404, 'InvalidResourceType') },
+    { why: 'an unknown ARM path without api-version is MissingApiVersionParameter (400)', request: armReq('PROPFIND', `/subscriptions/${SUB}/nope`), check: armCode(400, 'MissingApiVersionParameter') },
     { why: 'a disk that does not exist is ResourceNotFound', request: armReq('GET', `${ARM}/Microsoft.Compute/disks/fz-none${V}`), check: armCode(404, 'ResourceNotFound') },
     { why: 'a resource group that does not exist is ResourceGroupNotFound', request: armReq('GET', `/subscriptions/${SUB}/resourceGroups/fz-nope/providers/Microsoft.Compute/disks/d${V}`), check: armCode(404, 'ResourceGroupNotFound') },
     { why: 'a subscription that does not exist is SubscriptionNotFound', request: armReq('GET', `/subscriptions/00000000-0000-0000-0000-000000000009/resourceGroups/${RG}${V}`), check: armCode(404, 'SubscriptionNotFound') },

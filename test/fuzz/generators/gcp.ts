@@ -3,7 +3,7 @@
  * the metadata server and the OAuth token endpoint, with malformed everything.
  */
 import { expect } from 'vitest';
-import { clean, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
+import { clean, oversized, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
 
 const PROJECT = 'fauxcloud-project';
 /** encodeURIComponent refuses lone surrogates; send their raw UTF-8 escape instead. */
@@ -144,6 +144,9 @@ export const generator: FuzzGenerator = {
   },
   shape,
   fixed: [
+    { why: 'a body over the limit is 413 in Google’s JSON envelope, answered from Content-Length', request: oversized('POST', `${BASE}/${DISKS}`, { 'content-type': 'application/json' }), check: google(413, 'badRequest') },
+    { why: 'PROPFIND on a collection is 405 httpMethodNotAllowed', request: { ...get(DISKS), method: 'PROPFIND' }, check: google(405, 'httpMethodNotAllowed') },
+    { why: '/compute itself is a Google 404', request: { method: 'GET', path: '/compute' }, check: google(404, 'notFound') },
     { why: 'a disk in a zone the project does not have', request: post('zones/nowhere-1a/disks', { name: 'd1', sizeGb: '10' }), check: google(404, 'notFound') },
     { why: 'a list in a region the project does not have', request: get('regions/nowhere/addresses'), check: google(404, 'notFound') },
     { why: 'a label key with capitals', request: post(DISKS, { name: 'fz-l1', sizeGb: '10', labels: { Env: 'x' } }), check: google(400, 'invalid') },

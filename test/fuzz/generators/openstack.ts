@@ -4,7 +4,7 @@
  * markers, ids, content types, methods.
  */
 import { expect } from 'vitest';
-import { clean, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
+import { clean, oversized, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
 
 /** Filled by setup: the token and project id of the default scenario's user, and real resource ids. */
 const session = { token: '', project: '' };
@@ -354,6 +354,15 @@ export const generator: FuzzGenerator = {
   },
   shape,
   fixed: [
+    { why: 'a Nova body over the limit is overLimit (413) "Request is too large.", answered from Content-Length', request: oversized('POST', `${OS}/compute/v2.1/servers`, { 'content-type': 'application/json' }), check: fault(413, 'overLimit', 'Request is too large.') },
+    {
+      why: 'a path under /openstack no service serves is a Keystone-shaped 404',
+      request: { method: 'PROPFIND', path: `${OS}/nope` },
+      check: (res) => {
+        expect(res.status).toBe(404);
+        expect(JSON.parse(res.text)).toEqual({ error: { code: 404, title: 'Not Found', message: 'The resource could not be found.' } });
+      },
+    },
     {
       why: 'a wrong password is 401 in Keystone shape',
       request: { method: 'POST', path: `${OS}/identity/v3/auth/tokens`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'fauxcloud', domain: { name: 'Default' }, password: 'nope' } } } } }) },

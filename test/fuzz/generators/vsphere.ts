@@ -5,7 +5,7 @@
  * xsi:types, managed object references, arguments, cookies, JSON bodies.
  */
 import { expect } from 'vitest';
-import { clean, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
+import { clean, oversized, send, type FuzzGenerator, type FuzzRequest, type FuzzResponse, type Rng } from '../harness.js';
 
 /** Filled by setup: the vim25 cookie and the vAPI session id of administrator@vsphere.local. */
 const session = { cookie: '', rest: '' };
@@ -157,7 +157,16 @@ function soapHeaders(rng: Rng, path: string): Record<string, string> {
   return h;
 }
 
+/**
+ * A well-formed CurrentTime with the live session, as govmomi sends it: the fault rule below is
+ * matched on it. Random calls almost never name a `_this` the method is defined on, and the gate
+ * runs after the object is resolved (as vCenter refuses a bad `_this` before it runs anything), so
+ * without these the rule never fired and proved nothing.
+ */
+const CURRENT_TIME = '<CurrentTime xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></CurrentTime>';
+
 function soap(rng: Rng): FuzzRequest {
+  if (rng.chance(0.03)) return { method: 'POST', path: '/sdk', headers: { 'content-type': 'text/xml; charset="utf-8"', soapaction: 'urn:vim25/8.0.3.0', cookie: session.cookie }, body: envelope(CURRENT_TIME) };
   const r = rng.next();
   const [path, methods, ns] = r < 0.7 ? ['/sdk', VIM_METHODS, 'urn:vim25'] : r < 0.88 ? ['/vsanHealth', CNS_METHODS, 'urn:vsan'] : [rng.pick(['/pbm', '/pbm/sdk']), PBM_METHODS, 'urn:pbm'];
   const inner = call(rng, rng.pick(methods), rng.chance(0.9) ? ns : rng.pick(['urn:vim25', 'urn:vsan', 'urn:pbm', 'urn:nope', '']));
@@ -290,6 +299,9 @@ export const generator: FuzzGenerator = {
     }
     if (FOUND.length < 6) throw new Error(`the default inventory was not found: ${JSON.stringify(FOUND)}`);
   },
+  // CurrentTime is served without a session, so a fired rule is the only 5xx it can give.
+  faults: [{ name: 'fuzz-injected', match: { cloud: 'vsphere', operation: 'CurrentTime' }, error: 'SystemError' }],
+  journalRefusal: (code) => !SYSTEM_FAULTS.has(code),
   // vim25 answers every fault with HTTP 500: a client-side fault type in the SOAP fault shape is
   // the cloud's refusal; a SystemError/RuntimeFault (what a crash would become) is not.
   protocolFault(req, res) {
@@ -303,6 +315,25 @@ export const generator: FuzzGenerator = {
   },
   shape,
   fixed: [
+    {
+      why: 'a SOAP body over the limit is 413 with an InvalidRequest fault, answered from Content-Length',
+      request: oversized('POST', '/sdk', { 'content-type': 'text/xml; charset="utf-8"', soapaction: 'urn:vim25/8.0.3.0' }),
+      check: (res) => {
+        expect(res.status).toBe(413);
+        expect(faultType(res.text)).toBe('InvalidRequest');
+      },
+    },
+    {
+      why: 'PUT on /sdk is 405 (Allow: POST) with an InvalidRequest fault',
+      request: { method: 'PUT', path: '/sdk', headers: { 'content-type': 'text/xml' }, body: envelope(LOGIN('x')) },
+      check: (res) => {
+        expect(res.status).toBe(405);
+        expect(res.headers['allow']).toBe('POST');
+        expect(faultType(res.text)).toBe('InvalidRequest');
+        expect(res.text).toContain('<faultstring>PUT is not supported on /sdk: SOAP requests are POSTed.</faultstring>');
+      },
+    },
+    { why: 'PROPFIND on /pbm is 405 with an InvalidRequest fault in urn:pbm', request: { method: 'PROPFIND', path: '/pbm' }, check: (res) => expect([res.status, res.text]).toEqual([405, expect.stringMatching(/<InvalidRequestFault xmlns="urn:pbm" xsi:type="InvalidRequest">/)]) },
     { why: 'a wrong password is InvalidLogin', request: sdk(LOGIN('nope'), false), check: vimFault('InvalidLogin', 'Cannot complete login due to an incorrect user name or password.') },
     { why: 'a call without a session is NotAuthenticated', request: sdk('<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>Folder</type></propSet><objectSet><obj type="Folder">group-d1</obj></objectSet></specSet><options/></RetrievePropertiesEx>', false), check: vimFault('NotAuthenticated', 'The session is not authenticated.') },
     { why: 'an unknown method is MethodNotFound', request: sdk('<FrobnicateVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-1</_this></FrobnicateVM_Task>'), check: vimFault('MethodNotFound') },
