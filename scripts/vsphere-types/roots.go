@@ -61,7 +61,7 @@ var cnsTypes = []string{
 	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
 	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
-	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
+	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotVolumeSource", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
 }
 
 var pbmMethods = []string{

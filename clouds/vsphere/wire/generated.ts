@@ -137,6 +137,7 @@ export const TYPES: Readonly<Record<string, WireType>> = {
   "CnsSnapshotQueryResult": { base: "DynamicData", fields: [["entries", "CnsSnapshotQueryResultEntry", 3], ["cursor", "CnsCursor", 0]] },
   "CnsSnapshotQueryResultEntry": { base: "DynamicData", fields: [["snapshot", "CnsSnapshot", 2], ["error", "LocalizedMethodFault", 2]] },
   "CnsSnapshotQuerySpec": { base: "DynamicData", fields: [["volumeId", "CnsVolumeId", 0], ["snapshotId", "CnsSnapshotId", 2]] },
+  "CnsSnapshotVolumeSource": { base: "CnsVolumeSource", fields: [["volumeId", "CnsVolumeId", 2], ["snapshotId", "CnsSnapshotId", 2], ["linkedClone", "xsd:boolean", 2]] },
   "CnsUpdateVolumeMetadataRequestType": { fields: [["_this", "ManagedObjectReference", 0], ["updateSpecs", "CnsVolumeMetadataUpdateSpec", 3]] },
   "CnsUpdateVolumeMetadataResponse": { fields: [["returnval", "ManagedObjectReference", 0]] },
   "CnsVolume": { base: "DynamicData", fields: [["volumeId", "CnsVolumeId", 0], ["datastoreUrl", "xsd:string", 2], ["name", "xsd:string", 2], ["volumeType", "xsd:string", 2], ["storagePolicyId", "xsd:string", 2], ["metadata", "CnsVolumeMetadata", 2], ["backingObjectDetails", "CnsBackingObjectDetails", 6], ["complianceStatus", "xsd:string", 2], ["datastoreAccessibilityStatus", "xsd:string", 2], ["healthStatus", "xsd:string", 2]] },
