@@ -61,7 +61,7 @@ var cnsTypes = []string{
 	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
 	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
-	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotVolumeSource", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
+	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotVolumeSource", "CnsVSANFileCreateSpec", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
 }
 
 var pbmMethods = []string{
