@@ -114,3 +114,52 @@ func attachFlow(t *testing.T, d *csiDriver) {
 		t.Errorf("no CnsVolumeOperationRequest for the volume's creation: %s", body)
 	}
 }
+
+// fileFlow: a ReadWriteMany PVC, which the driver creates as a CNS file
+// volume on the vSAN file service, published to node-a (the NFS access
+// point in the publish context) and deleted.
+func fileFlow(t *testing.T, d *csiDriver) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := grpc.NewClient(d.endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	harness.Check(t, err)
+	defer conn.Close()
+	ctrl := csi.NewControllerClient(conn)
+	mark := journalLastSeq(t)
+	rwx := &csi.VolumeCapability{AccessType: &csi.VolumeCapability_Mount{Mount: &csi.VolumeCapability_MountVolume{FsType: "nfs4"}},
+		AccessMode: &csi.VolumeCapability_AccessMode{Mode: csi.VolumeCapability_AccessMode_MULTI_NODE_MULTI_WRITER}}
+	vol, err := ctrl.CreateVolume(ctx, &csi.CreateVolumeRequest{Name: "pvc-rwx-flow", CapacityRange: &csi.CapacityRange{RequiredBytes: 1 << 30},
+		VolumeCapabilities: []*csi.VolumeCapability{rwx}})
+	if err != nil {
+		t.Fatalf("CreateVolume (RWX): %v\n%s", err, callsSince(t, mark))
+	}
+	id := vol.GetVolume().GetVolumeId()
+	if vol.GetVolume().GetVolumeContext()["type"] != "vSphere CNS File Volume" {
+		t.Fatalf("CreateVolume (RWX) = %+v", vol.GetVolume())
+	}
+	pub, err := ctrl.ControllerPublishVolume(ctx, &csi.ControllerPublishVolumeRequest{VolumeId: id, NodeId: d.uuids["node-a"], VolumeCapability: rwx})
+	if err != nil {
+		t.Fatalf("ControllerPublishVolume (RWX): %v\n%s", err, callsSince(t, mark))
+	}
+	// The node plugin mounts this NFSv4.1 export of the vSAN file service.
+	if !strings.Contains(pub.GetPublishContext()["Nfsv4AccessPoint"], ":/") {
+		t.Fatalf("publish context = %v", pub.GetPublishContext())
+	}
+	_, err = ctrl.ControllerUnpublishVolume(ctx, &csi.ControllerUnpublishVolumeRequest{VolumeId: id, NodeId: d.uuids["node-a"]})
+	harness.Check(t, err)
+	_, err = ctrl.DeleteVolume(ctx, &csi.DeleteVolumeRequest{VolumeId: id})
+	harness.Check(t, err)
+	for _, c := range admin().Must(t).CloudJournal("vsphere", mark) {
+		if c.Status >= 400 && !strings.HasSuffix(c.Path, "/category/id:cns.vmware.topology-preferred-datastores") {
+			t.Errorf("vSphere call answered with an error: %s", c)
+		}
+	}
+}
+
+func callsSince(t *testing.T, mark int) string {
+	var b strings.Builder
+	for _, c := range admin().Must(t).CloudJournal("vsphere", mark) {
+		b.WriteString(c.String() + "\n")
+	}
+	return b.String()
+}

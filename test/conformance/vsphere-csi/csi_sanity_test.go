@@ -157,6 +157,7 @@ func TestVSphereCSISanity(t *testing.T) {
 	base.TestVolumeExpandSize = 2 * csiharness.GiB
 
 	t.Run("attach", func(t *testing.T) { attachFlow(t, d) })
+	t.Run("file", func(t *testing.T) { fileFlow(t, d) })
 
 	csiharness.Run(t, csiharness.Suite[journalEntry]{
 		Name:          "vsphere-csi-driver sanity against fauxcloud",
