@@ -21,7 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-func attachFlow(t *testing.T, d *csiDriver) {
+func attachFlow(t *testing.T, d *csiDriver, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	conn, cerr := grpc.NewClient(d.endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -38,7 +38,7 @@ func attachFlow(t *testing.T, d *csiDriver) {
 	// shared datastores from, and external-provisioner would retry.
 	var vol *csi.CreateVolumeResponse
 	for {
-		vol, err = ctrl.CreateVolume(ctx, &csi.CreateVolumeRequest{Name: "pvc-attach-flow", CapacityRange: &csi.CapacityRange{RequiredBytes: 1 << 30},
+		vol, err = ctrl.CreateVolume(ctx, &csi.CreateVolumeRequest{Name: name, CapacityRange: &csi.CapacityRange{RequiredBytes: 1 << 30},
 			VolumeCapabilities: []*csi.VolumeCapability{mount}})
 		if err == nil || !strings.Contains(err.Error(), "empty List of Node VMs") || ctx.Err() != nil {
 			break
@@ -103,10 +103,10 @@ func attachFlow(t *testing.T, d *csiDriver) {
 	}
 	found := false
 	for _, it := range list.Items {
-		if it.Metadata.Name == "pvc-attach-flow" {
+		if it.Metadata.Name == name {
 			found = true
 			if n := len(it.Status.LatestOperationDetails); n == 0 || it.Status.LatestOperationDetails[n-1].TaskStatus != "Success" {
-				t.Errorf("CnsVolumeOperationRequest pvc-attach-flow: %s", body)
+				t.Errorf("CnsVolumeOperationRequest %s: %s", name, body)
 			}
 		}
 	}
