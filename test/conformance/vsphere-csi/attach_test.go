@@ -163,3 +163,41 @@ func callsSince(t *testing.T, mark int) string {
 	}
 	return b.String()
 }
+
+// attachFaultFlow: vCenter refuses the first CnsAttachVolume (a fault rule,
+// InvalidState); ControllerPublishVolume fails with it, and the retry that
+// external-attacher makes attaches the volume.
+func attachFaultFlow(t *testing.T, d *csiDriver) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := grpc.NewClient(d.endpoint, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	harness.Check(t, err)
+	defer conn.Close()
+	ctrl := csi.NewControllerClient(conn)
+	mount := &csi.VolumeCapability{AccessType: &csi.VolumeCapability_Mount{Mount: &csi.VolumeCapability_MountVolume{FsType: "ext4"}},
+		AccessMode: &csi.VolumeCapability_AccessMode{Mode: csi.VolumeCapability_AccessMode_SINGLE_NODE_WRITER}}
+	vol, err := ctrl.CreateVolume(ctx, &csi.CreateVolumeRequest{Name: "pvc-attach-fault", CapacityRange: &csi.CapacityRange{RequiredBytes: 1 << 30},
+		VolumeCapabilities: []*csi.VolumeCapability{mount}})
+	harness.Check(t, err)
+	id := vol.GetVolume().GetVolumeId()
+
+	admin().Must(t).Call("POST", "/_fauxcloud/faults", map[string]any{
+		"name":  "cns-attach-refused",
+		"match": map[string]any{"cloud": "vsphere", "operation": "CnsAttachVolume", "times": 1},
+		"error": map[string]any{"code": "InvalidState", "message": "The operation is not allowed in the current state."},
+	})
+	defer admin().Must(t).Call("DELETE", "/_fauxcloud/faults", nil)
+	publish := &csi.ControllerPublishVolumeRequest{VolumeId: id, NodeId: d.uuids["node-a"], VolumeCapability: mount}
+	if _, err := ctrl.ControllerPublishVolume(ctx, publish); err == nil || !strings.Contains(err.Error(), "InvalidState") && !strings.Contains(err.Error(), "not allowed in the current state") {
+		t.Fatalf("ControllerPublishVolume under the fault: %v, want vCenter's InvalidState", err)
+	}
+	pub, err := ctrl.ControllerPublishVolume(ctx, publish)
+	harness.Check(t, err)
+	if pub.GetPublishContext()["diskUUID"] == "" {
+		t.Fatalf("publish context after the retry = %v", pub.GetPublishContext())
+	}
+	_, err = ctrl.ControllerUnpublishVolume(ctx, &csi.ControllerUnpublishVolumeRequest{VolumeId: id, NodeId: d.uuids["node-a"]})
+	harness.Check(t, err)
+	_, err = ctrl.DeleteVolume(ctx, &csi.DeleteVolumeRequest{VolumeId: id})
+	harness.Check(t, err)
+}

@@ -176,6 +176,7 @@ func TestVSphereCSISanity(t *testing.T) {
 
 	t.Run("attach", func(t *testing.T) { attachFlow(t, d, "pvc-attach-flow") })
 	t.Run("file", func(t *testing.T) { fileFlow(t, d) })
+	t.Run("attach-fault", func(t *testing.T) { attachFaultFlow(t, d) })
 	admin().Must(t).SetLifecycle(slowTasks)
 	t.Run("attach-slow-tasks", func(t *testing.T) { attachFlow(t, d, "pvc-attach-slow") })
 	admin().Must(t).SetLifecycle(map[string]any{})
