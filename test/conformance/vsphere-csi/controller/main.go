@@ -88,6 +88,20 @@ func run(socket, dir string, nodes []string) error {
 		{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": fssName, "namespace": ns},
 			"data": map[string]any{"trigger-csi-fullsync": "false", "pv-to-backingdiskobjectid-mapping": "false"}},
 	}
+	// The external-snapshotter CRDs, which the driver's vanilla deployment
+	// requires for snapshots (its CnsVolumeOperationRequest clean-up lists
+	// VolumeSnapshotContents).
+	for _, c := range [][3]string{
+		{"VolumeSnapshot", "volumesnapshots", "Namespaced"},
+		{"VolumeSnapshotContent", "volumesnapshotcontents", "Cluster"},
+		{"VolumeSnapshotClass", "volumesnapshotclasses", "Cluster"},
+	} {
+		objs = append(objs, map[string]any{"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+			"metadata": map[string]any{"name": c[1] + ".snapshot.storage.k8s.io"},
+			"spec": map[string]any{"group": "snapshot.storage.k8s.io", "scope": c[2],
+				"names":    map[string]any{"kind": c[0], "listKind": c[0] + "List", "plural": c[1], "singular": strings.ToLower(c[0])},
+				"versions": []any{map[string]any{"name": "v1", "served": true, "storage": true, "subresources": map[string]any{"status": map[string]any{}}}}}})
+	}
 	var firstUUID string
 	for _, n := range nodes {
 		name, uuid, ok := strings.Cut(n, "=")
