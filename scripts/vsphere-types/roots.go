@@ -76,7 +76,7 @@ var cnsTypes = []string{
 	"CnsVolumeCreateResult", "CnsVolumeAttachResult", "CnsVolumeOperationResult", "CnsKubernetesEntityMetadata",
 	"CnsVolumeAlreadyExistsFault", "CnsFault", "CnsBlockVolumeInfo", "CnsQuerySelection", "CnsQueryVolumeInfoResult",
 	"CnsVsanFileShareBackingDetails", "CnsVolumeNotFoundFault", "CnsSnapshotCreateResult", "CnsSnapshotDeleteResult",
-	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
+	"CnsSnapshotQueryResult", "CnsSnapshotNotFoundFault", "CnsSnapshotVolumeSource", "CnsVSANFileCreateSpec", "CnsSnapshotQueryResultEntry", "CnsAsyncQueryResult",
 	"CnsBlockVolumeRelocateSpec", "CnsVolumeRelocateSpec", "CnsSyncVolumeSpec", "CnsUnregisterVolumeSpec", "CnsAlreadyRegisteredFault",
 }
 

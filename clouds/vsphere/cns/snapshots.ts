@@ -32,6 +32,26 @@ function volumeMissing(id: string): VimFault {
   return new VimFault({ _type: 'CnsVolumeNotFoundFault', volumeId: { _type: 'CnsVolumeId', id } }, `The volume ${id} was not found.`);
 }
 
+/**
+ * The source of a volume created from a snapshot (CnsVolumeCreateSpec.volumeSource, a
+ * CnsSnapshotVolumeSource): the snapshot must exist and belong to the named volume, and the new
+ * volume lives on the source volume's datastore, at least the source's size.
+ */
+export function snapshotSource(inv: Inventory, source: WireObject, mb: number): { datastore: string; capacityInMb: number } {
+  const vid = idOf(source['volumeId']);
+  const sid = idOf(source['snapshotId']);
+  const snap = snapshots(inv).get(sid);
+  const v = volumes(inv).get(vid);
+  if (!v) throw volumeMissing(vid);
+  if (!snap || snap.data.volumeId !== vid) {
+    throw new VimFault({ _type: 'CnsSnapshotNotFoundFault', volumeId: { _type: 'CnsVolumeId', id: vid }, snapshotId: { _type: 'CnsSnapshotId', id: sid } }, `The snapshot ${sid} of volume ${vid} was not found.`);
+  }
+  if (mb > 0 && mb < v.data.capacityInMb) {
+    throw new VimFault({ _type: 'InvalidArgument', invalidProperty: 'capacityInMb' }, `The requested size ${mb} MB is smaller than the snapshot's volume (${v.data.capacityInMb} MB).`);
+  }
+  return { datastore: v.data.datastore, capacityInMb: mb > 0 ? mb : v.data.capacityInMb };
+}
+
 defineEffect('cns.snapshot.create', (inv, task) => ({
   _type: 'CnsVolumeOperationBatchResult',
   volumeResults: ((task.args?.['specs'] as WireObject[]) ?? []).map((spec) => {

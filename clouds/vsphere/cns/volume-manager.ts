@@ -13,6 +13,7 @@ import { defineEffect, startTask } from '../mo/task.js';
 import { Inventory } from '../inventory.js';
 import { usedScsiUnits } from '../mo/vm-devices.js';
 import { heldBySnapshot } from '../mo/vm-snapshot.js';
+import { snapshotSource } from './snapshots.js';
 
 export const CNS_VOLUME = 'vsphere.cnsVolume';
 
@@ -89,7 +90,7 @@ defineEffect('cns.create', (inv, task) => {
       const name = String(spec['name'] ?? '');
       try {
         const backing = spec['backingObjectDetails'] as WireObject | undefined;
-        const mb = Number(backing?.['capacityInMb'] ?? 0);
+        let mb = Number(backing?.['capacityInMb'] ?? 0);
         const type = spec['volumeType'] === 'FILE' ? 'FILE' : 'BLOCK';
         const clusterId = String(((spec['metadata'] as WireObject | undefined)?.['containerCluster'] as WireObject | undefined)?.['clusterId'] ?? '');
         const existing = [...volumes(inv).all()].find((v) => !v.data.unregistered && v.data.name === name && v.data.clusterId === clusterId);
@@ -104,8 +105,18 @@ defineEffect('cns.create', (inv, task) => {
           Object.assign(fcd.data, { unregistered: undefined, name, clusterId, metadata: spec['metadata'] as WireObject | undefined, controlFlags: [...new Set([...(fcd.data.controlFlags ?? []), 'keepAfterDeleteVm'])] });
           return result('CnsVolumeCreateResult', fcdId, { name });
         }
-        if (!(mb > 0)) throw fault.invalidArgument('capacityInMb');
-        const ds = type === 'FILE' ? fileShareDatastore(inv, spec) : datastoreFor(inv, spec, mb);
+        const source = spec['volumeSource'] as WireObject | undefined;
+        let ds: ResourceRecord<DatastoreData>;
+        if (source?.['_type'] === 'CnsSnapshotVolumeSource') {
+          if (type === 'FILE') throw fault.notSupported('File volumes cannot be created from a snapshot.');
+          const from = snapshotSource(inv, source, mb);
+          mb = from.capacityInMb;
+          ds = inv.peek(from.datastore) as ResourceRecord<DatastoreData>;
+          if (!ds.data.accessible) throw new VimFault({ _type: 'CnsFault', reason: 'Datastore inaccessible' }, `The snapshot's datastore ${ds.data.name} is not accessible.`);
+        } else {
+          if (!(mb > 0)) throw fault.invalidArgument('capacityInMb');
+          ds = type === 'FILE' ? fileShareDatastore(inv, spec) : datastoreFor(inv, spec, mb);
+        }
         ds.data.freeSpace -= mb * 2 ** 20;
         const id = inv.engine.ids.uuid('vsphere:cns');
         const profile = ((spec['profile'] as WireObject[] | undefined) ?? [])[0];
