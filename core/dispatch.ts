@@ -31,9 +31,11 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // An empty Content-Type names no media type: treat it as absent, so the cloud answers in its own
   // shape rather than fastify refusing the body with its 415 (found by the Azure fuzz).
-  app.addHook('onRequest', async (req) => {
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
     const type = req.headers['content-type'];
     if (type !== undefined && type.trim() === '') delete req.headers['content-type'];
+    done();
   });
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -46,7 +48,10 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
       out = { reply: jsonReply(500, { error: 'InternalError', message: 'An internal error has occurred' }, 'InternalError') };
     }
     if (out.connection) performConnectionFault(out.connection, req, reply, out.reply);
-    else reply.code(out.reply.status).headers(out.reply.headers).send(out.reply.body);
+    else {
+      const { headers, body } = sendable(out.reply);
+      reply.code(out.reply.status).headers(headers).send(body);
+    }
   };
   const hidden = { schema: { hide: true } };
   app.all('/', hidden, handler);
@@ -143,6 +148,25 @@ function drawRequestId(engine: Engine): string {
   }
 }
 
+/** A media type with a charset: fastify sends a string or a Buffer under it unchanged. */
+const WITH_CHARSET = /^[a-z]+\/[a-z0-9.+-]+; ?charset=[a-z0-9-]+$/i;
+
+/**
+ * A text answer leaves as one UTF-8 Buffer: fastify measures a string's byte length in a pass of
+ * its own and the socket then encodes it again; a Buffer is encoded once and its length is known.
+ * Only where the bytes on the wire stay the same: fastify adds `; charset=utf-8` to a JSON type
+ * without one when it sends a string (done here as it does it), and names a type for a Buffer
+ * that has none (left as a string).
+ */
+function sendable(reply: WireReply): { headers: Record<string, string>; body: string | Buffer } {
+  const { headers, body } = reply;
+  if (typeof body !== 'string' || body.length === 0) return reply;
+  const type = headers['content-type'];
+  if (type === undefined) return reply;
+  if (type === 'application/json') return { headers: { ...headers, 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(body, 'utf8') };
+  return WITH_CHARSET.test(type) ? { headers, body: Buffer.from(body, 'utf8') } : reply;
+}
+
 function toWire(req: FastifyRequest): WireRequest {
   const raw = req.raw.url ?? '/';
   const q = raw.indexOf('?');
@@ -233,7 +257,8 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
 }
 
 function journal(engine: Engine, entry: Omit<JournalEntry, 'seq'>): void {
-  engine.journal.add({ ...entry, time: entry.time || new Date().toISOString() });
+  if (!entry.time) entry.time = new Date().toISOString();
+  engine.journal.add(entry);
 }
 
 /** `state: {hold: …}`: the touched resources (and their children, e.g. a volume's attachment) stay put. */

@@ -57,11 +57,9 @@ export class IdFactory {
 
   /** An RFC 4122 version-4 shaped UUID (request ids, Azure ids). */
   uuid(namespace: string): string {
-    const h = this.hex(namespace, 32).split('');
-    h[12] = '4';
-    h[16] = HEX[(parseInt(h[16] ?? '0', 16) & 0x3) | 0x8] ?? '8';
-    const s = h.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    const h = this.hex(namespace, 32);
+    const variant = HEX[(parseInt(h[16] ?? '0', 16) & 0x3) | 0x8] ?? '8';
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20)}`;
   }
 
   /** A prefixed id such as `vol-0123456789abcdef0` (AWS uses 17 hex digits for new ids). */

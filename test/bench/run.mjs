@@ -321,7 +321,7 @@ async function main() {
   const startup = SETTINGS.startupRuns > 0 ? await measureStartup(SETTINGS.startupRuns) : undefined;
   if (startup) log(`start-up: ${JSON.stringify(startup)}`);
   const f = SETTINGS.ec2Table ? await benchEc2('fauxcloud', startFauxcloud) : { name: 'fauxcloud', available: false, reason: 'skipped (BENCH_EC2_TABLE=0)', notes: [] };
-  const lists = SETTINGS.ceiling ? await benchEc2Lists('fauxcloud', startFauxcloud) : undefined;
+  const lists = SETTINGS.ceiling && process.env.BENCH_EC2_LISTS !== '0' ? await benchEc2Lists('fauxcloud', startFauxcloud) : undefined;
   const g = SETTINGS.gcp ? await benchGcp('fauxcloud', startFauxcloud) : undefined;
   const o = SETTINGS.openstack ? await benchOpenStack('fauxcloud', startFauxcloud) : undefined;
   const az = SETTINGS.azure ? await benchAzure('fauxcloud', startFauxcloud) : undefined;

@@ -37,3 +37,28 @@ describe('an empty Content-Type', () => {
     expect(res.json).not.toHaveProperty('statusCode');
   });
 });
+
+describe('answers as they leave (sent as UTF-8 bytes, not strings)', () => {
+  it('keep the Content-Type fastify gave a string answer and a Content-Length in bytes, non-ASCII included', async () => {
+    // Azure: a JSON type with a charset; a tag value with multi-byte characters.
+    const rg = await fetch(`${server.httpUrl}/subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/ct-bytes?api-version=2021-04-01`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ location: 'eastus', tags: { owner: 'Zoë — ☁️ 雲' } }),
+    });
+    const bytes = Buffer.from(await rg.arrayBuffer());
+    expect(rg.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(rg.headers.get('content-length'))).toBe(bytes.length);
+    expect((JSON.parse(bytes.toString('utf8')) as { tags: Record<string, string> }).tags.owner).toBe('Zoë — ☁️ 雲');
+
+    // OpenStack answers `application/json` without a charset: on the wire it reads as fastify wrote it for a string.
+    const ks = await fetch(`${server.httpUrl}/openstack/identity/v3`);
+    expect(ks.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(ks.headers.get('content-length'))).toBe(Buffer.from(await ks.arrayBuffer()).length);
+
+    // AWS query protocol: XML with its own charset spelling, unchanged.
+    const aws = await fetch(`${server.httpUrl}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeRegions&Version=2016-11-15' });
+    expect(aws.headers.get('content-type')).toMatch(/^text\/xml/);
+    expect(Number(aws.headers.get('content-length'))).toBe(Buffer.from(await aws.arrayBuffer()).length);
+  });
+});

@@ -9,7 +9,8 @@ import { armError, notFound } from '../errors.js';
 import { pollingHeaders, startOperation } from './lro.js';
 import { idKey, resourceId, typeKey } from './path.js';
 import { checkPreconditions, findResource, fullType, json, newEtag, page, parseBody, props, requireResourceGroup, type ArmCall, type ArmType } from './resources.js';
-import { readBody, render, type Json, type Shape } from './shapes.js';
+import { renderer } from './render.js';
+import { readBody, type Json, type Shape } from './shapes.js';
 
 export interface EmbeddedType {
   parent: ArmType;
@@ -41,7 +42,7 @@ export function serveEmbedded(call: ArmCall, e: EmbeddedType): WireReply {
   }
   const items = (props(parent.data)[e.key] ?? []) as Json[];
   const idx = name === undefined ? -1 : items.findIndex((i) => String(i['name']).toLowerCase() === name.toLowerCase());
-  const render1 = (item: Json) => render(e.shape(), item);
+  const render1 = (item: Json) => renderer(e.shape())(item);
   if (name === undefined) {
     if (call.req.method !== 'GET') throw armError('MethodNotAllowed', 405, `The requested resource does not support http method '${call.req.method}'.`);
     return json(200, page(call, items.map(render1)));

@@ -21,6 +21,8 @@ export type ArmPath =
       action?: string;
     };
 
+const SUBSCRIPTIONS_FIRST = /^\/*subscriptions(?:\/|$)/i;
+
 const eq = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b;
 
 /**
@@ -28,6 +30,9 @@ const eq = (a: string | undefined, b: string): boolean => a !== undefined && a.t
  * resource type fauxcloud knows, which tells a collection from an action at an odd segment count.
  */
 export function parseArmPath(path: string, isType: (key: string) => boolean): ArmPath | undefined {
+  // Every other cloud's request passes here first: without an escape to decode, the first segment
+  // tells at once (the same test the split below makes).
+  if (!path.includes('%') && !SUBSCRIPTIONS_FIRST.test(path)) return undefined;
   const seg = path.split('/').filter(Boolean).map(decodeSegment);
   if (!eq(seg[0], 'subscriptions')) return undefined;
   if (seg.length === 1) return { kind: 'subscriptions' };

@@ -12,7 +12,8 @@ import type { ResourceRecord, TenantStore } from '../../../core/store.js';
 import { armError, badRequest, notFound, rgNotFound } from '../errors.js';
 import { defineEffect, pollingHeaders, startOperation, type EffectContext } from './lro.js';
 import { idKey, resourceId, rgId, typeKey } from './path.js';
-import { readBody, render, type Json, type Shape } from './shapes.js';
+import { renderer } from './render.js';
+import { readBody, type Json, type Shape } from './shapes.js';
 
 export const RESOURCE_GROUP = 'azure.resourceGroup';
 
@@ -163,7 +164,7 @@ export const normalizeLocation = (l: unknown): string => (typeof l === 'string' 
 
 export function renderResource(call: ArmCall, t: ArmType, rec: ResourceRecord<Json>): unknown {
   const data = t.decorate ? t.decorate(call, rec) : rec.data;
-  return render(t.shape(), data);
+  return renderer(t.shape())(data);
 }
 
 export function getResource(call: ArmCall, t: ArmType): WireReply {
@@ -198,11 +199,17 @@ const PAGE = 100;
 export function listResources(call: ArmCall, t: ArmType): WireReply {
   let recs = listScope(call, t);
   if (t.filter) recs = t.filter(call, recs);
-  return json(200, page(call, recs.map((r) => renderResource(call, t, r))));
+  // Cut the page first: a page costs what it holds, not what the resource group holds.
+  return json(200, mapPage(page(call, recs), (r) => renderResource(call, t, r)));
 }
 
 /** One page of a list; `nextLink` carries the offset as `$skiptoken` on the same URL. */
-export function page(call: ArmCall, items: unknown[]): { value: unknown[]; nextLink?: string } {
+export function mapPage<T, U>(p: { value: T[]; nextLink?: string }, f: (item: T) => U): { value: U[]; nextLink?: string } {
+  const value = p.value.map(f);
+  return p.nextLink === undefined ? { value } : { value, nextLink: p.nextLink };
+}
+
+export function page<T>(call: ArmCall, items: T[]): { value: T[]; nextLink?: string } {
   const top = Number(call.req.query.get('$top') ?? '');
   const size = Number.isInteger(top) && top > 0 && top < PAGE ? top : PAGE;
   const token = call.req.query.get('$skiptoken') ?? call.req.query.get('$skipToken');

@@ -128,10 +128,16 @@ export function computeModel(): ComputeModel {
     return undefined;
   };
 
+  // Every request looks up its request message: once per name, not a walk of the packages each time.
+  const messages = new Map<string, ProtoMessage | undefined>();
   cached = {
     message: (pkg, name) => {
+      const key = `${pkg}:${name}`;
+      if (messages.has(key)) return messages.get(key);
       const n = lookup(pkg, name);
-      return n?.fields ? (n as ProtoMessage) : undefined;
+      const m = n?.fields ? (n as ProtoMessage) : undefined;
+      messages.set(key, m);
+      return m;
     },
     isEnum: (pkg, name) => lookup(pkg, name)?.values !== undefined,
     routes: () => all,

@@ -9,7 +9,7 @@ import { decodeRequest } from './codec.js';
 import { computeModel, knowsPath, type ApiPackage } from './model.js';
 import { COMPUTE_PREFIX, type ComputeRouted } from './identify.js';
 import { notFound, notImplemented, opFailure, OP_ERROR_STATUS } from './problems.js';
-import { renderLink } from './urls.js';
+import { answerJson } from './wire-json.js';
 import { applyFields, parseFields } from './fields.js';
 import { CloudError } from '../../../core/errors.js';
 import { G, regionOf } from '../records.js';
@@ -29,7 +29,15 @@ function linkOrigin(engine: Engine, req: WireRequest): string {
   if (!https) return 'https://www.googleapis.com';
   if (!host) return https;
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return `https://${hostname}:${new URL(https).port}`;
+  return `https://${hostname}:${portOf(https)}`;
+}
+
+let lastListener: { url: string; port: string } | undefined;
+
+/** The HTTPS listener's port, parsed once per listener URL rather than on every request. */
+function portOf(url: string): string {
+  if (lastListener?.url !== url) lastListener = { url, port: new URL(url).port };
+  return lastListener.port;
 }
 
 /** A host name or IP literal with an optional port; anything else is ignored (links use the listener's own). */
@@ -89,6 +97,6 @@ export async function serveCompute(engine: Engine, call: ComputeRouted, req: Wir
     headers: { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer' },
     // Links are rendered as values before serialisation, so the caller's host is JSON-encoded like
     // any string; proto3 JSON leaves empty repeated fields out (a disk nobody uses has no `users`).
-    body: JSON.stringify(answer, (_k, v: unknown) => (typeof v === 'string' ? renderLink(v, base) : Array.isArray(v) && v.length === 0 ? undefined : v)),
+    body: answerJson(answer, base),
   };
 }

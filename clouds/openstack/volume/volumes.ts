@@ -20,43 +20,60 @@ export function findVolume(c: OsContext, id: string): ResourceRecord<VolumeData>
 }
 
 export function renderVolume(c: OsContext, rec: ResourceRecord<VolumeData>): Record<string, unknown> {
-  const d = rec.data;
-  const self = `${c.endpoint('volume')}/volumes/${rec.id}`;
-  const typeRec = [...c.cloud.collection<{ name: string }>(OS.volumeType).all()].find((t) => t.data.name === d.volumeType);
-  const v: Record<string, unknown> = {
-    id: rec.id,
-    name: d.name,
-    status: volumeStatus(rec),
-    size: d.size,
-    availability_zone: d.zone,
-    created_at: isoMicro(d.created),
-    updated_at: isoMicro(d.updated),
-    attachments: d.attachments.map((a) => ({ server_id: a.serverId, attachment_id: a.attachmentId, attached_at: isoMicro(a.attachedAt), host_name: null, volume_id: rec.id, device: a.device, id: rec.id })),
-    description: d.description,
-    volume_type: d.volumeType,
-    snapshot_id: d.snapshotId,
-    source_volid: d.sourceVolid,
-    metadata: d.metadata,
-    bootable: String(d.bootable),
-    encrypted: false,
-    replication_status: null,
-    consistencygroup_id: null,
-    multiattach: d.multiattach,
-    user_id: d.userId,
-    links: [{ rel: 'self', href: self }, { rel: 'bookmark', href: self }],
-    'os-vol-tenant-attr:tenant_id': projectOf(c).id,
+  return volumeRenderer(c)(rec);
+}
+
+/** renderVolume for many volumes of one call: what depends only on the call is looked up once. */
+export function volumeRenderer(c: OsContext): (rec: ResourceRecord<VolumeData>) => Record<string, unknown> {
+  const endpoint = c.endpoint('volume');
+  const tenantId = projectOf(c).id;
+  const typeIds = new Map<string, string>();
+  for (const t of c.cloud.collection<{ name: string }>(OS.volumeType).all()) if (!typeIds.has(t.data.name)) typeIds.set(t.data.name, t.id);
+  const v13 = atLeast(c.version, 3, 13);
+  const v21 = atLeast(c.version, 3, 21);
+  const v47 = atLeast(c.version, 3, 47);
+  const v48 = atLeast(c.version, 3, 48);
+  const v61 = atLeast(c.version, 3, 61);
+  const v63 = atLeast(c.version, 3, 63);
+  const v65 = atLeast(c.version, 3, 65);
+  return (rec) => {
+    const d = rec.data;
+    const self = `${endpoint}/volumes/${rec.id}`;
+    const v: Record<string, unknown> = {
+      id: rec.id,
+      name: d.name,
+      status: volumeStatus(rec),
+      size: d.size,
+      availability_zone: d.zone,
+      created_at: isoMicro(d.created),
+      updated_at: isoMicro(d.updated),
+      attachments: d.attachments.map((a) => ({ server_id: a.serverId, attachment_id: a.attachmentId, attached_at: isoMicro(a.attachedAt), host_name: null, volume_id: rec.id, device: a.device, id: rec.id })),
+      description: d.description,
+      volume_type: d.volumeType,
+      snapshot_id: d.snapshotId,
+      source_volid: d.sourceVolid,
+      metadata: d.metadata,
+      bootable: String(d.bootable),
+      encrypted: false,
+      replication_status: null,
+      consistencygroup_id: null,
+      multiattach: d.multiattach,
+      user_id: d.userId,
+      links: [{ rel: 'self', href: self }, { rel: 'bookmark', href: self }],
+      'os-vol-tenant-attr:tenant_id': tenantId,
+    };
+    if (v13) v['group_id'] = null;
+    if (v21) v['provider_id'] = null;
+    if (v47) v['backup_id'] = d.backupId;
+    if (v48) {
+      v['shared_targets'] = false;
+      v['service_uuid'] = null;
+    }
+    if (v61) v['cluster_name'] = null;
+    if (v63) v['volume_type_id'] = typeIds.get(d.volumeType) ?? null;
+    if (v65) v['consumes_quota'] = true;
+    return v;
   };
-  if (atLeast(c.version, 3, 13)) v['group_id'] = null;
-  if (atLeast(c.version, 3, 21)) v['provider_id'] = null;
-  if (atLeast(c.version, 3, 47)) v['backup_id'] = d.backupId;
-  if (atLeast(c.version, 3, 48)) {
-    v['shared_targets'] = false;
-    v['service_uuid'] = null;
-  }
-  if (atLeast(c.version, 3, 61)) v['cluster_name'] = null;
-  if (atLeast(c.version, 3, 63)) v['volume_type_id'] = typeRec?.id ?? null;
-  if (atLeast(c.version, 3, 65)) v['consumes_quota'] = true;
-  return v;
 }
 
 function zones(c: OsContext): string[] {
@@ -168,7 +185,9 @@ function list(c: OsContext, detail: boolean) {
     .filter((r) => matchesFilters(c, r))
     .sort((a, b) => b.data.created - a.data.created || b.seq - a.seq);
   const page = paginate(c.req, all, { notFound: (m) => notFound(`Volume ${m} could not be found.`) });
-  const volumes = page.items.map((r) => (detail ? renderVolume(c, r) : { id: r.id, name: r.data.name, links: [{ rel: 'self', href: `${c.endpoint('volume')}/volumes/${r.id}` }] }));
+  const endpoint = c.endpoint('volume');
+  const render = detail ? volumeRenderer(c) : undefined;
+  const volumes = page.items.map((r) => (render ? render(r) : { id: r.id, name: r.data.name, links: [{ rel: 'self', href: `${endpoint}/volumes/${r.id}` }] }));
   const body: Record<string, unknown> = { volumes };
   if (page.next) body['volumes_links'] = nextLinks(page.next);
   if (c.query.get('with_count') === 'true' && atLeast(c.version, 3, 45)) body['count'] = all.length;
