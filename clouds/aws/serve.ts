@@ -90,7 +90,7 @@ export async function serveAws(service: AwsService, call: AwsCallTarget, req: Wi
   }
 }
 
-function xml(body: string, requestId: string, contentType: string): WireReply {
+function xml(body: Buffer, requestId: string, contentType: string): WireReply {
   return { status: 200, headers: { 'content-type': contentType, 'x-amzn-requestid': requestId }, body };
 }
 

@@ -51,6 +51,8 @@ export function asRows<V>(values: readonly V[], idOf: (v: V) => string): Resourc
 }
 
 export function filterRecords<D>(records: ResourceRecord<D>[], filters: Filter[] | undefined, spec: FilterFields<D>): ResourceRecord<D>[] {
+  // No filter (a CCM's or CSI driver's plain describe): nothing to compile or test per record.
+  if (!filters || filters.length === 0) return records;
   const specs = filterSpecs(filters);
   try {
     const pred = compileFilters(specs, spec);

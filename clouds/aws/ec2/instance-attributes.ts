@@ -6,6 +6,7 @@
 import type { DescribeInstanceAttributeRequest, InstanceAttribute, ModifyInstanceAttributeRequest } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
+import { isoDate } from '../shared/iso-time.js';
 import { checkDryRun, checkIdShape } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { DEFAULT_METADATA, instanceState } from './instance-view.js';
@@ -60,7 +61,7 @@ function describeInstanceAttribute(input: DescribeInstanceAttributeRequest, ctx:
     case 'blockDeviceMapping':
       out.BlockDeviceMappings = attachmentsOnInstance(ctx, r.id).map((a) => ({
         DeviceName: a.data.device,
-        Ebs: { AttachTime: new Date(a.data.attachTime), DeleteOnTermination: a.data.deleteOnTermination, Status: (a.lc?.state ?? 'attached') as 'attached', VolumeId: a.data.volumeId },
+        Ebs: { AttachTime: isoDate(a.data.attachTime), DeleteOnTermination: a.data.deleteOnTermination, Status: (a.lc?.state ?? 'attached') as 'attached', VolumeId: a.data.volumeId },
       }));
       break;
   }

@@ -7,6 +7,7 @@ import type { FieldAccessor } from '../../../core/filters.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { wireTags } from './common.js';
 import type { Ec2Context } from '../shared/context.js';
+import { isoDate } from '../shared/iso-time.js';
 import { T, type InstanceData, type InstanceMetadataData, type SecurityGroupData } from './records.js';
 import { attachmentsOnInstance } from './volumes.js';
 
@@ -47,7 +48,7 @@ export function primaryInterface(ctx: Ec2Context, r: InstanceRecord): InstanceNe
   const association = ip ? { IpOwnerId: 'amazon', PublicDnsName: publicDnsName(ctx.region, ip), PublicIp: ip } : undefined;
   return {
     Association: association,
-    Attachment: { AttachTime: new Date(d.launchTime), AttachmentId: d.eniAttachmentId, DeleteOnTermination: d.eniDeleteOnTermination ?? true, DeviceIndex: 0, NetworkCardIndex: 0, Status: 'attached' },
+    Attachment: { AttachTime: isoDate(d.launchTime), AttachmentId: d.eniAttachmentId, DeleteOnTermination: d.eniDeleteOnTermination ?? true, DeviceIndex: 0, NetworkCardIndex: 0, Status: 'attached' },
     Description: d.eniDescription ?? '',
     Groups: groupsOf(ctx, d.securityGroupIds),
     Ipv6Addresses: [],
@@ -74,7 +75,7 @@ export function blockDeviceMappings(ctx: Ec2Context, r: InstanceRecord): NonNull
   return attachmentsOnInstance(ctx, r.id).map((a) => ({
     DeviceName: a.data.device,
     Ebs: {
-      AttachTime: new Date(a.data.attachTime),
+      AttachTime: isoDate(a.data.attachTime),
       DeleteOnTermination: a.data.deleteOnTermination,
       Status: (a.lc?.state ?? 'attached') as 'attached',
       VolumeId: a.data.volumeId,
@@ -101,7 +102,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     AmiLaunchIndex: d.amiLaunchIndex,
     ProductCodes: [],
     InstanceType: d.instanceType as Instance['InstanceType'],
-    LaunchTime: new Date(d.launchTime),
+    LaunchTime: isoDate(d.launchTime),
     Placement: { AvailabilityZone: d.zone, AvailabilityZoneId: d.zoneId, GroupName: '', Tenancy: 'default' },
     Monitoring: { State: d.monitoring ? 'enabled' : 'disabled' },
     SubnetId: live ? d.subnetId : undefined,
@@ -124,7 +125,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     NetworkInterfaces: live ? [primaryInterface(ctx, r)] : [],
     PlatformDetails: d.platform === 'windows' ? 'Windows' : 'Linux/UNIX',
     UsageOperation: d.platform === 'windows' ? 'RunInstances:0002' : 'RunInstances',
-    UsageOperationUpdateTime: new Date(d.launchTime),
+    UsageOperationUpdateTime: isoDate(d.launchTime),
     MetadataOptions: metadataOptions(d),
     CpuOptions: undefined,
     CapacityReservationSpecification: { CapacityReservationPreference: 'open' },

@@ -158,9 +158,11 @@ function describeInstances(input: DescribeInstancesRequest, ctx: Ec2Context): De
   checkPaging({ maxResults: input.MaxResults, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'instanceId' });
   checkDryRun(input);
   let found = instances(ctx).list(describeQuery(ctx, ids, input.Filters)).filter((r) => visible(ctx, r));
-  const present = new Set(found.map((r) => r.id));
-  const missing = ids.filter((id) => !present.has(id));
-  if (missing.length > 0) throw Ec2Errors.instanceNotFound(missing);
+  if (ids.length > 0) {
+    const present = new Set(found.map((r) => r.id));
+    const missing = ids.filter((id) => !present.has(id));
+    if (missing.length > 0) throw Ec2Errors.instanceNotFound(missing);
+  }
   found = filterRecords(found, input.Filters, { tags: true, fields: instanceFilterFields(ctx) });
   const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'instanceId', query: input.Filters ?? [] });
   ctx.touch(...page.items.map((r) => r.id));

@@ -15,6 +15,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
+import { isoDate } from '../shared/iso-time.js';
 import { checkDryRun, checkIdShape, DESCRIPTION_MAX, tooLong, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
@@ -63,7 +64,7 @@ export function renderSnapshot(ctx: Ec2Context, r: SnapshotRecord): Snapshot {
     SnapshotId: r.id,
     VolumeId: d.volumeId,
     State: (r.lc?.state ?? 'completed') as Snapshot['State'],
-    StartTime: new Date(d.startTime),
+    StartTime: isoDate(d.startTime),
     Progress: progress(ctx, r),
     OwnerId: ctx.account,
     Description: d.description,

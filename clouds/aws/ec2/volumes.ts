@@ -12,6 +12,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
+import { isoDate } from '../shared/iso-time.js';
 import { defaultEbsKeyId, kmsKeyArn } from '../shared/keys.js';
 import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
@@ -50,7 +51,7 @@ export function volumeState(rec: VolumeRecord, attachments: readonly unknown[]):
 
 export function renderAttachment(a: ResourceRecord<AttachmentData>): VolumeAttachment {
   return {
-    AttachTime: new Date(a.data.attachTime),
+    AttachTime: isoDate(a.data.attachTime),
     Device: a.data.device,
     InstanceId: a.data.instanceId,
     State: (a.lc?.state ?? 'attached') as VolumeAttachment['State'],
@@ -70,7 +71,7 @@ export function renderVolume(ctx: Ec2Context, rec: VolumeRecord): Volume {
     AvailabilityZone: d.zone,
     AvailabilityZoneId: d.zoneId,
     State: volumeState(rec, atts) as Volume['State'],
-    CreateTime: new Date(d.createTime),
+    CreateTime: isoDate(d.createTime),
     Attachments: atts.map(renderAttachment),
     Encrypted: d.encrypted,
     KmsKeyId: d.kmsKeyId,

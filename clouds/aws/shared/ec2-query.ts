@@ -9,7 +9,7 @@
 import { CloudError } from '../../../core/errors.js';
 import { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { structEncoder, type XmlDialect } from './xml-compiler.js';
+import { structWriter, XmlBytes, type XmlDialect } from './xml-compiler.js';
 
 interface InMember {
   name: string;
@@ -103,12 +103,20 @@ function inTable(schema: NormalizedSchema): Map<string, InMember> {
 
 const EC2_XML: XmlDialect = { name: 'ec2', selfClosingEmptyList: true, flattenedLists: false, timestampFromSchema: true };
 
-/** `<OpResponse xmlns=…><requestId>…</requestId>…fields…</OpResponse>`, fields by the encoder compiled from the model. */
-export function encodeEc2Response(operation: string, output: NormalizedSchema, value: object, requestId: string): string {
-  const head = `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>`;
+/** `<OpResponse xmlns=…><requestId>…</requestId>…fields…</OpResponse>`, fields by the writer compiled from the model, as UTF-8 bytes. */
+/** Each operation's last answer size: a large answer's buffer is allocated once, not grown by copies. */
+const sizeHints = new Map<string, number>();
+
+export function encodeEc2Response(operation: string, output: NormalizedSchema, value: object, requestId: string, sink = new XmlBytes(undefined, sizeHints.get(operation))): Buffer {
+  sink.s = `<?xml version="1.0" encoding="UTF-8"?>\n<${operation}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${requestId}</requestId>`;
   // Operations without modelled output (DeleteVolume, CreateTags) answer `<return>true</return>` on the wire.
-  const fields = output.isStructSchema() ? structEncoder(EC2_XML, output)(value as Record<string, unknown>) : '<return>true</return>';
-  return `${head}${fields}</${operation}Response>`;
+  if (output.isStructSchema()) structWriter(EC2_XML, output)(value as Record<string, unknown>, sink);
+  else sink.s += '<return>true</return>';
+  sink.s += `</${operation}Response>`;
+  const bytes = sink.bytes();
+  if (bytes.length > 64 * 1024) sizeHints.set(operation, Math.min(bytes.length + (bytes.length >> 3), 64 * 1024 * 1024));
+  else sizeHints.delete(operation);
+  return bytes;
 }
 
 function capitalise(s: string): string {

@@ -7,7 +7,7 @@
 import { CloudError } from '../../../core/errors.js';
 import type { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { structEncoder, type XmlDialect } from './xml-compiler.js';
+import { structWriter, XmlBytes, type XmlDialect } from './xml-compiler.js';
 
 type Traits = { xmlName?: string; xmlFlattened?: unknown };
 const traitsOf = (s: NormalizedSchema) => s.getMergedTraits() as Traits;
@@ -81,7 +81,13 @@ function invalid(raw: string, path: string): CloudError {
 const QUERY_XML: XmlDialect = { name: 'awsQuery', selfClosingEmptyList: false, flattenedLists: true, timestampFromSchema: false };
 
 /** The answer envelope around the fields, which the encoder compiled from the model writes. */
-export function encodeQueryResponse(operation: string, namespace: string, output: NormalizedSchema, value: object, requestId: string): string {
-  const result = output.isStructSchema() ? `<${operation}Result>${structEncoder(QUERY_XML, output)(value as Record<string, unknown>)}</${operation}Result>` : '';
-  return `<${operation}Response xmlns="${namespace}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
+export function encodeQueryResponse(operation: string, namespace: string, output: NormalizedSchema, value: object, requestId: string, sink = new XmlBytes()): Buffer {
+  sink.s = `<${operation}Response xmlns="${namespace}">`;
+  if (output.isStructSchema()) {
+    sink.s += `<${operation}Result>`;
+    structWriter(QUERY_XML, output)(value as Record<string, unknown>, sink);
+    sink.s += `</${operation}Result>`;
+  }
+  sink.s += `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${operation}Response>`;
+  return sink.bytes();
 }

@@ -9,6 +9,7 @@
  * no caller-supplied value reaches the compiler.
  */
 import type { NormalizedSchema } from './model.js';
+import { isoString } from './iso-time.js';
 import { xmlEscape } from './xml.js';
 
 export interface XmlDialect {
@@ -22,24 +23,72 @@ export interface XmlDialect {
   timestampFromSchema: boolean;
 }
 
+/**
+ * Where compiled code writes. Within one structure the text grows in a local string; `s` carries
+ * it across structure boundaries. Between list items, text longer than `limit` goes to `flush`:
+ * a large answer is then encoded to bytes a piece at a time, never as one concatenated string
+ * (V8 flattens such a string of thousands of pieces far more slowly than it built it).
+ */
+export interface XmlSink {
+  s: string;
+  readonly limit: number;
+  flush(text: string): void;
+}
+
 /** Encodes a structure value into the XML of its members (without its own wrapper tag). */
 export type StructEncoder = (value: Record<string, unknown>) => string;
+/** The same, appended to a sink. */
+export type StructWriter = (value: Record<string, unknown>, sink: XmlSink) => void;
+
+/** A sink that collects UTF-8 bytes: an answer's body, encoded once, as the socket will send it. */
+export class XmlBytes implements XmlSink {
+  s = '';
+  private buf: Buffer | undefined;
+  private pos = 0;
+
+  constructor(
+    readonly limit = 16 * 1024,
+    private readonly size: number = 64 * 1024,
+  ) {}
+
+  flush(text: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units); near
+    // the end of the buffer, the exact length decides (it flattens the text, which write needs anyway).
+    let need = this.pos + text.length * 3;
+    if (this.buf && need > this.buf.length && this.pos + text.length <= this.buf.length) need = this.pos + Buffer.byteLength(text);
+    if (!this.buf || need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.size, (this.buf?.length ?? 0) * 2));
+      this.buf?.copy(grown, 0, 0, this.pos);
+      this.buf = grown;
+    }
+    this.pos += this.buf.write(text, this.pos);
+  }
+
+  /** Everything written, `s` included. */
+  bytes(): Buffer {
+    // A small answer never flushed: one string, one encoding.
+    if (!this.buf) return Buffer.from(this.s);
+    this.flush(this.s);
+    this.s = '';
+    return this.buf.subarray(0, this.pos);
+  }
+}
 
 type Traits = { xmlName?: string; xmlFlattened?: unknown };
 const traitsOf = (s: NormalizedSchema): Traits => s.getMergedTraits() as Traits;
 
 /** Anything the compiled code did not foresee, rendered as the walking encoders did. */
 function other(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return isoString(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   return xmlEscape(String(value));
 }
-const timestamp = (value: unknown): string => (value instanceof Date ? value : new Date(value as string | number)).toISOString();
+const timestamp = (value: unknown): string => isoString(value instanceof Date ? value : new Date(value as string | number));
 
 class Compiler {
   /** Struct shape (the model's schema object) → index into `fns`. */
   private readonly index = new Map<object, number>();
-  readonly fns: StructEncoder[] = [];
+  readonly fns: StructWriter[] = [];
   private readonly pending: Array<[number, NormalizedSchema]> = [];
 
   constructor(private readonly dialect: XmlDialect) {}
@@ -51,7 +100,7 @@ class Compiler {
       i = this.fns.length;
       this.index.set(key, i);
       // A placeholder until compiled: recursive shapes refer to their own index.
-      this.fns.push(() => '');
+      this.fns.push(() => undefined);
       this.pending.push([i, schema]);
     }
     return i;
@@ -63,7 +112,7 @@ class Compiler {
       const [i, schema] = job;
       const body = this.structBody(schema);
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point: code generated from the model
-      this.fns[i] = new Function('F', 'esc', 'other', 'ts', `return function (v) { let s = ''; ${body} return s; };`)(this.fns, xmlEscape, other, timestamp) as StructEncoder;
+      this.fns[i] = new Function('F', 'esc', 'other', 'ts', `return function (v, w) { let s = w.s; ${body} w.s = s; };`)(this.fns, xmlEscape, other, timestamp) as StructWriter;
     }
   }
 
@@ -84,7 +133,7 @@ class Compiler {
       const item = schema.getValueSchema();
       const y = `x${depth}`;
       const flattened = this.dialect.flattenedLists && traitsOf(schema).xmlFlattened !== undefined;
-      const each = `for (let i${depth} = 0; i${depth} < ${x}.length; i${depth}++) { const ${y} = ${x}[i${depth}]; if (${y} !== undefined && ${y} !== null) { ${this.value(item, flattened ? tag : traitsOf(item).xmlName ?? 'member', y, depth + 1)} } }`;
+      const each = `for (let i${depth} = 0; i${depth} < ${x}.length; i${depth}++) { const ${y} = ${x}[i${depth}]; if (${y} !== undefined && ${y} !== null) { ${this.value(item, flattened ? tag : traitsOf(item).xmlName ?? 'member', y, depth + 1)} } if (s.length > w.limit) { w.flush(s); s = ''; } }`;
       if (flattened) return each;
       const empty = JSON.stringify(this.dialect.selfClosingEmptyList ? `<${tag}/>` : `<${tag}></${tag}>`);
       return `if (${x}.length === 0) s += ${empty}; else { s += ${open}; ${each} s += ${close}; }`;
@@ -93,7 +142,8 @@ class Compiler {
       const y = `x${depth}`;
       return `s += ${open}; for (const [k${depth}, ${y}] of Object.entries(${x})) { s += '<entry><key>' + esc(k${depth}) + '</key>'; if (${y} !== undefined && ${y} !== null) { ${this.value(schema.getValueSchema(), 'value', y, depth + 1)} } s += '</entry>'; } s += ${close};`;
     }
-    if (schema.isStructSchema()) return `s += ${open} + F[${this.struct(schema)}](${x}) + ${close};`;
+    // The nested structure continues the text through the sink (it may flush part of it).
+    if (schema.isStructSchema()) return `w.s = s + ${open}; F[${this.struct(schema)}](${x}, w); s = w.s + ${close};`;
     return `s += ${open} + ${this.scalar(schema, x)} + ${close};`;
   }
 
@@ -106,20 +156,30 @@ class Compiler {
   }
 }
 
-const compilers = new Map<string, { compiler: Compiler; encoders: WeakMap<object, StructEncoder> }>();
+const compilers = new Map<string, { compiler: Compiler; writers: WeakMap<object, StructWriter> }>();
 
-/** The compiled encoder of structure `schema` in `dialect` (compiled on first use, then cached). */
-export function structEncoder(dialect: XmlDialect, schema: NormalizedSchema): StructEncoder {
+/** The compiled writer of structure `schema` in `dialect` (compiled on first use, then cached). */
+export function structWriter(dialect: XmlDialect, schema: NormalizedSchema): StructWriter {
   let c = compilers.get(dialect.name);
-  if (!c) compilers.set(dialect.name, (c = { compiler: new Compiler(dialect), encoders: new WeakMap() }));
+  if (!c) compilers.set(dialect.name, (c = { compiler: new Compiler(dialect), writers: new WeakMap() }));
   const key = schema.getSchema() as object;
-  let encode = c.encoders.get(key);
-  if (!encode) {
+  let write = c.writers.get(key);
+  if (!write) {
     const i = c.compiler.struct(schema);
     c.compiler.drain();
     const fns = c.compiler.fns;
-    encode = (value) => fns[i]!(value);
-    c.encoders.set(key, encode);
+    write = (value, sink) => fns[i]!(value, sink);
+    c.writers.set(key, write);
   }
-  return encode;
+  return write;
+}
+
+/** The compiled encoder of structure `schema` in `dialect`, as one string. */
+export function structEncoder(dialect: XmlDialect, schema: NormalizedSchema): StructEncoder {
+  const write = structWriter(dialect, schema);
+  return (value) => {
+    const sink: XmlSink = { s: '', limit: Infinity, flush: () => undefined };
+    write(value, sink);
+    return sink.s;
+  };
 }

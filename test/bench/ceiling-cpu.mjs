@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The ceiling leg's AWS rows as CPU time per answer, for a shared machine. req/s beside bare
+// fastify is the figure that counts (run.mjs), but when other work takes the cores both servers
+// get a slice and req/s says more about the neighbours than about the code. The CPU the server
+// process itself spends per answer (utime + stime from /proc, over an autocannon run) holds up
+// far better: ratio = bare CPU per answer / fauxcloud CPU per answer, the share of the ceiling
+// fauxcloud would reach if CPU were all that counted. Builds side by side in one run:
+//   CEILING_CPU_BUILDS="before=/tmp/base/dist/core/cli.js,after=dist/core/cli.js" node test/bench/ceiling-cpu.mjs
+// Env: CEILING_CPU_SECONDS (3), CEILING_CPU_SIZES (100,1000), CEILING_CPU_OUT (a Markdown file).
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { setCeiling, answerOf } from './ceiling.mjs';
+import { describeAnswer, ec2Body, ec2Call, ec2Headers } from './ec2.mjs';
+import { runLoad } from './load.mjs';
+import { killAllSync, ROOT, startCeiling, startFauxcloud } from './servers.mjs';
+
+const SECONDS = Number(process.env.CEILING_CPU_SECONDS ?? 3);
+const SIZES = (process.env.CEILING_CPU_SIZES ?? '100,1000').split(',').map(Number);
+const BUILDS = (process.env.CEILING_CPU_BUILDS ?? 'this=dist/core/cli.js').split(',').map((b) => b.split('='));
+const TICK_US = 1e6 / 100; // USER_HZ
+
+process.on('exit', killAllSync);
+
+/** utime + stime of a process, µs. */
+function cpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+/** CPU µs per 2xx answer of `server` to the request, over SECONDS of 10-connection load. */
+async function cpuPerAnswer(server, url, action) {
+  const request = { url, headers: ec2Headers(), body: ec2Body(action), seconds: 1, connections: 10, collectLatency: false };
+  await runLoad(request); // warm-up
+  const before = cpuUs(server.pid);
+  const r = await runLoad({ ...request, seconds: SECONDS });
+  const used = cpuUs(server.pid) - before;
+  if (r.non2xx || r.errors || r.timeouts) throw new Error(`${action}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  return { us: used / r.ok2xx, reqPerSec: r.reqPerSec };
+}
+
+const rows = [];
+const ceiling = await startCeiling();
+try {
+  for (const [label, cli] of BUILDS) {
+    process.env.BENCH_FAUXCLOUD_CLI = resolve(ROOT, cli);
+    const faux = await startFauxcloud();
+    try {
+      const seed = async (action, params, target, per) => {
+        for (let n = 0; n < target; n += per) {
+          const a = await ec2Call(faux.url, action, per > 1 ? { ...params, MinCount: String(per), MaxCount: String(per) } : params, { timeoutMs: 30_000 });
+          if (a.status !== 200) throw new Error(`seeding ${action}: ${describeAnswer(a)}`);
+        }
+      };
+      let have = { DescribeVolumes: 0, DescribeInstances: 0 };
+      for (const [action, create, params, per] of [
+        ['DescribeVolumes', 'CreateVolume', { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' }, 1],
+        ['DescribeInstances', 'RunInstances', { ImageId: 'ami-0fa0c10d000000001', InstanceType: 'm5.large', 'Placement.AvailabilityZone': 'us-east-1a' }, 100],
+      ]) {
+        for (const size of SIZES) {
+          await seed(create, params, size - have[action], per);
+          have[action] = size;
+          const answer = await answerOf({ url: faux.url, headers: ec2Headers(), body: ec2Body(action) });
+          await setCeiling(ceiling.url, answer);
+          const f = await cpuPerAnswer(faux, faux.url, action);
+          const b = await cpuPerAnswer(ceiling, ceiling.url, action);
+          const row = { build: label, call: `${action}, ${size}`, kib: answer.body.length / 1024, fauxUs: f.us, bareUs: b.us, ratio: b.us / f.us, fauxRps: f.reqPerSec, bareRps: b.reqPerSec, load: os.loadavg()[0] };
+          rows.push(row);
+          console.log(JSON.stringify(row));
+        }
+      }
+    } finally {
+      await faux.stop();
+    }
+  }
+} finally {
+  await ceiling.stop();
+}
+
+const fmt = (n, d = 0) => n.toFixed(d);
+const md = [
+  `CPU of the server process per answer (utime+stime from /proc), autocannon 10 connections, ${SECONDS} s after a 1 s warm-up; node ${process.version}, ${os.cpus().length} CPUs; ${new Date().toISOString()}.`,
+  '',
+  '| build | call | answer KiB | bare CPU µs/answer | fauxcloud CPU µs/answer | CPU ratio | bare req/s | fauxcloud req/s | load (1 min) |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.build} | ${r.call} | ${fmt(r.kib, 1)} | ${fmt(r.bareUs)} | ${fmt(r.fauxUs)} | ${fmt(r.ratio, 2)} | ${fmt(r.bareRps)} | ${fmt(r.fauxRps)} | ${fmt(r.load, 1)} |`),
+  '',
+].join('\n');
+if (process.env.CEILING_CPU_OUT) writeFileSync(resolve(process.env.CEILING_CPU_OUT), md);
+console.log(`\n${md}`);
