@@ -25,6 +25,15 @@ export function paginate<T extends { seq: number }>(
   return { items: page, nextToken: encodeToken(page[page.length - 1]!.seq, queryScope(opts.query)) };
 }
 
+/**
+ * The cursor a page token carries (0 without one), checked against the query as `paginate` checks
+ * it: a caller that passes it to the store (`afterSeq`, `limit: maxResults + 1`) scans only the
+ * page, and `paginate` over that scan answers the very page and token it would over everything.
+ */
+export function cursorOf(opts: { token?: string; query?: unknown }): number {
+  return opts.token !== undefined && opts.token !== '' ? decodeToken(opts.token, queryScope(opts.query)) : 0;
+}
+
 function firstAfter<T extends { seq: number }>(items: readonly T[], seq: number): number {
   // Items arrive in creation order, so binary search for the first seq greater than the cursor.
   let lo = 0, hi = items.length;

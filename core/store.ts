@@ -3,6 +3,7 @@
  * vSphere instance) hold typed collections with an id index, a parent index and a tag index.
  * Tenants never see each other's records; a cloud asks for `store.tenant(cloud, id)`.
  */
+import { compactString, compactValue } from './compact.js';
 import { IdempotencyLedger, type IdempotencyEntry } from './idempotency.js';
 import type { LifecycleState } from './lifecycle-types.js';
 
@@ -36,6 +37,14 @@ export interface ListQuery {
   ids?: readonly string[];
   /** Every key must be present; a value of undefined matches any value. */
   tags?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Paging, so that a page costs what it holds rather than what the tenant holds: only records
+   * created after this sequence number (a page token's cursor), and `where` evaluated during the
+   * scan; the scan stops once `limit` records matched. Records scanned count as read.
+   */
+  afterSeq?: number;
+  limit?: number;
+  where?: (record: ResourceRecord) => boolean;
 }
 
 /**
@@ -53,6 +62,9 @@ export interface StoreHooks {
 
 export class Collection<T> {
   private readonly byId = new Map<string, ResourceRecord<T>>();
+  /** Records in creation (seq) order, for cursor scans; deleted ones are skipped and compacted lazily. */
+  private ordered: ResourceRecord<T>[] = [];
+  private dead = 0;
   private readonly byParent = new Map<string, Set<string>>();
   private readonly byTag = new Map<string, Map<string, Set<string>>>();
   private readonly secondary = new Map<string, { key: IndexKey; map: Map<string, Set<string>> }>();
@@ -72,16 +84,17 @@ export class Collection<T> {
 
   insert(init: NewRecord<T>): ResourceRecord<T> {
     if (this.byId.has(init.id)) throw new Error(`duplicate ${this.type} id ${init.id}`);
+    // Strings flattened and shared, an empty tag set shared: a record costs what it holds (compact.ts).
     const rec: ResourceRecord<T> = {
-      id: init.id,
+      id: compactString(init.id),
       type: this.type,
       seq: this.tenant.nextSeq(),
       createdAt: this.hooks.now(),
       tenant: this.tenant.key,
-      region: init.region,
-      parent: init.parent,
-      tags: {},
-      data: init.data,
+      region: init.region === undefined ? undefined : compactString(init.region),
+      parent: init.parent === undefined ? undefined : compactString(init.parent),
+      tags: NO_TAGS,
+      data: compactValue(init.data),
     };
     this.restore(rec);
     if (init.tags) this.setTags(rec.id, init.tags);
@@ -91,6 +104,9 @@ export class Collection<T> {
   /** Put back a record exactly as exported (state import). */
   restore(rec: ResourceRecord<T>): void {
     this.byId.set(rec.id, rec);
+    const last = this.ordered[this.ordered.length - 1];
+    if (!last || last.seq < rec.seq) this.ordered.push(rec);
+    else this.ordered.splice(firstAfter(this.ordered, rec.seq), 0, rec);
     if (rec.parent !== undefined) addTo(this.byParent, rec.parent, rec.id);
     for (const [k, v] of Object.entries(rec.tags)) this.indexTag(k, v, rec.id);
     for (const { key, map } of this.secondary.values()) {
@@ -138,6 +154,10 @@ export class Collection<T> {
     const rec = this.byId.get(id);
     if (!rec) return false;
     this.byId.delete(id);
+    if (++this.dead > 64 && this.dead > this.ordered.length / 2) {
+      this.ordered = this.ordered.filter((r) => this.byId.get(r.id) === r);
+      this.dead = 0;
+    }
     if (rec.parent !== undefined) removeFrom(this.byParent, rec.parent, id);
     for (const { key, map } of this.secondary.values()) {
       const k = key(rec);
@@ -161,19 +181,34 @@ export class Collection<T> {
       candidates = this.idsToRecords(this.byParent.get(query.parent));
     } else if (query.tags && Object.keys(query.tags).length > 0) {
       candidates = this.idsToRecords(this.narrowByTags(query.tags));
+    } else if (query.afterSeq !== undefined || query.limit !== undefined) {
+      candidates = this.liveFrom(query.afterSeq ?? 0);
     } else {
       candidates = this.byId.values();
     }
+    const after = query.afterSeq ?? 0;
+    const limit = query.limit ?? Infinity;
     const result: ResourceRecord<T>[] = [];
     for (const rec of candidates) {
+      if (result.length >= limit) break;
+      if (rec.seq <= after) continue;
       if (query.region !== undefined && rec.region !== query.region) continue;
       if (query.parent !== undefined && rec.parent !== query.parent) continue;
       if (query.tags && !tagsMatch(rec.tags, query.tags)) continue;
       if (!this.tenant.visible(rec)) continue;
       this.hooks.onRead(rec);
-      if (this.byId.has(rec.id)) result.push(rec);
+      if (this.byId.has(rec.id) && (!query.where || query.where(rec as ResourceRecord))) result.push(rec);
     }
     return result;
+  }
+
+  /** Live records created after `seq`, in creation order, from a binary search (no copy of the collection). */
+  private *liveFrom(seq: number): Generator<ResourceRecord<T>> {
+    const ordered = this.ordered;
+    for (let i = seq === 0 ? 0 : firstAfter(ordered, seq); i < ordered.length; i++) {
+      const rec = ordered[i]!;
+      if (this.byId.get(rec.id) === rec) yield rec;
+    }
   }
 
   setTags(id: string, tags: Readonly<Record<string, string>>): void {
@@ -250,6 +285,8 @@ export class Collection<T> {
 export class TenantStore {
   private readonly collections = new Map<string, Collection<unknown>>();
   readonly idempotency = new IdempotencyLedger();
+  /** One string for every record of the tenant (a getter building it made one per record). */
+  readonly key: string;
 
   constructor(
     readonly cloud: string,
@@ -257,10 +294,8 @@ export class TenantStore {
     private readonly hooks: StoreHooks,
     readonly nextSeq: () => number,
     private readonly indexesFor: (type: string) => ReadonlyMap<string, IndexKey> | undefined = () => undefined,
-  ) {}
-
-  get key(): string {
-    return tenantKey(this.cloud, this.id);
+  ) {
+    this.key = compactString(tenantKey(cloud, id));
   }
 
   /**
@@ -380,6 +415,20 @@ export class Store {
     }
   }
 }
+
+/** Index of the first record with a seq greater than `seq` (records sorted by seq). */
+function firstAfter(records: ReadonlyArray<{ seq: number }>, seq: number): number {
+  let lo = 0, hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (records[mid]!.seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The tag set of every record created without tags (setTags replaces it, never mutates it). */
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
   let s = index.get(key);

@@ -18,6 +18,7 @@ import { measureStartup } from './startup.mjs';
 import { measurePhase } from './load.mjs';
 import { measureOsFlow, osLogin, osPhase } from './openstack.mjs';
 import { report } from './report.mjs';
+import { benchScale } from './scale.mjs';
 import { benchVsphere } from './vsphere.mjs';
 import {
   ROOT, ensureMoto, killAllSync, readRssKiB, rssSampler, startCeiling, startFauxcloud, startMoto,
@@ -325,6 +326,7 @@ async function main() {
   const g = SETTINGS.gcp ? await benchGcp('fauxcloud', startFauxcloud) : undefined;
   const o = SETTINGS.openstack ? await benchOpenStack('fauxcloud', startFauxcloud) : undefined;
   const az = SETTINGS.azure ? await benchAzure('fauxcloud', startFauxcloud) : undefined;
+  if (process.env.BENCH_SCALE === '1') await benchScale({ log }); // 100,000 volumes and disks: results/scale-latest.md
   if (process.env.BENCH_VSPHERE !== '0') await benchVsphere({ log, ...SETTINGS }); // fauxcloud vs vcsim: results/vsphere.md
   const moto = SETTINGS.ec2Table ? ensureMoto(log) : { ok: false, reason: 'skipped (BENCH_EC2_TABLE=0)' };
   const m = moto.ok

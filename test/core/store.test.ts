@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CoreInputError } from '../../core/errors.js';
 import { compileFilters } from '../../core/filters.js';
-import { paginate } from '../../core/pagination.js';
+import { cursorOf, paginate } from '../../core/pagination.js';
 import { Store } from '../../core/store.js';
 
 const store = () => new Store({ onRead: () => undefined, now: () => 0 });
@@ -89,5 +89,42 @@ describe('pagination', () => {
     const p1 = paginate(items, { maxResults: 3, query: 'q' });
     expect(() => paginate(items, { maxResults: 3, token: p1.nextToken, query: 'other' })).toThrow(CoreInputError);
     expect(() => paginate(items, { token: 'garbage', query: 'q' })).toThrow(CoreInputError);
+  });
+});
+
+describe('paging from the store (a page costs what it holds)', () => {
+  it('walks a page window from the token cursor and answers the pages and tokens a full scan would', () => {
+    const c = store().tenant('x', '1').collection<{ n: number }>('x.vol');
+    for (let n = 0; n < 300; n++) c.insert({ id: `v${n}`, region: n % 3 === 0 ? 'r1' : 'r2', data: { n } });
+    for (let n = 0; n < 300; n += 7) c.delete(`v${n}`);
+    const where = (r: { data: unknown }) => (r.data as { n: number }).n % 2 === 0;
+    const full: string[] = [];
+    const windowed: string[] = [];
+    for (const walk of [full, windowed]) {
+      let token: string | undefined;
+      do {
+        const opts = { maxResults: 10, token, query: 'q' };
+        const rows = walk === full
+          ? c.list({ region: 'r2' }).filter(where)
+          : c.list({ region: 'r2', afterSeq: cursorOf(opts), limit: 11, where });
+        const page = paginate(rows, opts);
+        walk.push(...page.items.map((r) => r.id), `| ${page.nextToken ?? 'end'}`);
+        token = page.nextToken;
+      } while (token);
+    }
+    expect(windowed).toEqual(full);
+    expect(full.filter((x) => !x.startsWith('|'))).toHaveLength(c.list({ region: 'r2' }).filter(where).length);
+  });
+
+  it('stores records compactly without changing what callers see or hold', () => {
+    const c = store().tenant('x', '1').collection<{ link: string; nested: { zone: string }; at: Date }>('x.disk');
+    const data = { link: ['compute://projects/p/zones/', 'z-a', '/disks/d'].join(''), nested: { zone: `zones/${'z'}-a` }, at: new Date(0) };
+    const rec = c.insert({ id: `zones/z-a/disks/${'d'}`, data });
+    expect(rec.data).toBe(data);
+    expect(rec.data).toEqual({ link: 'compute://projects/p/zones/z-a/disks/d', nested: { zone: 'zones/z-a' }, at: new Date(0) });
+    expect(rec.tags).toEqual({});
+    c.setTags(rec.id, { a: 'b' });
+    expect(c.peek(rec.id)!.tags).toEqual({ a: 'b' });
+    expect(c.insert({ id: 'other', data }).tags).toEqual({});
   });
 });

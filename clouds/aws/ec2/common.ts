@@ -2,7 +2,8 @@
 import type { Filter, Tag, TagSpecification } from '@aws-sdk/client-ec2';
 import { CoreInputError } from '../../../core/errors.js';
 import { compileFilters, indexableTagFilters, type FilterFields, type FilterSpec } from '../../../core/filters.js';
-import { paginate, type Page } from '../../../core/pagination.js';
+import { cursorOf, paginate, type Page } from '../../../core/pagination.js';
+import { hasWildcard } from '../../../core/wildcard.js';
 import type { ListQuery, ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import type { Ec2Context } from '../shared/context.js';
@@ -38,8 +39,12 @@ export function filterSpecs(filters: Filter[] | undefined): FilterSpec[] {
 }
 
 /** The store query for a Describe call: explicit ids, or the tag index when tag filters allow. */
-export function describeQuery(ctx: Ec2Context, ids: readonly string[], filters: Filter[] | undefined): ListQuery {
-  return ids.length > 0 ? { region: ctx.region, ids } : { region: ctx.region, tags: indexableTagFilters(filterSpecs(filters)) };
+export function describeQuery(ctx: Ec2Context, ids: readonly string[], filters: Filter[] | undefined, idFilter?: string): ListQuery {
+  if (ids.length > 0) return { region: ctx.region, ids };
+  // An id filter of plain values (`volume-id`) names its candidates: look them up, not scan (the filter still runs).
+  const byId = idFilter ? filters?.find((f) => f.Name === idFilter) : undefined;
+  if (byId?.Values && byId.Values.length > 0 && !byId.Values.some((v) => hasWildcard(v))) return { region: ctx.region, ids: [...new Set(byId.Values)] };
+  return { region: ctx.region, tags: indexableTagFilters(filterSpecs(filters)) };
 }
 
 /**
@@ -53,15 +58,36 @@ export function asRows<V>(values: readonly V[], idOf: (v: V) => string): Resourc
 export function filterRecords<D>(records: ResourceRecord<D>[], filters: Filter[] | undefined, spec: FilterFields<D>): ResourceRecord<D>[] {
   // No filter (a CCM's or CSI driver's plain describe): nothing to compile or test per record.
   if (!filters || filters.length === 0) return records;
+  return records.filter(filterPredicate(filters, spec));
+}
+
+/** The filters as one predicate (an unknown filter name is EC2's InvalidParameterValue, raised now). */
+export function filterPredicate<D>(filters: Filter[] | undefined, spec: FilterFields<D>): (r: ResourceRecord<D>) => boolean {
   const specs = filterSpecs(filters);
   try {
-    const pred = compileFilters(specs, spec);
-    return records.filter(pred);
+    return compileFilters(specs, spec);
   } catch (e) {
     if (e instanceof CoreInputError) throw Ec2Errors.invalidParameterValue(e.message);
     throw e;
   }
 }
+
+/**
+ * The store window of one page (`afterSeq`, `limit`) for `pageOf` to cut the same page and token
+ * from, so a page of a 100,000-volume account scans from its cursor, not from the start.
+ */
+export function pageWindow(o: Pick<PageOptions, 'maxResults' | 'nextToken' | 'lenient' | 'max' | 'query'>): Pick<ListQuery, 'afterSeq' | 'limit'> {
+  const max = pageMax(o);
+  try {
+    return { afterSeq: cursorOf({ token: o.nextToken, query: o.query }), limit: max === undefined ? undefined : max + 1 };
+  } catch (e) {
+    if (e instanceof CoreInputError) throw Ec2Errors.invalidPaginationToken(o.nextToken ?? '');
+    throw e;
+  }
+}
+
+const pageMax = (o: Pick<PageOptions, 'maxResults' | 'lenient' | 'max'>): number | undefined =>
+  o.maxResults === undefined || (o.lenient && o.maxResults === 0) ? undefined : Math.min(o.maxResults, o.lenient ? o.max : o.maxResults);
 
 export interface PageOptions {
   maxResults?: number;
@@ -94,7 +120,7 @@ export function checkPaging(o: Omit<PageOptions, 'query' | 'nextToken'>): void {
 
 export function pageOf<T extends { seq: number }>(items: T[], o: PageOptions): Page<T> {
   checkPaging(o);
-  const max = o.maxResults === undefined || (o.lenient && o.maxResults === 0) ? undefined : Math.min(o.maxResults, o.lenient ? o.max : o.maxResults);
+  const max = pageMax(o);
   try {
     return paginate(items, { maxResults: max, token: o.nextToken, query: o.query });
   } catch (e) {

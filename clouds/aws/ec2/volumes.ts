@@ -14,7 +14,8 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors } from '../shared/errors.js';
 import { isoDate } from '../shared/iso-time.js';
 import { defaultEbsKeyId, kmsKeyArn } from '../shared/keys.js';
-import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, findZone, pageOf, tagsFor, wireTags } from './common.js';
+import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterPredicate, findZone, pageOf, pageWindow, tagsFor, wireTags } from './common.js';
+import type { FilterFields } from '../../../core/filters.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { BY_INSTANCE, T, type AttachmentData, type VolumeData, type VolumeInitData, type ZoneData } from './records.js';
 import { requireCompletedSnapshot } from './snapshots.js';
@@ -221,12 +222,6 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
   checkIdShape(ids, 'vol', 'InvalidVolumeID.Malformed');
   checkPaging({ maxResults: input.MaxResults, min: 5, max: 500, idsGiven: ids.length > 0, idsParam: 'volumeSet', lenient: true });
   checkDryRun(input);
-  let found = volumes(ctx).list(describeQuery(ctx, ids, input.Filters));
-  if (ids.length > 0) {
-    const present = new Set(found.map((r) => r.id));
-    const missing = ids.filter((id) => !present.has(id));
-    if (missing.length > 0) throw Ec2Errors.volumeNotFound(missing);
-  }
   // Status and attachment filters depend on attachments: evaluate them on the rendered volume.
   const rendered = new Map<string, Volume>();
   const view = (r: VolumeRecord) => {
@@ -235,7 +230,7 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
     return v;
   };
   const att = (r: VolumeRecord) => view(r).Attachments ?? [];
-  found = filterRecords(found, input.Filters, {
+  const spec: FilterFields<VolumeData> = {
     tags: true,
     fields: {
       'volume-id': (r) => r.id,
@@ -255,7 +250,20 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
       'attachment.attach-time': (r) => att(r).map((a) => a.AttachTime?.toISOString()),
       'attachment.delete-on-termination': (r) => att(r).map((a) => a.DeleteOnTermination),
     },
-  });
+  };
+  let found: VolumeRecord[];
+  if (ids.length > 0) {
+    found = volumes(ctx).list(describeQuery(ctx, ids, input.Filters));
+    const present = new Set(found.map((r) => r.id));
+    const missing = ids.filter((id) => !present.has(id));
+    if (missing.length > 0) throw Ec2Errors.volumeNotFound(missing);
+    found = found.filter(filterPredicate(input.Filters, spec));
+  } else {
+    const where = filterPredicate(input.Filters, spec);
+    // Filters run in the scan, from the page token's cursor, up to one more than the page holds.
+    const window = pageWindow({ maxResults: input.MaxResults, nextToken: input.NextToken, lenient: true, max: 500, query: { f: input.Filters ?? [] } });
+    found = volumes(ctx).list({ ...describeQuery(ctx, ids, input.Filters, 'volume-id'), ...window, where: where as (r: ResourceRecord) => boolean });
+  }
   const page = pageOf(found, {
     maxResults: input.MaxResults,
     nextToken: input.NextToken,

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { ResourceRecord, TenantStore } from '../../../core/store.js';
 import { defineHandlers, operation, scopeOf, type ComputeCall, type ComputeHandler } from './call.js';
 import type { Json } from './codec.js';
-import { listAnswer, aggregatedAnswer } from './lists.js';
+import { compileFilter } from './filter.js';
+import { listAnswer, aggregatedAnswer, listWindow } from './lists.js';
 import { computeModel } from './model.js';
 import { defineEffect, timestamp } from './operations.js';
 import { alreadyExists, badRequest, fingerprintMismatch, invalid, notFound, required } from './problems.js';
@@ -42,6 +43,7 @@ export interface CollectionDef {
 }
 
 const NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const NAME_FILTER = /^\s*name\s*=\s*([a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)\s*$/;
 
 const defs = new Map<string, CollectionDef>();
 
@@ -156,8 +158,18 @@ export function defineCollection(def: CollectionDef, only?: ReadonlyArray<'inser
     get: (call) => render(call.tenant, def, getRecord(call, def)),
     list: (call) => {
       const scope = scopeOf(call);
-      const items = call.tenant.collection<Json>(def.type).list({ region: call.params['region'] ?? call.params['zone']?.replace(/-[a-z]$/, '') })
-        .filter((r) => r.id.startsWith(`${scope}/${def.plural}/`));
+      const prefix = `${scope}/${def.plural}/`;
+      // The filter runs in the scan from the page's cursor; listAnswer then cuts the same page and token.
+      const filter = call.query['filter'] as string | undefined;
+      const matches = compileFilter(filter);
+      // `name = x` (the PD CSI driver's lookup) names its only candidate: a key lookup, not a scan.
+      const named = typeof filter === 'string' ? NAME_FILTER.exec(filter)?.[1] : undefined;
+      const items = call.tenant.collection<Json>(def.type).list({
+        region: call.params['region'] ?? call.params['zone']?.replace(/-[a-z]$/, ''),
+        ...(named !== undefined ? { ids: [`${prefix}${named}`] } : {}),
+        ...listWindow(call),
+        where: (r) => r.id.startsWith(prefix) && (!matches || matches(render(call.tenant, def, r as ResourceRecord<Json>))),
+      });
       return listAnswer(call, def.kind, items, (r) => render(call.tenant, def, r), `${scope}/${def.plural}`);
     },
     aggregatedList: (call) => aggregatedAnswer(call, def.kind, def.plural, call.tenant.collection<Json>(def.type).list(), (r) => render(call.tenant, def, r)),

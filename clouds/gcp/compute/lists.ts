@@ -3,7 +3,8 @@
  * aggregatedList's map of scopes (`zones/us-central1-a: {disks: [...]}`, or a warning for an
  * empty scope, as the API answers).
  */
-import { paginate } from '../../../core/pagination.js';
+import { cursorOf, paginate } from '../../../core/pagination.js';
+import type { ListQuery } from '../../../core/store.js';
 import { CoreInputError } from '../../../core/errors.js';
 import type { ComputeCall } from './call.js';
 import type { Json } from './codec.js';
@@ -20,11 +21,30 @@ function page<T extends { seq: number }>(call: ComputeCall, rows: readonly T[]):
     const p = paginate(rows, {
       maxResults: Math.min(max === 0 ? MAX_RESULTS : max, MAX_RESULTS),
       token: call.query['pageToken'] as string | undefined,
-      query: [call.route.operation, call.params, call.query['filter'] ?? '', call.query['orderBy'] ?? ''],
+      query: pageScope(call),
     });
     return { items: p.items, ...(p.nextToken ? { nextPageToken: p.nextToken } : {}) };
   } catch (e) {
     if (e instanceof CoreInputError) throw invalid(`Invalid value for field 'pageToken': '${String(call.query['pageToken'])}'.`);
+    throw e;
+  }
+}
+
+const pageScope = (call: ComputeCall): unknown => [call.route.operation, call.params, call.query['filter'] ?? '', call.query['orderBy'] ?? ''];
+
+/**
+ * The store window of the page a list call asks for (its token's cursor, one more than maxResults),
+ * so that page 200 of 100,000 disks scans from its cursor. A bad maxResults or token gets no window:
+ * the full scan then reaches `page`, which refuses them with the usual errors, in the usual order.
+ */
+export function listWindow(call: ComputeCall): Pick<ListQuery, 'afterSeq' | 'limit'> {
+  const raw = call.query['maxResults'];
+  const max = raw === undefined ? MAX_RESULTS : Number(raw);
+  if (!Number.isInteger(max) || max < 0) return {};
+  try {
+    return { afterSeq: cursorOf({ token: call.query['pageToken'] as string | undefined, query: pageScope(call) }), limit: Math.min(max === 0 ? MAX_RESULTS : max, MAX_RESULTS) + 1 };
+  } catch (e) {
+    if (e instanceof CoreInputError) return {};
     throw e;
   }
 }
