@@ -9,8 +9,9 @@
 //   BENCH_SOAK=1 npm run bench                       as a leg of the bench (off by default)
 //
 // BENCH_SOAK_HEAPSNAPSHOTS=1 starts the server with --heapsnapshot-signal=SIGUSR2 and has it
-// write a heap snapshot after minute 1 and at the end (into BENCH_SOAK_SNAPSHOT_DIR, default
-// the OS temp dir) for comparing in Chrome DevTools when RSS is not flat.
+// write a heap snapshot after minute 1 and after the run (into BENCH_SOAK_SNAPSHOT_DIR, default
+// the OS temp dir) for comparing in Chrome DevTools when RSS is not flat. Writing one stalls
+// the server for seconds and leaves RSS higher for good: that run's RSS figures are not a verdict.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -91,7 +92,7 @@ export async function benchSoak({ log = (m) => console.log(`[soak] ${m}`), setti
     const gces = await gceNodes(client);
     const { streams, stats } = soakStreams(client, settings.rate, ec2s, gces);
     const seconds = Math.round(settings.minutes * 60);
-    const snapshotAt = new Set(settings.heapSnapshots ? [60, seconds] : []);
+    const snapshotAt = new Set(settings.heapSnapshots ? [60] : []); // and one after the run
     log(`${settings.rate} req/s for ${seconds} s over EC2 ${ec2s.map((n) => n.id).join(', ')} and GCE ${gces.map((n) => n.name).join(', ')}`);
     const t0 = performance.now();
     let cpu = { server: cpuSeconds(h.pid), client: ownCpuSeconds() };
@@ -103,7 +104,7 @@ export async function benchSoak({ log = (m) => console.log(`[soak] ${m}`), setti
         cpu = now;
         const m = (client.current(), client.minutes.at(-1)); // closes the minute that just ended
         const l = loads.at(-1);
-        log(`minute ${s / 60}: ${m ? `${m.answered} answered, p99 ${m.p99?.toFixed(1)} ms, behind ${m.behind}, ` : ''}RSS ${(rss.at(-1).kib / 1024).toFixed(1)} MiB, `
+        log(`minute ${s / 60}: ${m ? `${m.answered} answered, p99 ${m.p99?.toFixed(1)} ms, behind ${m.behind}, dropped ${m.dropped}, ` : ''}RSS ${(rss.at(-1).kib / 1024).toFixed(1)} MiB, `
           + `CPU server ${l.serverCpu.toFixed(0)}% client ${l.clientCpu.toFixed(0)}%, load ${l.load.toFixed(2)}`);
       }
       if (snapshotAt.has(s)) {
@@ -113,11 +114,18 @@ export async function benchSoak({ log = (m) => console.log(`[soak] ${m}`), setti
       }
     });
     rss.push({ s: (performance.now() - t0) / 1000, kib: readRssKiB(h.pid) });
-    if (snapshots.length) await snapshotWritten(h.url, log);
-    const md = soakReport({
+    if (settings.heapSnapshots) { // after the last answer, so that no request waits for it
+      process.kill(h.pid, 'SIGUSR2');
+      snapshots.push(`the end (second ${Math.round(run.seconds)})`);
+      await snapshotWritten(h.url, log);
+    }
+    const figures = {
       settings, mix: MIX, run, rss, minutes: client.minutes, totals: client.totals, errors: client.errors, stats,
       startupMs: h.startupMs, ec2s, gces, loadStart, loadEnd: os.loadavg(), loads, snapshots, behindMs: BEHIND_MS, exited: h.exited(),
-    });
+    };
+    // The raw figures, to re-render or re-analyse a long run without running it again.
+    if (process.env.BENCH_SOAK_RAW) writeFileSync(process.env.BENCH_SOAK_RAW, JSON.stringify({ ...figures, errors: [...client.errors] }));
+    const md = soakReport(figures);
     mkdirSync(dirname(settings.results), { recursive: true });
     writeFileSync(settings.results, md);
     log(`written to ${settings.results}`);
