@@ -10,7 +10,8 @@
 //   instances.list us-central1-a                     50        1             50
 //   disks.list us-central1-a                        150        1            150
 //
-// EBS flow: CreateVolume -> DescribeVolumes until available -> AttachVolume -> DescribeVolumes
+// EBS flow: CreateVolume (ClientToken = sha256 of the PV name, CSIVolumeName tag, as the driver
+// sends it) -> DescribeVolumes until available -> AttachVolume -> DescribeVolumes
 // until attached -> DetachVolume -> DescribeVolumes until available -> DeleteVolume.
 // PD flow: disks.insert -> zoneOperations.wait -> instances.attachDisk -> zoneOperations.get
 // until DONE -> instances.detachDisk -> get until DONE -> disks.delete -> get until DONE.
@@ -18,6 +19,7 @@
 // instance, as an m5.large takes 26 more EBS volumes. A flow arrival finding no free slot
 // waits for one (its lateness counts as behind schedule); a failed flow's slot is retired.
 
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { XMLParser } from 'fast-xml-parser';
 import { ec2Body, ec2Headers } from './ec2.mjs';
@@ -138,8 +140,14 @@ export function soakStreams(client, rate, ec2s, gces) {
     if (!v) throw new FlowFailed(`DescribeVolumes no volume ${id}`);
     return { status: v.status, attachments: items(v.attachmentSet) };
   };
+  // As the EBS CSI driver creates a volume: idempotent on a hash of the PV name, tagged with it.
   const ebsFlow = async ({ node, device }, dueAt) => {
-    const body = await step(ec2('CreateVolume', { AvailabilityZone: node.zone, Size: '1', VolumeType: 'gp3' }), dueAt);
+    const pv = `pvc-soak-${seq++}`;
+    const body = await step(ec2('CreateVolume', {
+      AvailabilityZone: node.zone, Size: '1', VolumeType: 'gp3', ClientToken: createHash('sha256').update(pv).digest('hex'),
+      'TagSpecification.1.ResourceType': 'volume', 'TagSpecification.1.Tag.1.Key': 'CSIVolumeName', 'TagSpecification.1.Tag.1.Value': pv,
+      'TagSpecification.1.Tag.2.Key': 'ebs.csi.aws.com/cluster', 'TagSpecification.1.Tag.2.Value': 'true',
+    }), dueAt);
     const VolumeId = /<volumeId>([^<]+)<\/volumeId>/.exec(body)?.[1];
     if (!VolumeId) throw new FlowFailed('CreateVolume no volumeId');
     await until('CreateVolume available', () => volume(VolumeId), (v) => v.status === 'available');
