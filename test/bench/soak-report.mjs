@@ -43,7 +43,7 @@ export function soakReport(r) {
   const rssAt = (s) => rss.reduce((best, p) => (p.s <= s ? p : best), rss[0]).kib;
   const out = [];
   out.push('# Soak: fauxcloud under a fixed arrival rate of mixed AWS + GCP CSI/CCM traffic', '');
-  out.push(`${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · ${os.platform()} ${os.release()}`);
+  out.push(`${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · ${os.platform()} ${os.release()} · fauxcloud ${r.commit ?? 'unknown'}`);
   out.push(`load average (1/5/15 min) at start ${r.loadStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${r.loadEnd.map((x) => x.toFixed(2)).join(' / ')}; `
     + `the machine is shared, so the client, the server and other work compete for its CPUs.`, '');
   out.push(`Settings: ${settings.minutes} min at ${settings.rate} req/s target (open loop), at most ${settings.connections} requests in flight `

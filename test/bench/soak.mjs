@@ -13,6 +13,7 @@
 // the OS temp dir) for comparing in Chrome DevTools when RSS is not flat. Writing one stalls
 // the server for seconds and leaves RSS higher for good: that run's RSS figures are not a verdict.
 
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -121,6 +122,7 @@ export async function benchSoak({ log = (m) => console.log(`[soak] ${m}`), setti
     }
     const figures = {
       settings, mix: MIX, run, rss, minutes: client.minutes, totals: client.totals, errors: client.errors, stats,
+      commit: spawnSync('git', ['describe', '--always', '--dirty'], { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() || 'unknown',
       startupMs: h.startupMs, ec2s, gces, loadStart, loadEnd: os.loadavg(), loads, snapshots, behindMs: BEHIND_MS, exited: h.exited(),
     };
     // The raw figures, to re-render or re-analyse a long run without running it again.
