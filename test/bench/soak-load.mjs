@@ -150,7 +150,8 @@ export class SoakClient {
       const timer = setInterval(() => {
         const now = Math.min(performance.now(), end);
         streams.forEach((s, i) => {
-          const due = Math.floor(((now - this.t0) / 1000) * s.rate);
+          // Arrival k is due at k / rate: k = 0 at once, the last one before the end.
+          const due = Math.min(Math.floor(((now - this.t0) / 1000) * s.rate) + 1, Math.ceil(seconds * s.rate));
           for (; issued[i] < due; issued[i]++) s.arrive(this.t0 + (issued[i] * 1000) / s.rate);
         });
         const second = Math.floor((now - this.t0) / 1000);
