@@ -14,7 +14,8 @@ function slope(samples, from) {
   const my = xs.reduce((a, p) => a + p.kib, 0) / xs.length;
   const num = xs.reduce((a, p) => a + (p.s - mx) * (p.kib - my), 0);
   const den = xs.reduce((a, p) => a + (p.s - mx) ** 2, 0);
-  return { kibPerS: num / den, meanKiB: my, n: xs.length, from: xs[0].s, to: xs.at(-1).s };
+  const kibs = xs.map((p) => p.kib);
+  return { kibPerS: num / den, meanKiB: my, n: xs.length, from: xs[0].s, to: xs.at(-1).s, minKiB: Math.min(...kibs), maxKiB: Math.max(...kibs) };
 }
 
 /**
@@ -31,7 +32,8 @@ export function rssVerdict(samples, seconds) {
   return {
     flat,
     text: `RSS flat after warm-up: ${flat ? 'yes' : 'no'} (slope ${(fit.kibPerS * 60 / 1024).toFixed(2)} MiB/min over seconds ${fit.from.toFixed(0)}-${fit.to.toFixed(0)}, `
-      + `fitted rise ${mib(riseKiB)} MiB, limit ${mib(limitKiB)} MiB = max(5 MiB, 5% of the mean ${mib(fit.meanKiB)} MiB))`,
+      + `fitted rise ${mib(riseKiB)} MiB, limit ${mib(limitKiB)} MiB = max(5 MiB, 5% of the mean ${mib(fit.meanKiB)} MiB); `
+      + `range there ${mib(fit.minKiB)}-${mib(fit.maxKiB)} MiB)`,
   };
 }
 
