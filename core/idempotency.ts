@@ -15,8 +15,19 @@ export type IdempotencyOutcome =
   | { kind: 'replay'; resultId: string }
   | { kind: 'mismatch'; resultId: string };
 
+/**
+ * Tokens a tenant's ledger keeps. The clouds forget tokens after hours; fauxcloud's virtual clock
+ * may never get there, and a soak (a CSI driver sends a token with every CreateVolume) would
+ * otherwise keep every token it ever saw. A caller retries a token within its own flow, never
+ * this many creations later; past it, the oldest token goes and a reuse of it creates anew.
+ */
+export const IDEMPOTENCY_TOKENS_KEPT = 10_000;
+
 export class IdempotencyLedger {
+  /** Oldest first (a Map keeps insertion order). */
   private readonly entries = new Map<string, IdempotencyEntry>();
+
+  constructor(private readonly capacity = IDEMPOTENCY_TOKENS_KEPT) {}
 
   check(scope: string, token: string, params: unknown): IdempotencyOutcome {
     const e = this.entries.get(`${scope}\u0000${token}`);
@@ -27,7 +38,21 @@ export class IdempotencyLedger {
   }
 
   remember(scope: string, token: string, params: unknown, resultId: string): void {
-    this.entries.set(`${scope}\u0000${token}`, { scope, token, fingerprint: fingerprint(params), resultId });
+    const key = `${scope}\u0000${token}`;
+    this.entries.delete(key); // a token remembered again is the newest
+    this.entries.set(key, { scope, token, fingerprint: fingerprint(params), resultId });
+    this.trim();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private trim(): void {
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= this.capacity) return;
+      this.entries.delete(key);
+    }
   }
 
   exportState(): IdempotencyEntry[] {
@@ -37,6 +62,7 @@ export class IdempotencyLedger {
   importState(entries: IdempotencyEntry[]): void {
     this.entries.clear();
     for (const e of entries) this.entries.set(`${e.scope}\u0000${e.token}`, { ...e });
+    this.trim();
   }
 }
 

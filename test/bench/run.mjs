@@ -20,6 +20,7 @@ import { measureOsFlow, osLogin, osPhase } from './openstack.mjs';
 import { report } from './report.mjs';
 import { benchScale } from './scale.mjs';
 import { benchVsphere } from './vsphere.mjs';
+import { benchSoak } from './soak.mjs';
 import {
   ROOT, ensureMoto, killAllSync, readRssKiB, rssSampler, startCeiling, startFauxcloud, startMoto,
 } from './servers.mjs';
@@ -328,6 +329,7 @@ async function main() {
   const az = SETTINGS.azure ? await benchAzure('fauxcloud', startFauxcloud) : undefined;
   if (process.env.BENCH_SCALE === '1') await benchScale({ log }); // 100,000 volumes and disks: results/scale-latest.md
   if (process.env.BENCH_VSPHERE !== '0') await benchVsphere({ log, ...SETTINGS }); // fauxcloud vs vcsim: results/vsphere.md
+  if (process.env.BENCH_SOAK === '1') await benchSoak({ log }).catch((err) => log(`soak: ${err.message}`)); // results/soak.md
   const moto = SETTINGS.ec2Table ? ensureMoto(log) : { ok: false, reason: 'skipped (BENCH_EC2_TABLE=0)' };
   const m = moto.ok
     ? await benchEc2('moto', () => startMoto(moto))
