@@ -323,10 +323,10 @@ func attachNewVolume(t *testing.T, ctx context.Context, c *vim25.Client, vm *obj
 	ds, err := find.NewFinder(c, true).Datastore(ctx, "/dc1/datastore/vsanDatastore")
 	must(t, err)
 	res := createVolume(t, cc, cnstypes.CnsVolumeCreateSpec{
-		Name:       name,
-		VolumeType: "BLOCK",
-		Datastores: []types.ManagedObjectReference{ds.Reference()},
-		Metadata:   cnstypes.CnsVolumeMetadata{ContainerCluster: cnstypes.CnsContainerCluster{ClusterType: "KUBERNETES", ClusterId: "fauxcloud", VSphereUser: user, ClusterFlavor: "VANILLA"}},
+		Name:                 name,
+		VolumeType:           "BLOCK",
+		Datastores:           []types.ManagedObjectReference{ds.Reference()},
+		Metadata:             cnstypes.CnsVolumeMetadata{ContainerCluster: cnstypes.CnsContainerCluster{ClusterType: "KUBERNETES", ClusterId: "fauxcloud", VSphereUser: user, ClusterFlavor: "VANILLA"}},
 		BackingObjectDetails: &cnstypes.CnsBlockBackingDetails{CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 1024}},
 	})
 	task, err := cc.AttachVolume(ctx, []cnstypes.CnsVolumeAttachDetachSpec{{VolumeId: res.VolumeId, Vm: vm.Reference()}})

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/vmware/govmomi/cns"
-	"github.com/vmware/govmomi/fault"
 	cnstypes "github.com/vmware/govmomi/cns/types"
+	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/types"
