@@ -32,19 +32,7 @@ func TestCnsVolumeFromSnapshot(t *testing.T) {
 	src := blockSpec("pvc-source", 2048, nil)
 	src.Datastores = []types.ManagedObjectReference{vmfsDS.Reference()}
 	source := createVolume(t, cc, src)
-	task, err := cc.CreateSnapshots(ctx, []cnstypes.CnsSnapshotCreateSpec{{VolumeId: source.VolumeId, Description: "snap-1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := task.WaitForResult(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := cns.GetTaskResult(ctx, info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := res.(*cnstypes.CnsSnapshotCreateResult).Snapshot.SnapshotId
+	snap := createSnapshot(t, cc, source.VolumeId, "snap-1").Snapshot.SnapshotId
 
 	restored := createVolume(t, cc, blockSpec("pvc-restored", 2048, &cnstypes.CnsSnapshotVolumeSource{VolumeId: source.VolumeId, SnapshotId: snap}))
 	if restored.Fault != nil || restored.VolumeId.Id == "" || restored.VolumeId.Id == source.VolumeId.Id {

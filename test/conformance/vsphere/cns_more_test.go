@@ -27,6 +27,29 @@ func createVolume(t *testing.T, cc *cns.Client, spec cnstypes.CnsVolumeCreateSpe
 	return res.(*cnstypes.CnsVolumeCreateResult)
 }
 
+// createSnapshot takes one CNS snapshot of a volume and returns its result (fault included).
+func createSnapshot(t *testing.T, cc *cns.Client, volume cnstypes.CnsVolumeId, description string) *cnstypes.CnsSnapshotCreateResult {
+	t.Helper()
+	ctx := testContext(t)
+	task, err := cc.CreateSnapshots(ctx, []cnstypes.CnsSnapshotCreateSpec{{VolumeId: volume, Description: description}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := task.WaitForResult(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cns.GetTaskResult(ctx, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, ok := res.(*cnstypes.CnsSnapshotCreateResult)
+	if !ok {
+		t.Fatalf("snapshot result %T %+v", res, res)
+	}
+	return snap
+}
+
 // RWX file volumes on the vSAN file service (what vcsim cannot do), CNS snapshots and volume info.
 func TestCnsFileVolumesSnapshotsAndInfo(t *testing.T) {
 	reset(t)
@@ -75,27 +98,15 @@ func TestCnsFileVolumesSnapshotsAndInfo(t *testing.T) {
 		Name: "pvc-snap", VolumeType: "BLOCK", Datastores: []types.ManagedObjectReference{vmfsDS.Reference()}, Metadata: meta,
 		BackingObjectDetails: &cnstypes.CnsBlockBackingDetails{CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 2048}},
 	})
-	task, err := cc.CreateSnapshots(ctx, []cnstypes.CnsSnapshotCreateSpec{{VolumeId: block.VolumeId, Description: "snap-1"}})
+	snap := createSnapshot(t, cc, block.VolumeId, "snap-1")
+	if snap.Fault != nil || snap.Snapshot.SnapshotId.Id == "" {
+		t.Fatalf("snapshot result %+v", snap)
+	}
+	task, err := cc.QuerySnapshots(ctx, cnstypes.CnsSnapshotQueryFilter{SnapshotQuerySpecs: []cnstypes.CnsSnapshotQuerySpec{{VolumeId: block.VolumeId}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	info, err := task.WaitForResult(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := cns.GetTaskResult(ctx, info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, ok := res.(*cnstypes.CnsSnapshotCreateResult)
-	if !ok || snap.Fault != nil || snap.Snapshot.SnapshotId.Id == "" {
-		t.Fatalf("snapshot result %T %+v", res, res)
-	}
-	task, err = cc.QuerySnapshots(ctx, cnstypes.CnsSnapshotQueryFilter{SnapshotQuerySpecs: []cnstypes.CnsSnapshotQuerySpec{{VolumeId: block.VolumeId}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err = task.WaitForResult(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
