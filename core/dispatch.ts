@@ -112,14 +112,7 @@ function refuse(engine: Engine, kind: HttpRefusal, wire: WireRequest, req: Fasti
   try {
     journal(engine, {
       time: virtualTime(engine),
-      host: hostName(wire.headers.host),
-      cloud: found?.api.name ?? 'unknown',
-      service: found?.call.service ?? 'unknown',
-      operation: found?.call.operation ?? 'unknown',
-      tenant: found?.call.tenant,
-      region: found?.call.region,
-      method: wire.method,
-      path: wire.path,
+      ...requestFields(wire, found),
       status: reply.status,
       errorCode: reply.errorCode,
       latencyMs: 0,
@@ -236,14 +229,7 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
   try {
     journal(engine, {
       time,
-      host: hostName(wire.headers.host),
-      cloud: found?.api.name ?? 'unknown',
-      service: found?.call.service ?? 'unknown',
-      operation: found?.call.operation ?? 'unknown',
-      tenant: found?.call.tenant,
-      region: found?.call.region,
-      method: wire.method,
-      path: wire.path,
+      ...requestFields(wire, found),
       status: outcome.reply.status,
       errorCode: outcome.reply.errorCode ?? (outcome.connection ? `connection:${outcome.connection.kind}` : undefined),
       latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
@@ -254,6 +240,20 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
     req.log.error({ err, requestId }, 'journal failure');
   }
   return outcome;
+}
+
+/** What a journal entry says of the request itself: where it went and what it was identified as. */
+function requestFields(wire: WireRequest, found: { api: CloudApi; call: RoutedCall } | undefined): Pick<JournalEntry, 'host' | 'cloud' | 'service' | 'operation' | 'tenant' | 'region' | 'method' | 'path'> {
+  return {
+    host: hostName(wire.headers.host),
+    cloud: found?.api.name ?? 'unknown',
+    service: found?.call.service ?? 'unknown',
+    operation: found?.call.operation ?? 'unknown',
+    tenant: found?.call.tenant,
+    region: found?.call.region,
+    method: wire.method,
+    path: wire.path,
+  };
 }
 
 function journal(engine: Engine, entry: Omit<JournalEntry, 'seq'>): void {
