@@ -1,6 +1,8 @@
 /** What a launcher (Karpenter, kops, eksctl, a provider's e2e setup) sends to RunInstances, and what it reads back. */
 import {
   CreateKeyPairCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
   DeleteKeyPairCommand,
@@ -162,6 +164,20 @@ describe('RunInstances', () => {
     ];
     for (const [extra, code] of cases)
       await expect(ec2.send(new RunInstancesCommand({ ...base, Placement: { AvailabilityZone: 'us-east-1a' }, ...extra } as never)), code).rejects.toMatchObject({ name: code });
+  });
+  it('fills a small subnet as EC2 does: between MinCount and MaxCount, then none, and reuses a terminated address', async () => {
+    await admin(server).put('/lifecycle', {});
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.77.0.0/16' }))).Vpc!.VpcId!;
+    // A /28 has 16 addresses, of which AWS keeps five: 11 instances fit.
+    const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.77.0.0/28', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const first = await ec2.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 20, SubnetId: subnet }));
+    expect(first.Instances).toHaveLength(11);
+    await expect(ec2.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1, SubnetId: subnet }))).rejects.toMatchObject({ name: 'InsufficientFreeAddressesInSubnet' });
+    const gone = first.Instances![3]!;
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [gone.InstanceId!] }));
+    const again = await ec2.send(new RunInstancesCommand({ ImageId: AMI, MinCount: 1, MaxCount: 1, SubnetId: subnet }));
+    expect(again.Instances![0]!.PrivateIpAddress).toBe(gone.PrivateIpAddress);
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [...first.Instances!, ...again.Instances!].map((i) => i.InstanceId!) }));
   });
 });
 

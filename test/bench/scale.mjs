@@ -147,11 +147,12 @@ async function awsLeg(say) {
     r.byTag = await timed(Math.min(SCALE.samples, 50), (i) => expectEc2(url, 'DescribeVolumes', { 'Filter.1.Name': 'tag:group', 'Filter.1.Value.1': `g${i}` }, (b) => (count(b, 'volumeId') >= Math.min(GROUP, SCALE.n) ? undefined : 'too few volumes')));
     say(`volumes: page p50 ${fmt(r.page.p50)} ms, by id p50 ${fmt(r.byId.p50)}, volume-id filter p50 ${fmt(r.byIdFilter.p50)}, tag filter p50 ${fmt(r.byTag.p50)}`);
 
-    // 10,000 instances, RunInstances in launches of 100.
+    // 10,000 instances, RunInstances in launches of 100 spread over three zones: one default
+    // subnet (/20, 4,091 addresses) cannot hold them, and EC2 says so (InsufficientFreeAddresses).
     const rss0 = await settledRss(h.pid);
     const i0 = performance.now();
     await pool(Math.ceil(SCALE.instances / 100), 4, (i) => retrying(() => expectEc2(url, 'RunInstances', {
-      ClientToken: `scale-run-${i}`, ImageId: 'ami-0fa0c10d000000001', InstanceType: 'm5.large', MinCount: '100', MaxCount: '100', 'Placement.AvailabilityZone': 'us-east-1a',
+      ClientToken: `scale-run-${i}`, ImageId: 'ami-0fa0c10d000000001', InstanceType: 'm5.large', MinCount: '100', MaxCount: '100', 'Placement.AvailabilityZone': `us-east-1${'abc'[i % 3]}`,
     }, undefined, 120_000)));
     r.instLoadS = (performance.now() - i0) / 1000;
     r.instRssPerK = ((await settledRss(h.pid)) - rss0) / (SCALE.instances / 1000);

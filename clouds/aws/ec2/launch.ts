@@ -92,6 +92,12 @@ function usedAddresses(ctx: Ec2Context, subnetId: string): Set<string> {
   );
 }
 
+/** How many more addresses the subnet can hand out (AWS reserves five of each subnet). */
+export function freeAddresses(ctx: Ec2Context, subnet: SubnetRecord): number {
+  const bits = Number(subnet.data.cidrBlock.split('/')[1]);
+  return 2 ** (32 - bits) - 5 - usedAddresses(ctx, subnet.id).size;
+}
+
 /** A requested address must be inside the subnet, not one of the five AWS reserves, and free. */
 export function checkPrivateIp(ctx: Ec2Context, subnet: SubnetRecord, ip: string): void {
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.split('.').some((o) => Number(o) > 255))
@@ -109,11 +115,7 @@ function toInt(ip: string): number {
 
 /** The subnet's next free address, skipping those handed out by request. */
 function nextAddress(ctx: Ec2Context, subnet: SubnetRecord): string {
-  const used = usedAddresses(ctx, subnet.id);
-  for (;;) {
-    const ip = allocateAddress(subnet);
-    if (!used.has(ip)) return ip;
-  }
+  return allocateAddress(subnet, usedAddresses(ctx, subnet.id));
 }
 
 /** A seeded public address from Amazon's 3.80.0.0/12 block. */

@@ -1,7 +1,7 @@
 /** VPCs and subnets: DescribeVpcs, DescribeSubnets, private address allocation, the default VPC (writes: vpcs.ts, subnets.ts). */
 import type { DescribeSubnetsRequest, DescribeSubnetsResult, DescribeVpcsRequest, DescribeVpcsResult, Subnet, Vpc } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
-import { Ec2Errors } from '../shared/errors.js';
+import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { T, type DefaultVpcMark, type SubnetData, type VpcData } from './records.js';
@@ -62,13 +62,23 @@ export function defaultVpcOf(ctx: Ec2Context): ResourceRecord<VpcData> | undefin
   return vpcs(ctx).list({ region: ctx.region }).find((v) => v.data.isDefault);
 }
 
-/** The next free private address of a subnet (AWS reserves the first four). */
-export function allocateAddress(subnet: ResourceRecord<SubnetData>): string {
+/**
+ * The next free private address of a subnet: AWS reserves the first four and the last; the scan
+ * wraps around, so addresses of terminated instances are handed out again rather than the subnet
+ * running dry after its size in launches. `used` are addresses held now (skipped).
+ */
+export function allocateAddress(subnet: ResourceRecord<SubnetData>, used: ReadonlySet<string> = new Set()): string {
   const [base, bits] = subnet.data.cidrBlock.split('/');
   const size = 2 ** (32 - Number(bits));
-  if (subnet.data.nextHost >= size - 1) throw Ec2Errors.invalidParameterValue(`There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
-  const n = ipToInt(base!) + subnet.data.nextHost++;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  const first = 4;
+  const usable = size - 5;
+  for (let tried = 0; tried < usable; tried++) {
+    if (subnet.data.nextHost < first || subnet.data.nextHost >= size - 1) subnet.data.nextHost = first;
+    const n = ipToInt(base!) + subnet.data.nextHost++;
+    const ip = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+    if (!used.has(ip)) return ip;
+  }
+  throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
 }
 
 function ipToInt(ip: string): number {
