@@ -21,7 +21,7 @@ import { op, type Ec2Context } from '../shared/context.js';
 import { requireImage } from './images.js';
 import { DEFAULT_METADATA, gmt, instanceFilterFields, instanceState, renderInstance, STATE_CODES } from './instance-view.js';
 import { requireKeyPair } from './key-pairs.js';
-import { instances, launchInstance, launchNetwork, metadataFrom, planVolumes, chooseSubnet, resolveGroups, checkPrivateIp, freeAddresses } from './launch.js';
+import { instances, launchInstance, launchNetwork, metadataFrom, planVolumes, chooseSubnet, resolveGroups, checkPrivateIp, freeAddresses, usedAddresses } from './launch.js';
 import { findTemplate, findVersion } from './launch-templates.js';
 import type { InstanceData } from './records.js';
 
@@ -94,7 +94,8 @@ function runInstances(input: RunInstancesRequest, ctx: Ec2Context): Reservation 
   const groups = resolveGroups(ctx, subnet, net.groupIds, req.SecurityGroups, net.subnetId !== undefined);
   if (net.privateIp !== undefined) checkPrivateIp(ctx, subnet, net.privateIp);
   // EC2 launches between MinCount and MaxCount as the subnet's free addresses allow, or none.
-  const launchCount = net.privateIp !== undefined ? count : Math.min(count, freeAddresses(ctx, subnet));
+  const used = net.privateIp !== undefined ? undefined : usedAddresses(ctx, subnet.id);
+  const launchCount = used === undefined ? count : Math.min(count, freeAddresses(subnet, used));
   if (launchCount < req.MinCount)
     throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
   planVolumes(ctx, image, req.BlockDeviceMappings ?? []);
@@ -116,6 +117,7 @@ function runInstances(input: RunInstancesRequest, ctx: Ec2Context): Reservation 
   for (let i = 0; i < launchCount; i++)
     launched.push(
       launchInstance(ctx, {
+        usedAddresses: used,
         imageId: image.imageId,
         instanceType,
         zone,

@@ -23,6 +23,8 @@ type SubnetRecord = ResourceRecord<SubnetData>;
 export const instances = (ctx: Ec2Context) => ctx.tenant.collection<InstanceData>(T.instance);
 
 export interface LaunchSpec {
+  /** Addresses of the subnet in use, computed once for a whole RunInstances (grown as it launches). */
+  usedAddresses?: Set<string>;
   imageId: string;
   instanceType: string;
   zone?: string;
@@ -83,7 +85,7 @@ export function resolveGroups(ctx: Ec2Context, subnet: SubnetRecord, ids: readon
 }
 
 /** Addresses held by live instances of a subnet. */
-function usedAddresses(ctx: Ec2Context, subnetId: string): Set<string> {
+export function usedAddresses(ctx: Ec2Context, subnetId: string): Set<string> {
   return new Set(
     instances(ctx)
       .list({ region: ctx.region })
@@ -93,9 +95,9 @@ function usedAddresses(ctx: Ec2Context, subnetId: string): Set<string> {
 }
 
 /** How many more addresses the subnet can hand out (AWS reserves five of each subnet). */
-export function freeAddresses(ctx: Ec2Context, subnet: SubnetRecord): number {
+export function freeAddresses(subnet: SubnetRecord, used: ReadonlySet<string>): number {
   const bits = Number(subnet.data.cidrBlock.split('/')[1]);
-  return 2 ** (32 - bits) - 5 - usedAddresses(ctx, subnet.id).size;
+  return 2 ** (32 - bits) - 5 - used.size;
 }
 
 /** A requested address must be inside the subnet, not one of the five AWS reserves, and free. */
@@ -114,8 +116,10 @@ function toInt(ip: string): number {
 }
 
 /** The subnet's next free address, skipping those handed out by request. */
-function nextAddress(ctx: Ec2Context, subnet: SubnetRecord): string {
-  return allocateAddress(subnet, usedAddresses(ctx, subnet.id));
+function nextAddress(ctx: Ec2Context, subnet: SubnetRecord, used = usedAddresses(ctx, subnet.id)): string {
+  const ip = allocateAddress(subnet, used);
+  used.add(ip);
+  return ip;
 }
 
 /** A seeded public address from Amazon's 3.80.0.0/12 block. */
@@ -181,7 +185,7 @@ export function launchInstance(ctx: Ec2Context, spec: LaunchSpec): InstanceRecor
   const image = imageOrUndefined(spec.imageId);
   const planned = planVolumes(ctx, image, spec.blockDevices);
   if (spec.privateIp !== undefined) checkPrivateIp(ctx, subnet, spec.privateIp);
-  const ip = spec.privateIp ?? nextAddress(ctx, subnet);
+  const ip = spec.privateIp ?? nextAddress(ctx, subnet, spec.usedAddresses);
   const dnsSuffix = ctx.region === 'us-east-1' ? 'ec2.internal' : `${ctx.region}.compute.internal`;
   const now = ctx.now().toISOString();
   const rec = instances(ctx).insert({
