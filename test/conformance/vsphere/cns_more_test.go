@@ -12,37 +12,14 @@ import (
 func createVolume(t *testing.T, cc *cns.Client, spec cnstypes.CnsVolumeCreateSpec) *cnstypes.CnsVolumeCreateResult {
 	t.Helper()
 	ctx := testContext(t)
-	task, err := cc.CreateVolume(ctx, []cnstypes.CnsVolumeCreateSpec{spec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := task.WaitForResult(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := cns.GetTaskResult(ctx, info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.(*cnstypes.CnsVolumeCreateResult)
+	return cnsResult(t, ctx)(cc.CreateVolume(ctx, []cnstypes.CnsVolumeCreateSpec{spec})).(*cnstypes.CnsVolumeCreateResult)
 }
 
 // createSnapshot takes one CNS snapshot of a volume and returns its result (fault included).
 func createSnapshot(t *testing.T, cc *cns.Client, volume cnstypes.CnsVolumeId, description string) *cnstypes.CnsSnapshotCreateResult {
 	t.Helper()
 	ctx := testContext(t)
-	task, err := cc.CreateSnapshots(ctx, []cnstypes.CnsSnapshotCreateSpec{{VolumeId: volume, Description: description}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := task.WaitForResult(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := cns.GetTaskResult(ctx, info)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := cnsResult(t, ctx)(cc.CreateSnapshots(ctx, []cnstypes.CnsSnapshotCreateSpec{{VolumeId: volume, Description: description}}))
 	snap, ok := res.(*cnstypes.CnsSnapshotCreateResult)
 	if !ok {
 		t.Fatalf("snapshot result %T %+v", res, res)

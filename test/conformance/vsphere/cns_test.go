@@ -36,18 +36,7 @@ func TestCnsBlockVolumeFlow(t *testing.T) {
 				CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: 1024},
 			},
 		}
-		task, err := cc.CreateVolume(ctx, []cnstypes.CnsVolumeCreateSpec{spec})
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := task.WaitForResult(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := cns.GetTaskResult(ctx, info)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := cnsResult(t, ctx)(cc.CreateVolume(ctx, []cnstypes.CnsVolumeCreateSpec{spec}))
 		cr, ok := res.(*cnstypes.CnsVolumeCreateResult)
 		if !ok || cr.Fault != nil || cr.VolumeId.Id == "" {
 			t.Fatalf("create result %T %+v", res, res)
