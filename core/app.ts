@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import swagger from '@fastify/swagger';
+import { BODY_LIMIT_BYTES } from './cloud-api.js';
 import { adminPlugin } from './admin/index.js';
 import { dispatchPlugin } from './dispatch.js';
 import { Engine } from './engine.js';
@@ -68,7 +69,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
     logger: { level: opts.logLevel ?? 'warn' },
     // Per-request logs would cost more than most requests; the journal records every request instead.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 32 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Unknown admin parameters are errors, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
     // Compiled on each route's first request, not at start-up (issue #16: start-up time).

@@ -152,6 +152,9 @@ export interface CloudApi<C extends RoutedCall = RoutedCall> {
  */
 export type HttpRefusal = 'tooLarge' | 'notFound';
 
+/** The largest request body any cloud route takes (fastify's bodyLimit); a larger one is a `tooLarge` refusal. */
+export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
 export class CloudRegistry {
   private apis: CloudApi[] = [];
 

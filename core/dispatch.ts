@@ -3,7 +3,7 @@
  * encode → journal. Lives in its own plugin scope so every body reaches the clouds as raw bytes.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { CallContext, CloudApi, HttpRefusal, RoutedCall, WireReply, WireRequest } from './cloud-api.js';
+import { BODY_LIMIT_BYTES, type CallContext, type CloudApi, type HttpRefusal, type RoutedCall, type WireReply, type WireRequest } from './cloud-api.js';
 import { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
 import { performConnectionFault } from './faults/connection.js';
@@ -75,7 +75,7 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
   });
 }
 
-const LIMIT_MIB = 32;
+const LIMIT_MIB = BODY_LIMIT_BYTES / 2 ** 20;
 
 /**
  * An HTTP-level refusal in the shape of the cloud the request is for: the identified cloud's own

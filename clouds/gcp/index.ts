@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { CloudPluginOptions } from '../../core/app.js';
-import type { CloudApi, RoutedCall, WireReply, WireRequest } from '../../core/cloud-api.js';
+import { BODY_LIMIT_BYTES, type CloudApi, type RoutedCall, type WireReply, type WireRequest } from '../../core/cloud-api.js';
 import { gcpConnection } from './connection.js';
 import { GcpAuthSchema, verifyGcpRequest } from './auth.js';
 import { gcpFaultError, googleError, googleHttpRefusal } from './errors.js';
@@ -18,9 +18,6 @@ import { defineSnapshotMachines } from './compute/resources/snapshots.js';
 import { defineInstanceMachine } from './compute/resources/instance-lifecycle.js';
 import { onFirstUse } from '../../core/lazy.js';
 import { identifyCompute, type ComputeRouted } from './compute/identify.js';
-
-/** fauxcloud's body limit (core/app.ts), as Google's message names its own. */
-const BODY_LIMIT = 32 * 1024 * 1024;
 
 type GcpCall = (RoutedCall & { kind: 'metadata' | 'oauth' }) | ComputeRouted;
 
@@ -83,7 +80,7 @@ const gcpPlugin: FastifyPluginAsync<CloudPluginOptions> = async (_app, { engine 
       // Unidentified: Google's API hosts (through the proxy) and `/compute` itself are Google's.
       const host = String(req.headers.host ?? '').toLowerCase().replace(/:\d*$/, '');
       if (!call && !host.endsWith('.googleapis.com') && req.path !== '/compute') return undefined;
-      return googleHttpRefusal(kind, req.method, req.path, BODY_LIMIT, requestId);
+      return googleHttpRefusal(kind, req.method, req.path, BODY_LIMIT_BYTES, requestId);
     },
     pinnedHeaderProblem: (header, value) =>
       header === INSTANCE_HEADER && !findGceInstance(engine, { [INSTANCE_HEADER]: value }, defaultProject) ? `no GCE instance named ${value}` : undefined,
