@@ -3,14 +3,14 @@
  * launchInstance), and the placement rules RunInstances applies before anything is created.
  */
 import type { BlockDeviceMapping, InstanceNetworkInterfaceSpecification } from '@aws-sdk/client-ec2';
-import { inCidr } from '../../../core/ipv4.js';
+import { cidrRange, inCidr, ipToInt } from '../../../core/ipv4.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { findZone } from './common.js';
 import type { Ec2Context } from '../shared/context.js';
 import { imageOrUndefined, type AmiData } from './images.js';
 import { instanceState } from './instance-view.js';
-import { allocateAddress, ensureDefaultVpc, subnets } from './network.js';
+import { AWS_RESERVED, allocateAddress, ensureDefaultVpc, subnets } from './network.js';
 import { attachmentId, T, type AttachmentData, type InstanceData, type InstanceMetadataData, type SecurityGroupData, type SubnetData } from './records.js';
 import { defaultGroupOf } from './security-groups.js';
 import { requireCompletedSnapshot } from './snapshots.js';
@@ -96,8 +96,7 @@ export function usedAddresses(ctx: Ec2Context, subnetId: string): Set<string> {
 
 /** How many more addresses the subnet can hand out (AWS reserves five of each subnet). */
 export function freeAddresses(subnet: SubnetRecord, used: ReadonlySet<string>): number {
-  const bits = Number(subnet.data.cidrBlock.split('/')[1]);
-  return 2 ** (32 - bits) - 5 - used.size;
+  return cidrRange(subnet.data.cidrBlock).size - AWS_RESERVED - used.size;
 }
 
 /** A requested address must be inside the subnet, not one of the five AWS reserves, and free. */
@@ -105,15 +104,12 @@ export function checkPrivateIp(ctx: Ec2Context, subnet: SubnetRecord, ip: string
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) || ip.split('.').some((o) => Number(o) > 255))
     throw Ec2Errors.invalidParameterValue(`Value (${ip}) for parameter privateIpAddress is invalid. ${ip} is not a valid IPv4 address.`);
   if (!inCidr(ip, subnet.data.cidrBlock)) throw Ec2Errors.invalidParameterValue(`Address does not fall within the subnet's address range`);
-  const [base, bits] = subnet.data.cidrBlock.split('/');
-  const host = toInt(ip) - toInt(base!);
-  if (host < 4 || host === 2 ** (32 - Number(bits)) - 1) throw Ec2Errors.invalidParameterValue(`Address ${ip} is reserved by AWS in subnet ${subnet.id}.`);
+  const { start, size } = cidrRange(subnet.data.cidrBlock);
+  const host = ipToInt(ip) - start;
+  if (host < 4 || host === size - 1) throw Ec2Errors.invalidParameterValue(`Address ${ip} is reserved by AWS in subnet ${subnet.id}.`);
   if (usedAddresses(ctx, subnet.id).has(ip)) throw ec2Error('InvalidIPAddress.InUse', `Address ${ip} is in use.`);
 }
 
-function toInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
 
 /** The subnet's next free address, skipping those handed out by request. */
 function nextAddress(ctx: Ec2Context, subnet: SubnetRecord, used = usedAddresses(ctx, subnet.id)): string {

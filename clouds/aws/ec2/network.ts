@@ -1,5 +1,6 @@
 /** VPCs and subnets: DescribeVpcs, DescribeSubnets, private address allocation, the default VPC (writes: vpcs.ts, subnets.ts). */
 import type { DescribeSubnetsRequest, DescribeSubnetsResult, DescribeVpcsRequest, DescribeVpcsResult, Subnet, Vpc } from '@aws-sdk/client-ec2';
+import { cidrRange, intToIp } from '../../../core/ipv4.js';
 import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
@@ -68,22 +69,17 @@ export function defaultVpcOf(ctx: Ec2Context): ResourceRecord<VpcData> | undefin
  * running dry after its size in launches. `used` are addresses held now (skipped).
  */
 export function allocateAddress(subnet: ResourceRecord<SubnetData>, used: ReadonlySet<string> = new Set()): string {
-  const [base, bits] = subnet.data.cidrBlock.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const first = 4;
-  const usable = size - 5;
-  for (let tried = 0; tried < usable; tried++) {
-    if (subnet.data.nextHost < first || subnet.data.nextHost >= size - 1) subnet.data.nextHost = first;
-    const n = ipToInt(base!) + subnet.data.nextHost++;
-    const ip = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  const { start, size } = cidrRange(subnet.data.cidrBlock);
+  for (let tried = 0; tried < size - AWS_RESERVED; tried++) {
+    if (subnet.data.nextHost < 4 || subnet.data.nextHost >= size - 1) subnet.data.nextHost = 4;
+    const ip = intToIp(start + subnet.data.nextHost++);
     if (!used.has(ip)) return ip;
   }
   throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
 }
 
-function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
+/** Addresses AWS keeps in every subnet: the first four and the last. */
+export const AWS_RESERVED = 5;
 
 export function renderVpc(r: ResourceRecord<VpcData>, ctx: Ec2Context): Vpc {
   return {
