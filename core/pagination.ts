@@ -34,8 +34,8 @@ export function cursorOf(opts: { token?: string; query?: unknown }): number {
   return opts.token !== undefined && opts.token !== '' ? decodeToken(opts.token, queryScope(opts.query)) : 0;
 }
 
-function firstAfter<T extends { seq: number }>(items: readonly T[], seq: number): number {
-  // Items arrive in creation order, so binary search for the first seq greater than the cursor.
+/** Index of the first item with a seq greater than `seq`: items arrive in creation (seq) order, so a binary search. */
+export function firstAfter(items: ReadonlyArray<{ seq: number }>, seq: number): number {
   let lo = 0, hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;

@@ -6,6 +6,7 @@
 import { compactString, compactValue } from './compact.js';
 import { IdempotencyLedger, type IdempotencyEntry } from './idempotency.js';
 import type { LifecycleState } from './lifecycle-types.js';
+import { firstAfter } from './pagination.js';
 
 export interface ResourceRecord<T = unknown> {
   readonly id: string;
@@ -414,17 +415,6 @@ export class Store {
       tenant.idempotency.importState(t.idempotency ?? []);
     }
   }
-}
-
-/** Index of the first record with a seq greater than `seq` (records sorted by seq). */
-function firstAfter(records: ReadonlyArray<{ seq: number }>, seq: number): number {
-  let lo = 0, hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (records[mid]!.seq <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The tag set of every record created without tags (setTags replaces it, never mutates it). */
