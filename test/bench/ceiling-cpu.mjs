@@ -7,34 +7,27 @@
 // fauxcloud would reach if CPU were all that counted. Builds side by side in one run:
 //   CEILING_CPU_BUILDS="before=/tmp/base/dist/core/cli.js,after=dist/core/cli.js" node test/bench/ceiling-cpu.mjs
 // Env: CEILING_CPU_SECONDS (3), CEILING_CPU_SIZES (100,1000), CEILING_CPU_OUT (a Markdown file).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { setCeiling, answerOf } from './ceiling.mjs';
 import { describeAnswer, ec2Body, ec2Call, ec2Headers } from './ec2.mjs';
 import { runLoad } from './load.mjs';
-import { killAllSync, ROOT, startCeiling, startFauxcloud } from './servers.mjs';
+import { cpuSeconds, killAllSync, ROOT, startCeiling, startFauxcloud } from './servers.mjs';
 
 const SECONDS = Number(process.env.CEILING_CPU_SECONDS ?? 3);
 const SIZES = (process.env.CEILING_CPU_SIZES ?? '100,1000').split(',').map(Number);
 const BUILDS = (process.env.CEILING_CPU_BUILDS ?? 'this=dist/core/cli.js').split(',').map((b) => b.split('='));
-const TICK_US = 1e6 / 100; // USER_HZ
 
 process.on('exit', killAllSync);
-
-/** utime + stime of a process, µs. */
-function cpuUs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
 
 /** CPU µs per 2xx answer of `server` to the request, over SECONDS of 10-connection load. */
 async function cpuPerAnswer(server, url, action) {
   const request = { url, headers: ec2Headers(), body: ec2Body(action), seconds: 1, connections: 10, collectLatency: false };
   await runLoad(request); // warm-up
-  const before = cpuUs(server.pid);
+  const before = cpuSeconds(server.pid) * 1e6;
   const r = await runLoad({ ...request, seconds: SECONDS });
-  const used = cpuUs(server.pid) - before;
+  const used = cpuSeconds(server.pid) * 1e6 - before;
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`${action}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
   return { us: used / r.ok2xx, reqPerSec: r.reqPerSec };
 }

@@ -23,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ec2Call, describeAnswer } from './ec2.mjs';
 import { gceCall, describeGceAnswer, parseJson, zonal } from './gcp.mjs';
+import { percentile } from './load.mjs';
 import { ROOT, readRssKiB, startFauxcloud } from './servers.mjs';
 
 const envNum = (name, dflt) => {
@@ -40,7 +41,6 @@ export const SCALE = {
 /** Resources per tag/label value: a filter by it answers this many, whatever the tenant's size. */
 const GROUP = 100;
 
-const pct = (sorted, p) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const fmt = (ms) => (Number.isFinite(ms) ? (ms < 10 ? ms.toFixed(2) : ms.toFixed(1)) : 'n/a');
 const mib = (kib) => (kib / 1024).toFixed(0);
 
@@ -83,7 +83,7 @@ async function timed(samples, fn) {
     t.push(performance.now() - t0);
   }
   t.sort((a, b) => a - b);
-  return { p50: pct(t, 50), p99: pct(t, 99), n: t.length };
+  return { p50: percentile(t, 50), p99: percentile(t, 99), n: t.length };
 }
 
 /** RSS after the server settled (GC runs on idle): the lowest of a few samples over ~2 s. */
@@ -138,7 +138,7 @@ async function awsLeg(say) {
     } while (token);
     r.walkS = (performance.now() - w0) / 1000;
     pages.sort((a, b) => a - b);
-    r.page = { p50: pct(pages, 50), p99: pct(pages, 99), n: pages.length };
+    r.page = { p50: percentile(pages, 50), p99: percentile(pages, 99), n: pages.length };
     if (ids.size < SCALE.n) throw new Error(`paged walk saw ${ids.size} volumes, expected >= ${SCALE.n}`);
     const idList = [...ids];
     const pick = (i) => idList[Math.floor((i * 7919) % idList.length)];
@@ -213,7 +213,7 @@ async function gcpLeg(say) {
     } while (token);
     r.walkS = (performance.now() - w0) / 1000;
     pages.sort((a, b) => a - b);
-    r.page = { p50: pct(pages, 50), p99: pct(pages, 99), n: pages.length };
+    r.page = { p50: percentile(pages, 50), p99: percentile(pages, 99), n: pages.length };
     if (seen < SCALE.n) throw new Error(`paged walk saw ${seen} disks, expected >= ${SCALE.n}`);
     const pick = (i) => `scale-${(i * 7919) % SCALE.n}`;
     r.get = await timed(SCALE.samples, (i) => expectGce(url, 'GET', zonal(`disks/${pick(i)}`), undefined, (d) => (d.name === pick(i) ? undefined : 'wrong disk')));

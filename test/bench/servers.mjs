@@ -43,6 +43,16 @@ export function readRssKiB(pid) {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux; undefined elsewhere). */
+export function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Samples VmRSS every intervalMs until stop(); peakKiB is the maximum seen. */
 export function rssSampler(pid, intervalMs = 100) {
   const s = { peakKiB: undefined, samples: 0 };

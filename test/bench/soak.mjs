@@ -14,7 +14,7 @@
 // the server for seconds and leaves RSS higher for good: that run's RSS figures are not a verdict.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,17 +22,8 @@ import { pathToFileURL } from 'node:url';
 import { SoakClient, BEHIND_MS } from './soak-load.mjs';
 import { MIX, ec2Nodes, gceNodes, soakStreams } from './soak-mix.mjs';
 import { soakReport } from './soak-report.mjs';
-import { ROOT, killAllSync, readRssKiB, startFauxcloud } from './servers.mjs';
+import { ROOT, cpuSeconds, killAllSync, readRssKiB, startFauxcloud } from './servers.mjs';
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux; undefined elsewhere). */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return undefined;
-  }
-}
 const ownCpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
 const num = (name, dflt, min) => {
