@@ -40,6 +40,8 @@ export const SCALE = {
 };
 /** Resources per tag/label value: a filter by it answers this many, whatever the tenant's size. */
 const GROUP = 100;
+/** The tag/label group of resource i: GROUP resources a group (fewer groups when N is small). */
+const groupOf = (i) => `g${i % Math.ceil(SCALE.n / GROUP)}`;
 
 const fmt = (ms) => (Number.isFinite(ms) ? (ms < 10 ? ms.toFixed(2) : ms.toFixed(1)) : 'n/a');
 const mib = (kib) => (kib / 1024).toFixed(0);
@@ -116,7 +118,7 @@ async function awsLeg(say) {
     await pool(SCALE.n, SCALE.concurrency, (i) => retrying(() => expectEc2(url, 'CreateVolume', {
       ClientToken: `scale-${i}`, AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3',
       'TagSpecification.1.ResourceType': 'volume',
-      'TagSpecification.1.Tag.1.Key': 'group', 'TagSpecification.1.Tag.1.Value': `g${i % Math.ceil(SCALE.n / GROUP)}`,
+      'TagSpecification.1.Tag.1.Key': 'group', 'TagSpecification.1.Tag.1.Value': groupOf(i),
       'TagSpecification.1.Tag.2.Key': 'Name', 'TagSpecification.1.Tag.2.Value': `scale-${i}`,
     }, (b) => (b.includes('<volumeId>') ? undefined : 'no volumeId'))), (d) => say(`${d} volumes`));
     r.loadS = (performance.now() - t0) / 1000;
@@ -144,7 +146,7 @@ async function awsLeg(say) {
     const pick = (i) => idList[Math.floor((i * 7919) % idList.length)];
     r.byId = await timed(SCALE.samples, (i) => expectEc2(url, 'DescribeVolumes', { 'VolumeId.1': pick(i) }, (b) => (count(b, 'volumeId') >= 1 ? undefined : 'no volume')));
     r.byIdFilter = await timed(SCALE.samples, (i) => expectEc2(url, 'DescribeVolumes', { 'Filter.1.Name': 'volume-id', 'Filter.1.Value.1': pick(i) }, (b) => (b.includes(pick(i)) ? undefined : 'volume missing')));
-    r.byTag = await timed(Math.min(SCALE.samples, 50), (i) => expectEc2(url, 'DescribeVolumes', { 'Filter.1.Name': 'tag:group', 'Filter.1.Value.1': `g${i}` }, (b) => (count(b, 'volumeId') >= Math.min(GROUP, SCALE.n) ? undefined : 'too few volumes')));
+    r.byTag = await timed(Math.min(SCALE.samples, 50), (i) => expectEc2(url, 'DescribeVolumes', { 'Filter.1.Name': 'tag:group', 'Filter.1.Value.1': groupOf(i) }, (b) => (count(b, 'volumeId') >= Math.min(GROUP, SCALE.n) ? undefined : 'too few volumes')));
     say(`volumes: page p50 ${fmt(r.page.p50)} ms, by id p50 ${fmt(r.byId.p50)}, volume-id filter p50 ${fmt(r.byIdFilter.p50)}, tag filter p50 ${fmt(r.byTag.p50)}`);
 
     // 10,000 instances, RunInstances in launches of 100 spread over three zones: one default
@@ -193,7 +195,7 @@ async function gcpLeg(say) {
     r.rssStart = await settledRss(h.pid);
     const t0 = performance.now();
     await pool(SCALE.n, SCALE.concurrency, (i) => retrying((attempt) => expectGce(url, 'POST', zonal('disks'), JSON.stringify({
-      name: `scale-${i}`, sizeGb: '10', type: zonal('diskTypes/pd-balanced'), labels: { group: `g${i % Math.ceil(SCALE.n / GROUP)}` },
+      name: `scale-${i}`, sizeGb: '10', type: zonal('diskTypes/pd-balanced'), labels: { group: groupOf(i) },
     }), (op) => (op?.kind === 'compute#operation' ? undefined : 'not an operation'), attempt > 1)), (d) => say(`${d} disks`));
     r.loadS = (performance.now() - t0) / 1000;
     r.rssLoaded = await settledRss(h.pid);
@@ -218,7 +220,7 @@ async function gcpLeg(say) {
     const pick = (i) => `scale-${(i * 7919) % SCALE.n}`;
     r.get = await timed(SCALE.samples, (i) => expectGce(url, 'GET', zonal(`disks/${pick(i)}`), undefined, (d) => (d.name === pick(i) ? undefined : 'wrong disk')));
     r.byName = await timed(Math.min(SCALE.samples, 50), (i) => expectGce(url, 'GET', `${zonal('disks')}?filter=${encodeURIComponent(`name=${pick(i)}`)}`, undefined, (l) => (l.items?.length === 1 ? undefined : `${l.items?.length} disks, expected 1`)));
-    r.byLabel = await timed(Math.min(SCALE.samples, 50), (i) => expectGce(url, 'GET', `${zonal('disks')}?filter=${encodeURIComponent(`labels.group=g${i}`)}`, undefined, (l) => ((l.items?.length ?? 0) >= Math.min(GROUP, SCALE.n) ? undefined : 'too few disks')));
+    r.byLabel = await timed(Math.min(SCALE.samples, 50), (i) => expectGce(url, 'GET', `${zonal('disks')}?filter=${encodeURIComponent(`labels.group=${groupOf(i)}`)}`, undefined, (l) => ((l.items?.length ?? 0) >= Math.min(GROUP, SCALE.n) ? undefined : 'too few disks')));
     say(`disks: page p50 ${fmt(r.page.p50)} ms, get p50 ${fmt(r.get.p50)}, name filter p50 ${fmt(r.byName.p50)}, label filter p50 ${fmt(r.byLabel.p50)}`);
     r.rssEnd = readRssKiB(h.pid);
   } finally {
