@@ -13,6 +13,7 @@ import { dispatchPlugin } from './dispatch.js';
 import { Engine } from './engine.js';
 import { packageVersion } from './paths.js';
 import { lazySchemaCompilers } from './lazy-schemas.js';
+import { requestLogging, serverLogger } from './logging.js';
 import { HttpsProxy } from './proxy/index.js';
 import type { Scenario } from './scenario.js';
 import type { TlsMaterial } from './tls.js';
@@ -65,8 +66,9 @@ function answerClientError(err: Error & { code?: string; rawPacket?: unknown }, 
 
 export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
   let httpsServer: HttpsServer | undefined;
+  const log = serverLogger(opts.logLevel ?? 'warn');
   const app = Fastify<Server, IncomingMessage, ServerResponse>({
-    logger: { level: opts.logLevel ?? 'warn' },
+    ...requestLogging(log),
     // Per-request logs would cost more than most requests; the journal records every request instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -95,7 +97,7 @@ export async function buildApp(opts: AppOptions): Promise<BuiltApp> {
 
   // Every listener is also an HTTPS forward proxy; tunnels are served as connections of the app's
   // HTTP server, or of the pinned listener that accepted them (so its pinned headers apply).
-  const proxy = new HttpsProxy(opts.tls, app.log);
+  const proxy = new HttpsProxy(opts.tls, log);
   proxy.attach(app.server);
   if (httpsServer) proxy.attach(httpsServer, app.server);
   opts.engine.pinned.attach((req, res) => app.routing(req, res), (server) => proxy.attach(server));

@@ -8,8 +8,8 @@ import { CloudError } from './errors.js';
 import type { Engine } from './engine.js';
 import { performConnectionFault } from './faults/connection.js';
 import type { CallInfo, ConnectionFault, GateDecision } from './faults/types.js';
+import { isoTime } from './iso-time.js';
 import { tunnelTarget } from './proxy/index.js';
-import type { JournalEntry } from './journal.js';
 import { tenantKey } from './store.js';
 
 /** Thrown through the cloud's handler when a rule drops the connection before any answer. */
@@ -38,20 +38,28 @@ export async function dispatchPlugin(app: FastifyInstance, opts: { engine: Engin
     done();
   });
 
-  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
-    let out: Outcome;
-    try {
-      out = await dispatch(engine, toWire(req), req);
-    } catch (err) {
-      // dispatch answers every failure itself; this is the last line, never a stack on the wire.
+  // Not an async function: fastify would wrap its promise, and an await here is one more hop.
+  const handler = (req: FastifyRequest, reply: FastifyReply): void => {
+    const answer = (out: Outcome): void => {
+      if (out.connection) performConnectionFault(out.connection, req, reply, out.reply);
+      else {
+        const { headers, body } = sendable(out.reply);
+        reply.code(out.reply.status).headers(headers).send(body);
+      }
+    };
+    // dispatch answers every failure itself; this is the last line, never a stack on the wire.
+    const failed = (err: unknown): void => {
       req.log.error({ err }, 'dispatcher failure');
-      out = { reply: jsonReply(500, { error: 'InternalError', message: 'An internal error has occurred' }, 'InternalError') };
+      answer({ reply: jsonReply(500, { error: 'InternalError', message: 'An internal error has occurred' }, 'InternalError') });
+    };
+    let pending: Promise<Outcome>;
+    try {
+      pending = dispatch(engine, toWire(req), req);
+    } catch (err) {
+      failed(err);
+      return;
     }
-    if (out.connection) performConnectionFault(out.connection, req, reply, out.reply);
-    else {
-      const { headers, body } = sendable(out.reply);
-      reply.code(out.reply.status).headers(headers).send(body);
-    }
+    pending.then(answer, failed);
   };
   const hidden = { schema: { hide: true } };
   app.all('/', hidden, handler);
@@ -110,14 +118,7 @@ function refuse(engine: Engine, kind: HttpRefusal, wire: WireRequest, req: Fasti
       ? jsonReply(413, { error: 'PayloadTooLarge', message: `fauxcloud: the request body exceeds the ${LIMIT_MIB} MiB limit`, requestId }, 'PayloadTooLarge')
       : notRecognised(wire, requestId, req);
   try {
-    journal(engine, {
-      time: virtualTime(engine),
-      ...requestFields(wire, found),
-      status: reply.status,
-      errorCode: reply.errorCode,
-      latencyMs: 0,
-      resourceIds: [],
-    });
+    journal(engine, virtualTime(engine), wire, found, reply.status, reply.errorCode, 0, []);
   } catch (err) {
     req.log.error({ err, requestId }, 'journal failure');
   }
@@ -126,7 +127,7 @@ function refuse(engine: Engine, kind: HttpRefusal, wire: WireRequest, req: Fasti
 
 function virtualTime(engine: Engine): string {
   try {
-    return new Date(engine.clock.now()).toISOString();
+    return isoTime(engine.clock.now());
   } catch {
     return '';
   }
@@ -180,7 +181,8 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
   // a failure of the bookkeeping below, carries a seeded id a replay reproduces.
   const requestId = drawRequestId(engine);
   let found: { api: CloudApi; call: RoutedCall } | undefined;
-  const touched = new Set<string>();
+  // Made on the first touch: many calls (a list, a region lookup) touch nothing.
+  let touched: Set<string> | undefined;
   let decision: GateDecision | undefined;
   let outcome: Outcome;
   // The dispatcher's own bookkeeping (clock, ids, lifecycle) runs inside the error handling too:
@@ -188,7 +190,7 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
   try {
     // Identified first, so that even a failure of the bookkeeping below is answered by the cloud.
     found = engine.clouds.identify(wire);
-    time = new Date(engine.clock.now()).toISOString();
+    time = isoTime(engine.clock.now());
     engine.lifecycle.settle();
     if (!found) return { reply: refuse(engine, 'notFound', wire, req, requestId) };
     else {
@@ -196,7 +198,9 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
       const ctx: CallContext = {
         engine,
         requestId,
-        touch: (...ids) => ids.forEach((id) => touched.add(id)),
+        touch: (...ids) => {
+          for (const id of ids) (touched ??= new Set()).add(id);
+        },
         gate: async (scopeOf) => {
           if (engine.faults.size === 0) return {};
           const scope = scopeOf?.();
@@ -204,7 +208,7 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
             cloud: api.name,
             ...call,
             zones: scope?.zones ?? [],
-            resources: scope?.resources ?? [...touched].map((id) => ({ id, tags: {} })),
+            resources: scope?.resources ?? (touched ? [...touched].map((id) => ({ id, tags: {} })) : []),
           };
           decision = engine.faults.evaluate(info);
           if (decision.delayMs > 0) await new Promise((r) => setTimeout(r, decision!.delayMs));
@@ -220,31 +224,49 @@ async function dispatch(engine: Engine, wire: WireRequest, req: FastifyRequest):
       const reply = await api.handle(call, wire, ctx);
       const late = decision?.outcome?.kind === 'connection' ? decision.outcome.fault : undefined;
       outcome = { reply, connection: late };
-      if (decision && decision.holds.length > 0 && reply.status < 400 && call.tenant !== undefined) applyHolds(engine, tenantKey(api.name, call.tenant), touched, decision);
+      if (touched && decision && decision.holds.length > 0 && reply.status < 400 && call.tenant !== undefined) applyHolds(engine, tenantKey(api.name, call.tenant), touched, decision);
     }
   } catch (err) {
     outcome = err instanceof ConnectionDropped ? { reply: { status: 0, headers: {}, body: '', errorCode: `connection:${err.fault.kind}` }, connection: err.fault } : { reply: renderFailure(err, found, requestId, req) };
   }
 
   try {
-    journal(engine, {
+    journal(
+      engine,
       time,
-      ...requestFields(wire, found),
-      status: outcome.reply.status,
-      errorCode: outcome.reply.errorCode ?? (outcome.connection ? `connection:${outcome.connection.kind}` : undefined),
-      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-      resourceIds: [...touched],
-      rule: decision && decision.fired.length > 0 ? decision.fired.join(',') : undefined,
-    });
+      wire,
+      found,
+      outcome.reply.status,
+      outcome.reply.errorCode ?? (outcome.connection ? `connection:${outcome.connection.kind}` : undefined),
+      Math.round((performance.now() - started) * 1000) / 1000,
+      touched ? [...touched] : [],
+      decision && decision.fired.length > 0 ? decision.fired.join(',') : undefined,
+    );
   } catch (err) {
     req.log.error({ err, requestId }, 'journal failure');
   }
   return outcome;
 }
 
-/** What a journal entry says of the request itself: where it went and what it was identified as. */
-function requestFields(wire: WireRequest, found: { api: CloudApi; call: RoutedCall } | undefined): Pick<JournalEntry, 'host' | 'cloud' | 'service' | 'operation' | 'tenant' | 'region' | 'method' | 'path'> {
-  return {
+/**
+ * One journal entry, built in one object the journal keeps (no copies: every request makes one),
+ * its keys in the order the journal's stream prints them. Without a virtual time (the clock
+ * failed), the real one.
+ */
+function journal(
+  engine: Engine,
+  time: string,
+  wire: WireRequest,
+  found: { api: CloudApi; call: RoutedCall } | undefined,
+  status: number,
+  errorCode: string | undefined,
+  latencyMs: number,
+  resourceIds: string[],
+  rule?: string,
+): void {
+  engine.journal.record({
+    seq: 0,
+    time: time || isoTime(Date.now()),
     host: hostName(wire.headers.host),
     cloud: found?.api.name ?? 'unknown',
     service: found?.call.service ?? 'unknown',
@@ -253,12 +275,12 @@ function requestFields(wire: WireRequest, found: { api: CloudApi; call: RoutedCa
     region: found?.call.region,
     method: wire.method,
     path: wire.path,
-  };
-}
-
-function journal(engine: Engine, entry: Omit<JournalEntry, 'seq'>): void {
-  if (!entry.time) entry.time = new Date().toISOString();
-  engine.journal.add(entry);
+    status,
+    errorCode,
+    latencyMs,
+    resourceIds,
+    rule,
+  });
 }
 
 /** `state: {hold: …}`: the touched resources (and their children, e.g. a volume's attachment) stay put. */

@@ -43,7 +43,16 @@ export class Journal {
   constructor(private readonly capacity = 10_000) {}
 
   add(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
-    const full: JournalEntry = { seq: ++this.seq, ...entry };
+    return this.record({ seq: 0, ...entry });
+  }
+
+  /**
+   * `add` for an entry built for the journal alone (the dispatcher's, one per request): it is
+   * kept as it is, its `seq` set, instead of copied. Put `seq` first: the stream prints the keys
+   * in the object's order.
+   */
+  record(full: JournalEntry): JournalEntry {
+    full.seq = ++this.seq;
     if (this.buffer.length < this.capacity) this.buffer.push(full);
     else {
       this.buffer[this.head] = full;

@@ -6,30 +6,64 @@
 // far better: ratio = bare CPU per answer / fauxcloud CPU per answer, the share of the ceiling
 // fauxcloud would reach if CPU were all that counted. Builds side by side in one run:
 //   CEILING_CPU_BUILDS="before=/tmp/base/dist/core/cli.js,after=dist/core/cli.js" node test/bench/ceiling-cpu.mjs
-// Env: CEILING_CPU_SECONDS (3), CEILING_CPU_SIZES (100,1000), CEILING_CPU_OUT (a Markdown file).
+// Env: CEILING_CPU_SECONDS (3), CEILING_CPU_SIZES (100,1000), CEILING_CPU_OUT (a Markdown file),
+// CEILING_CPU_CALLS: `lists` (the default: DescribeVolumes and DescribeInstances at each size) or
+// `small` (disks.get of one disk, DescribeVolumes of one volume, DescribeRegions: answers of a few
+// hundred bytes to a few KiB, where what every request pays in core outweighs the rendering).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { setCeiling, answerOf } from './ceiling.mjs';
 import { describeAnswer, ec2Body, ec2Call, ec2Headers } from './ec2.mjs';
+import { gceHeaders, gcePath, seedDisks, zonal } from './gcp.mjs';
 import { runLoad } from './load.mjs';
 import { cpuSeconds, killAllSync, ROOT, startCeiling, startFauxcloud } from './servers.mjs';
 
 const SECONDS = Number(process.env.CEILING_CPU_SECONDS ?? 3);
 const SIZES = (process.env.CEILING_CPU_SIZES ?? '100,1000').split(',').map(Number);
 const BUILDS = (process.env.CEILING_CPU_BUILDS ?? 'this=dist/core/cli.js').split(',').map((b) => b.split('='));
+const CALLS = process.env.CEILING_CPU_CALLS ?? 'lists';
+if (CALLS !== 'lists' && CALLS !== 'small') throw new Error(`CEILING_CPU_CALLS must be lists or small, not ${CALLS}`);
 
 process.on('exit', killAllSync);
 
-/** CPU µs per 2xx answer of `server` to the request, over SECONDS of 10-connection load. */
-async function cpuPerAnswer(server, url, action) {
-  const request = { url, headers: ec2Headers(), body: ec2Body(action), seconds: 1, connections: 10, collectLatency: false };
-  await runLoad(request); // warm-up
+/** An EC2 query request (runLoad's options without url). */
+const ec2Request = (action, params) => ({ headers: ec2Headers(), body: ec2Body(action, params), label: action });
+/** A Compute GET (runLoad's options without url). */
+const gceGet = (rel, label) => ({ method: 'GET', path: gcePath(rel), headers: gceHeaders(false), label });
+
+/** CPU µs per 2xx answer of `server` to `request` (runLoad's options without url), over SECONDS of 10-connection load. */
+async function cpuPerAnswer(server, url, request) {
+  const load = { ...request, url, seconds: 1, connections: 10, collectLatency: false };
+  await runLoad(load); // warm-up
   const before = cpuSeconds(server.pid) * 1e6;
-  const r = await runLoad({ ...request, seconds: SECONDS });
+  const r = await runLoad({ ...load, seconds: SECONDS });
   const used = cpuSeconds(server.pid) * 1e6 - before;
-  if (r.non2xx || r.errors || r.timeouts) throw new Error(`${action}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  if (r.non2xx || r.errors || r.timeouts) throw new Error(`${request.label}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
   return { us: used / r.ok2xx, reqPerSec: r.reqPerSec };
+}
+
+/** One table row: `request` measured on fauxcloud and, sending the very bytes it answered, on bare fastify. */
+async function measureRow(label, faux, ceiling, call, request) {
+  const answer = await answerOf({ ...request, url: faux.url });
+  if (answer.status !== 200) throw new Error(`${call}: fauxcloud answered ${answer.status}`);
+  await setCeiling(ceiling.url, answer);
+  const f = await cpuPerAnswer(faux, faux.url, request);
+  const b = await cpuPerAnswer(ceiling, ceiling.url, request);
+  const row = { build: label, call, kib: answer.body.length / 1024, fauxUs: f.us, bareUs: b.us, ratio: b.us / f.us, fauxRps: f.reqPerSec, bareRps: b.reqPerSec, load: os.loadavg()[0] };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+}
+
+/** disks.get of one disk, DescribeVolumes of one volume, DescribeRegions. */
+async function smallRows(label, faux, ceiling) {
+  const { seeded, firstFailure } = await seedDisks(faux.url, 'ceiling-cpu-', 1);
+  if (seeded !== 1) throw new Error(`seeding a disk: ${firstFailure}`);
+  const v = await ec2Call(faux.url, 'CreateVolume', { AvailabilityZone: 'us-east-1a', Size: '8', VolumeType: 'gp3' });
+  if (v.status !== 200) throw new Error(`seeding a volume: ${describeAnswer(v)}`);
+  await measureRow(label, faux, ceiling, 'disks.get', gceGet(zonal('disks/ceiling-cpu-0'), 'disks.get'));
+  await measureRow(label, faux, ceiling, 'DescribeVolumes, 1', ec2Request('DescribeVolumes'));
+  await measureRow(label, faux, ceiling, 'DescribeRegions', ec2Request('DescribeRegions'));
 }
 
 const rows = [];
@@ -39,6 +73,10 @@ try {
     process.env.BENCH_FAUXCLOUD_CLI = resolve(ROOT, cli);
     const faux = await startFauxcloud();
     try {
+      if (CALLS === 'small') {
+        await smallRows(label, faux, ceiling);
+        continue;
+      }
       const seed = async (action, params, target, per) => {
         for (let n = 0; n < target; n += per) {
           const a = await ec2Call(faux.url, action, per > 1 ? { ...params, MinCount: String(per), MaxCount: String(per) } : params, { timeoutMs: 30_000 });
@@ -53,13 +91,7 @@ try {
         for (const size of SIZES) {
           await seed(create, params, size - have[action], per);
           have[action] = size;
-          const answer = await answerOf({ url: faux.url, headers: ec2Headers(), body: ec2Body(action) });
-          await setCeiling(ceiling.url, answer);
-          const f = await cpuPerAnswer(faux, faux.url, action);
-          const b = await cpuPerAnswer(ceiling, ceiling.url, action);
-          const row = { build: label, call: `${action}, ${size}`, kib: answer.body.length / 1024, fauxUs: f.us, bareUs: b.us, ratio: b.us / f.us, fauxRps: f.reqPerSec, bareRps: b.reqPerSec, load: os.loadavg()[0] };
-          rows.push(row);
-          console.log(JSON.stringify(row));
+          await measureRow(label, faux, ceiling, `${action}, ${size}`, ec2Request(action));
         }
       }
     } finally {
