@@ -23,7 +23,7 @@ import { DEFAULT_METADATA, gmt, instanceFilterFields, instanceState, renderInsta
 import { requireKeyPair } from './key-pairs.js';
 import { instances, launchInstance, launchNetwork, metadataFrom, planVolumes, chooseSubnet, resolveGroups, checkPrivateIp, freeAddresses, usedAddresses } from './launch.js';
 import { findTemplate, findVersion } from './launch-templates.js';
-import type { InstanceData } from './records.js';
+import { patch, type InstanceData } from './records.js';
 
 export { STATE_CODES, instanceState, renderInstance, primaryInterface, groupsOf } from './instance-view.js';
 export { instances, launchInstance, type LaunchSpec } from './launch.js';
@@ -184,8 +184,10 @@ function describeInstances(input: DescribeInstancesRequest, ctx: Ec2Context): De
 
 /** What EC2 writes when a user stops or terminates an instance. */
 export function userInitiated(ctx: Ec2Context, r: InstanceRecord): void {
-  r.data.transitionReason = `User initiated (${gmt(ctx.engine.clock.now())})`;
-  r.data.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+  patch(r, {
+    transitionReason: `User initiated (${gmt(ctx.engine.clock.now())})`,
+    stateReason: { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' },
+  });
 }
 
 function terminateInstances(input: TerminateInstancesRequest, ctx: Ec2Context): TerminateInstancesResult {

@@ -18,7 +18,7 @@ import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { isoDate } from '../shared/iso-time.js';
 import { checkDryRun, checkIdShape, DESCRIPTION_MAX, tooLong, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
-import { T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
+import { patch, T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
 
 type SnapshotRecord = ResourceRecord<SnapshotData>;
 const DAY = 86400_000;
@@ -224,7 +224,7 @@ function lockSnapshot(input: LockSnapshotRequest, ctx: Ec2Context): LockSnapshot
     coolOffPeriod: input.CoolOffPeriod,
     coolOffExpiresOn: input.CoolOffPeriod ? new Date(now + input.CoolOffPeriod * HOUR).toISOString() : undefined,
   };
-  rec.data.lock = lock;
+  patch(rec, { lock });
   return {
     SnapshotId: rec.id,
     LockState: lock.coolOffExpiresOn ? 'compliance-cooloff' : lock.mode,
