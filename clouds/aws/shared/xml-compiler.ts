@@ -74,6 +74,15 @@ export class XmlBytes implements XmlSink {
   }
 }
 
+/**
+ * A structure value already encoded: the XML of its members, as this compiler wrote it for the
+ * same shape and dialect. Where a structure is expected, the compiled code copies it in between
+ * the wrapper tags instead of encoding a value.
+ */
+export class XmlFragment {
+  constructor(readonly xml: string) {}
+}
+
 type Traits = { xmlName?: string; xmlFlattened?: unknown };
 const traitsOf = (s: NormalizedSchema): Traits => s.getMergedTraits() as Traits;
 
@@ -112,7 +121,7 @@ class Compiler {
       const [i, schema] = job;
       const body = this.structBody(schema);
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point: code generated from the model
-      this.fns[i] = new Function('F', 'esc', 'other', 'ts', `return function (v, w) { let s = w.s; ${body} w.s = s; };`)(this.fns, xmlEscape, other, timestamp) as StructWriter;
+      this.fns[i] = new Function('F', 'esc', 'other', 'ts', 'Frag', `return function (v, w) { let s = w.s; ${body} w.s = s; };`)(this.fns, xmlEscape, other, timestamp, XmlFragment) as StructWriter;
     }
   }
 
@@ -143,7 +152,9 @@ class Compiler {
       return `s += ${open}; for (const [k${depth}, ${y}] of Object.entries(${x})) { s += '<entry><key>' + esc(k${depth}) + '</key>'; if (${y} !== undefined && ${y} !== null) { ${this.value(schema.getValueSchema(), 'value', y, depth + 1)} } s += '</entry>'; } s += ${close};`;
     }
     // The nested structure continues the text through the sink (it may flush part of it).
-    if (schema.isStructSchema()) return `w.s = s + ${open}; F[${this.struct(schema)}](${x}, w); s = w.s + ${close};`;
+    // A structure may come already encoded (a list answer's cached item, ec2/render-cache.ts).
+    if (schema.isStructSchema())
+      return `if (${x} instanceof Frag) s += ${open} + ${x}.xml + ${close}; else { w.s = s + ${open}; F[${this.struct(schema)}](${x}, w); s = w.s + ${close}; }`;
     return `s += ${open} + ${this.scalar(schema, x)} + ${close};`;
   }
 
