@@ -36,13 +36,16 @@ export class RenderCache {
     private readonly path: readonly string[],
   ) {}
 
-  /** The record's fragment; `render` (the wire object) runs only when a dependency changed. */
-  fragment(rec: ResourceRecord, deps: readonly unknown[], render: () => object): XmlFragment {
+  /**
+   * The record's fragment; `render` (the wire object) runs only when a dependency changed. With
+   * the cache off, the wire object itself, for the answer's encoder to encode as it always did.
+   */
+  fragment(rec: ResourceRecord, deps: readonly unknown[], render: () => object): XmlFragment | object {
+    if (!renderCacheSwitch.on) return render();
     const encode = (this.encoder ??= ec2StructEncoder(this.shape()));
-    if (!renderCacheSwitch.on) return new XmlFragment(encode(render()));
     const e = this.entries.get(rec);
     if (e && e.data === rec.data && e.lc === rec.lc && e.tags === rec.tags && sameDeps(e.deps, deps)) return e.fragment;
-    const fragment = new XmlFragment(flat(encode(render())));
+    const fragment = new XmlFragment(encode(render()));
     this.entries.set(rec, { data: rec.data, lc: rec.lc, tags: rec.tags, deps, fragment });
     return fragment;
   }
@@ -59,12 +62,6 @@ export class RenderCache {
 function memberOf(shape: NormalizedSchema, name: string): NormalizedSchema {
   for (const [n, member] of shape.structIterator()) if (n === name) return member;
   throw new Error(`no member ${name}`);
-}
-
-/** The text as one flat string: kept for many answers, it should not stay a tree of pieces (core/compact.ts). */
-function flat(s: string): string {
-  void Number(s);
-  return s;
 }
 
 function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
