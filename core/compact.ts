@@ -27,6 +27,8 @@ export function compactString(s: string): string {
 /** Compact every string in a plain JSON-like value, in place; returns the value. */
 export function compactValue<T>(value: T, depth = 0): T {
   if (depth > 16 || value === null || typeof value !== 'object') return value;
+  // Frozen: stored data sealed by the store (store.ts sealData), compacted before it was frozen.
+  if (Object.isFrozen(value)) return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];

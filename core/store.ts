@@ -104,6 +104,7 @@ export class Collection<T> {
 
   /** Put back a record exactly as exported (state import). */
   restore(rec: ResourceRecord<T>): void {
+    sealData(rec.type, rec.data);
     this.byId.set(rec.id, rec);
     const last = this.ordered[this.ordered.length - 1];
     if (!last || last.seq < rec.seq) this.ordered.push(rec);
@@ -415,6 +416,30 @@ export class Store {
       tenant.idempotency.importState(t.idempotency ?? []);
     }
   }
+}
+
+/**
+ * Types whose records' data must never be edited in place (a cloud caching rendered records by
+ * `rec.data` identity replaces `rec.data` instead). Their stored data is deep-frozen under vitest
+ * (or with FAUXCLOUD_FREEZE_DATA=1), so a leftover in-place edit throws a TypeError in the tests.
+ */
+const sealedTypes = new Set<string>();
+const FREEZE_DATA = process.env.VITEST !== undefined || process.env.FAUXCLOUD_FREEZE_DATA === '1';
+
+export function declareImmutableData(type: string): void {
+  sealedTypes.add(type);
+}
+
+/** `data`, deep-frozen when its type is declared immutable and freezing is on; call on every data a record of the type gets. */
+export function sealData<D>(type: string, data: D): D {
+  if (FREEZE_DATA && sealedTypes.has(type)) deepFreeze(data, 0);
+  return data;
+}
+
+function deepFreeze(value: unknown, depth: number): void {
+  if (depth > 16 || value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v, depth + 1);
 }
 
 /** The tag set of every record created without tags (setTags replaces it, never mutates it). */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { serviceModel } from '../../clouds/aws/shared/model.js';
 import { encodeEc2Response } from '../../clouds/aws/shared/ec2-query.js';
 import { encodeQueryResponse } from '../../clouds/aws/shared/query-protocol.js';
-import { structEncoder, XmlBytes } from '../../clouds/aws/shared/xml-compiler.js';
+import { structEncoder, XmlBytes, XmlFragment } from '../../clouds/aws/shared/xml-compiler.js';
 
 const EC2 = { name: 'ec2', selfClosingEmptyList: true, flattenedLists: false, timestampFromSchema: true };
 
@@ -63,6 +63,22 @@ describe('XML answers written as bytes', () => {
     expect(bytes.length).toBeGreaterThan(16 * 1024); // flushed at least once
     expect(bytes.equals(Buffer.from(whole))).toBe(true);
     expect(encodeEc2Response('DeleteVolume', ec2.operation('DeleteVolume')!.output, {}, 'rid').toString()).toContain('<return>true</return></DeleteVolumeResponse>');
+  });
+
+  it('DescribeInstances with instances given as encoded fragments: the same bytes as from the values', () => {
+    const output = ec2.operation('DescribeInstances')!.output;
+    const instanceShape = output.getMemberSchema('Reservations').getValueSchema().getMemberSchema('Instances').getValueSchema();
+    const encodeInstance = structEncoder(EC2, instanceShape);
+    for (const n of [1, 50, 400]) {
+      const value = describeInstances(n);
+      const expected = encodeEc2Response('DescribeInstances', output, value, 'rid', new XmlBytes(Infinity));
+      // Every other instance as a fragment, as a list answer mixes cached and fresh ones.
+      const mixed = { ...value, Reservations: value.Reservations.map((r) => ({ ...r, Instances: r.Instances.map((i, k) => (k % 2 === 0 ? new XmlFragment(encodeInstance(i)) : i)) })) };
+      for (const [limit, size] of [[0, 1], [100, 1024], [16 * 1024, 64 * 1024], [Infinity, 64 * 1024]] as const)
+        expect(encodeEc2Response('DescribeInstances', output, mixed, 'rid', new XmlBytes(limit, size)).equals(expected)).toBe(true);
+      // A sink that builds one string takes the fragment's text (a lone surrogate as U+FFFD, as it is sent).
+      expect(Buffer.from(structEncoder(EC2, output)(mixed)).equals(Buffer.from(structEncoder(EC2, output)(value)))).toBe(true);
+    }
   });
 
   it('awsQuery (ELB): flattened and wrapped lists alike', () => {

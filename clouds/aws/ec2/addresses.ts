@@ -22,7 +22,7 @@ import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { checkDryRun, filterRecords, tagsFor, wireTags } from './common.js';
 import { gatewayOf } from './internet-gateways.js';
-import { T, type AddressData, type InstanceData } from './records.js';
+import { patch, T, type AddressData, type InstanceData } from './records.js';
 
 type AddressRecord = ResourceRecord<AddressData>;
 export const addresses = (ctx: Ec2Context) => ctx.tenant.collection<AddressData>(T.address);
@@ -40,7 +40,7 @@ function liveAssociation(ctx: Ec2Context, a: AddressRecord): AddressData['associ
   if (!assoc?.instanceId) return assoc;
   const state = ctx.tenant.collection<InstanceData>(T.instance).peek(assoc.instanceId)?.lc?.state;
   if (state === undefined || state === 'terminated' || state === 'shutting-down') {
-    delete a.data.association;
+    patch(a, {}, ['association']);
     return undefined;
   }
   return assoc;
@@ -62,17 +62,17 @@ export function requireAddress(ctx: Ec2Context, allocationId: string | undefined
 /** Bind an address to a network interface (instances and NAT gateways). */
 export function bindAddress(ctx: Ec2Context, a: AddressRecord, target: Omit<NonNullable<AddressData['association']>, 'associationId'>): string {
   const associationId = ctx.newId('eipassoc');
-  a.data.association = { associationId, ...target };
+  patch(a, { association: { associationId, ...target } });
   const inst = target.instanceId ? ctx.tenant.collection<InstanceData>(T.instance).peek(target.instanceId) : undefined;
-  if (inst) inst.data.elasticIp = a.data.publicIp;
+  if (inst) patch(inst, { elasticIp: a.data.publicIp });
   return associationId;
 }
 
 export function unbindAddress(ctx: Ec2Context, a: AddressRecord): void {
   const id = a.data.association?.instanceId;
   const inst = id ? ctx.tenant.collection<InstanceData>(T.instance).peek(id) : undefined;
-  if (inst?.data.elasticIp === a.data.publicIp) delete inst.data.elasticIp;
-  delete a.data.association;
+  if (inst && inst.data.elasticIp === a.data.publicIp) patch(inst, {}, ['elasticIp']);
+  patch(a, {}, ['association']);
 }
 
 function render(ctx: Ec2Context, a: AddressRecord): Address {

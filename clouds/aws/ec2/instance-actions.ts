@@ -26,7 +26,7 @@ import { checkDryRun, checkIdShape, filterRecords, pageOf } from './common.js';
 import { groupsOf, instances, instanceState, primaryInterface, STATE_CODES, userInitiated } from './instances.js';
 import { DEFAULT_METADATA, metadataOptions } from './instance-view.js';
 import { assignPublicIp, metadataFrom } from './launch.js';
-import type { InstanceData } from './records.js';
+import { patch, type InstanceData } from './records.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
 
@@ -72,8 +72,7 @@ function startInstances(input: StartInstancesRequest, ctx: AwsContext): StartIns
   return {
     StartingInstances: found.map((r) => {
       if (instanceState(r) === 'stopped') {
-        r.data.transitionReason = '';
-        r.data.stateReason = { code: 'pending', message: 'pending' };
+        patch(r, { transitionReason: '', stateReason: { code: 'pending', message: 'pending' } });
         assignPublicIp(ctx, r);
       }
       return change(ctx, r, ['stopped'], 'pending');
@@ -93,7 +92,7 @@ function modifyInstanceMetadataOptions(input: ModifyInstanceMetadataOptionsReque
   const [r] = requireInstances(ctx, input.InstanceId ? [input.InstanceId] : undefined) as [InstanceRecord];
   const next = metadataFrom(input, r.data.metadataOptions ?? DEFAULT_METADATA);
   checkDryRun(input);
-  r.data.metadataOptions = next;
+  patch(r, { metadataOptions: next });
   return { InstanceId: r.id, InstanceMetadataOptions: metadataOptions(r.data, 'pending') };
 }
 

@@ -11,7 +11,7 @@ import { checkDryRun, checkIdShape } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { DEFAULT_METADATA, instanceState } from './instance-view.js';
 import { instances } from './launch.js';
-import { T, type InstanceData, type SecurityGroupData } from './records.js';
+import { patch, T, type InstanceData, type SecurityGroupData } from './records.js';
 import { attachmentsOnInstance } from './volumes.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
@@ -114,28 +114,28 @@ function modifyInstanceAttribute(input: ModifyInstanceAttributeRequest, ctx: Ec2
   const apply: Array<() => void> = [];
   const d = r.data;
   switch (name) {
-    case 'sourceDestCheck': { const v = bool('SourceDestCheck', value); apply.push(() => (d.sourceDestCheck = v)); break; }
-    case 'disableApiTermination': { const v = bool('DisableApiTermination', value); apply.push(() => (d.disableApiTermination = v)); break; }
-    case 'disableApiStop': { const v = bool('DisableApiStop', value); apply.push(() => (d.disableApiStop = v)); break; }
-    case 'ebsOptimized': { const v = bool('EbsOptimized', value); apply.push(() => (d.ebsOptimized = v)); break; }
+    case 'sourceDestCheck': { const v = bool('SourceDestCheck', value); apply.push(() => patch(r, { sourceDestCheck: v })); break; }
+    case 'disableApiTermination': { const v = bool('DisableApiTermination', value); apply.push(() => patch(r, { disableApiTermination: v })); break; }
+    case 'disableApiStop': { const v = bool('DisableApiStop', value); apply.push(() => patch(r, { disableApiStop: v })); break; }
+    case 'ebsOptimized': { const v = bool('EbsOptimized', value); apply.push(() => patch(r, { ebsOptimized: v })); break; }
     case 'enaSupport': bool('EnaSupport', value); break;
     case 'instanceType': {
       const v = String(value);
       if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(v)) throw Ec2Errors.invalidParameterValue(`Invalid value '${v}' for InstanceType.`);
-      apply.push(() => (d.instanceType = v));
+      apply.push(() => patch(r, { instanceType: v }));
       break;
     }
     case 'userData': {
       // The SDK sends the attribute's bytes base64-encoded; that is what DescribeInstanceAttribute returns.
       const v = value instanceof Uint8Array ? Buffer.from(value).toString('base64') : String(value);
       if (Buffer.from(v, 'base64').length > 16384) throw Ec2Errors.invalidParameterValue('User data is limited to 16384 bytes');
-      apply.push(() => (d.userData = v));
+      apply.push(() => patch(r, { userData: v }));
       break;
     }
     case 'instanceInitiatedShutdownBehavior': {
       const v = String(value);
       if (v !== 'stop' && v !== 'terminate') throw Ec2Errors.invalidParameterValue(`Value (${v}) for parameter instanceInitiatedShutdownBehavior is invalid. Valid values: stop, terminate`);
-      apply.push(() => (d.shutdownBehavior = v));
+      apply.push(() => patch(r, { shutdownBehavior: v }));
       break;
     }
     case 'groupSet': {
@@ -144,7 +144,7 @@ function modifyInstanceAttribute(input: ModifyInstanceAttributeRequest, ctx: Ec2
         const grp = ctx.tenant.collection<SecurityGroupData>(T.securityGroup).peek(g);
         if (!grp || grp.data.vpcId !== d.vpcId) throw ec2Error('InvalidGroup.NotFound', `The security group '${g}' does not exist in VPC '${d.vpcId}'`);
       }
-      apply.push(() => (d.securityGroupIds = [...ids]));
+      apply.push(() => patch(r, { securityGroupIds: [...ids] }));
       break;
     }
     case 'blockDeviceMapping': {
@@ -155,7 +155,7 @@ function modifyInstanceAttribute(input: ModifyInstanceAttributeRequest, ctx: Ec2
         if (m.Ebs?.VolumeId !== undefined && m.Ebs.VolumeId !== a.data.volumeId)
           throw ec2Error('InvalidInstanceAttributeValue', `The volume ${m.Ebs.VolumeId} is not attached at ${m.DeviceName}`);
         const v = m.Ebs?.DeleteOnTermination;
-        if (v !== undefined) apply.push(() => (a.data.deleteOnTermination = v));
+        if (v !== undefined) apply.push(() => patch(a, { deleteOnTermination: v }));
       }
       break;
     }

@@ -8,7 +8,8 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { wireTags } from './common.js';
 import type { Ec2Context } from '../shared/context.js';
 import { isoDate } from '../shared/iso-time.js';
-import { T, type InstanceData, type InstanceMetadataData, type SecurityGroupData } from './records.js';
+import { attachmentDeps, RenderCache } from './render-cache.js';
+import { T, type AttachmentData, type InstanceData, type InstanceMetadataData, type SecurityGroupData } from './records.js';
 import { attachmentsOnInstance } from './volumes.js';
 
 type InstanceRecord = ResourceRecord<InstanceData>;
@@ -71,8 +72,8 @@ export function metadataOptions(d: InstanceData, state: 'applied' | 'pending' = 
   return { State: state, HttpTokens: m.httpTokens, HttpPutResponseHopLimit: m.hopLimit, HttpEndpoint: m.httpEndpoint, HttpProtocolIpv6: m.httpProtocolIpv6, InstanceMetadataTags: m.instanceMetadataTags };
 }
 
-export function blockDeviceMappings(ctx: Ec2Context, r: InstanceRecord): NonNullable<Instance['BlockDeviceMappings']> {
-  return attachmentsOnInstance(ctx, r.id).map((a) => ({
+export function blockDeviceMappings(ctx: Ec2Context, r: InstanceRecord, atts = attachmentsOnInstance(ctx, r.id)): NonNullable<Instance['BlockDeviceMappings']> {
+  return atts.map((a) => ({
     DeviceName: a.data.device,
     Ebs: {
       AttachTime: isoDate(a.data.attachTime),
@@ -84,7 +85,8 @@ export function blockDeviceMappings(ctx: Ec2Context, r: InstanceRecord): NonNull
   }));
 }
 
-export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
+/** `atts`: the instance's attachments when the caller has read them already (each read counts, see store.ts onRead). */
+export function renderInstance(ctx: Ec2Context, r: InstanceRecord, atts?: ResourceRecord<AttachmentData>[]): Instance {
   const d = r.data;
   const state = instanceState(r);
   const live = state !== 'terminated';
@@ -112,7 +114,7 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     Platform: (d.platform === 'windows' ? 'windows' : undefined) as Instance['Platform'],
     RootDeviceType: 'ebs',
     RootDeviceName: d.rootDeviceName,
-    BlockDeviceMappings: blockDeviceMappings(ctx, r),
+    BlockDeviceMappings: blockDeviceMappings(ctx, r, atts),
     VirtualizationType: 'hvm',
     ClientToken: d.clientToken ?? '',
     Tags: Object.keys(r.tags).length > 0 ? wireTags(r.tags) : undefined,
@@ -136,6 +138,21 @@ export function renderInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
     MaintenanceOptions: { AutoRecovery: 'default' },
     PrivateDnsNameOptions: { HostnameType: 'ip-name', EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
   };
+}
+
+const INSTANCE_XML = new RenderCache('DescribeInstances', ['Reservations', 'Instances']);
+
+/**
+ * The instance as DescribeInstances lists it: its cached XML while nothing it is rendered from
+ * changed. Besides the record, that is the region and account (DNS names, owner), its security
+ * groups' names and its attachments (block device mappings).
+ */
+export function listedInstance(ctx: Ec2Context, r: InstanceRecord): Instance {
+  const atts = attachmentsOnInstance(ctx, r.id);
+  const groups = ctx.tenant.collection<SecurityGroupData>(T.securityGroup);
+  const deps: unknown[] = [ctx.region, ctx.account];
+  for (const id of r.data.securityGroupIds) deps.push(groups.peek(id)?.data.groupName);
+  return INSTANCE_XML.fragment(r, attachmentDeps(atts, deps), () => renderInstance(ctx, r, atts)) as Instance;
 }
 
 /** `2026-12-02 13:04:05 GMT`, the form EC2 writes in `StateTransitionReason`. */

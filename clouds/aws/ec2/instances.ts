@@ -16,14 +16,14 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
-import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor } from './common.js';
+import { checkDryRun, checkIdShape, checkPaging, describeQuery, filterPredicate, filterRecords, pageOf, pageWindow, regionZones, tagsFor } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { requireImage } from './images.js';
-import { DEFAULT_METADATA, gmt, instanceFilterFields, instanceState, renderInstance, STATE_CODES } from './instance-view.js';
+import { DEFAULT_METADATA, gmt, instanceFilterFields, instanceState, listedInstance, renderInstance, STATE_CODES } from './instance-view.js';
 import { requireKeyPair } from './key-pairs.js';
 import { instances, launchInstance, launchNetwork, metadataFrom, planVolumes, chooseSubnet, resolveGroups, checkPrivateIp, freeAddresses, usedAddresses } from './launch.js';
 import { findTemplate, findVersion } from './launch-templates.js';
-import type { InstanceData } from './records.js';
+import { patch, type InstanceData } from './records.js';
 
 export { STATE_CODES, instanceState, renderInstance, primaryInterface, groupsOf } from './instance-view.js';
 export { instances, launchInstance, type LaunchSpec } from './launch.js';
@@ -163,13 +163,22 @@ function describeInstances(input: DescribeInstancesRequest, ctx: Ec2Context): De
   checkIdShape(ids, 'i', 'InvalidInstanceID.Malformed');
   checkPaging({ maxResults: input.MaxResults, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'instanceId' });
   checkDryRun(input);
-  let found = instances(ctx).list(describeQuery(ctx, ids, input.Filters)).filter((r) => visible(ctx, r));
+  const spec = { tags: true, fields: instanceFilterFields(ctx) };
+  let found: InstanceRecord[];
   if (ids.length > 0) {
+    found = instances(ctx).list(describeQuery(ctx, ids, input.Filters)).filter((r) => visible(ctx, r));
     const present = new Set(found.map((r) => r.id));
     const missing = ids.filter((id) => !present.has(id));
     if (missing.length > 0) throw Ec2Errors.instanceNotFound(missing);
+    found = filterRecords(found, input.Filters, spec);
+  } else {
+    const where = filterPredicate(input.Filters, spec);
+    // Filters run in the scan, from the page token's cursor, up to one more than the page holds:
+    // a page of 1,000 out of 100,000 costs the page.
+    const window = pageWindow({ maxResults: input.MaxResults, nextToken: input.NextToken, max: 1000, query: input.Filters ?? [] });
+    const query = { ...describeQuery(ctx, ids, input.Filters, 'instance-id'), ...window };
+    found = instances(ctx).list({ ...query, where: (r) => visible(ctx, r as InstanceRecord) && where(r as InstanceRecord) });
   }
-  found = filterRecords(found, input.Filters, { tags: true, fields: instanceFilterFields(ctx) });
   const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'instanceId', query: input.Filters ?? [] });
   ctx.touch(...page.items.map((r) => r.id));
   // One Reservation per launch, in launch order, as EC2 groups them.
@@ -177,15 +186,17 @@ function describeInstances(input: DescribeInstancesRequest, ctx: Ec2Context): De
   for (const r of page.items) {
     let res = reservations.get(r.data.reservationId);
     if (!res) reservations.set(r.data.reservationId, (res = { ReservationId: r.data.reservationId, OwnerId: ctx.account, Groups: [], Instances: [] }));
-    res.Instances!.push(renderInstance(ctx, r));
+    res.Instances!.push(listedInstance(ctx, r));
   }
   return { Reservations: [...reservations.values()], NextToken: page.nextToken };
 }
 
 /** What EC2 writes when a user stops or terminates an instance. */
 export function userInitiated(ctx: Ec2Context, r: InstanceRecord): void {
-  r.data.transitionReason = `User initiated (${gmt(ctx.engine.clock.now())})`;
-  r.data.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+  patch(r, {
+    transitionReason: `User initiated (${gmt(ctx.engine.clock.now())})`,
+    stateReason: { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' },
+  });
 }
 
 function terminateInstances(input: TerminateInstancesRequest, ctx: Ec2Context): TerminateInstancesResult {

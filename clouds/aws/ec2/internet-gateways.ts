@@ -19,7 +19,7 @@ import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { checkDryRun, describeQuery, filterRecords, pageOf, tagsFor, wireTags } from './common.js';
 import { ensureDefaultVpc } from './network.js';
-import { T, type AddressData, type InstanceData, type InternetGatewayData } from './records.js';
+import { patch, T, type AddressData, type InstanceData, type InternetGatewayData } from './records.js';
 import { requireVpc } from './vpcs.js';
 
 type GatewayRecord = ResourceRecord<InternetGatewayData>;
@@ -65,7 +65,7 @@ function attachInternetGateway(input: AttachInternetGatewayRequest, ctx: Ec2Cont
   if (g.data.vpcId) throw ec2Error('Resource.AlreadyAssociated', `resource ${g.id} is already attached to network ${g.data.vpcId}`);
   if (gatewayOf(ctx, vpc.id)) throw ec2Error('Resource.AlreadyAssociated', `Network ${vpc.id} already has an internet gateway attached`);
   checkDryRun(input);
-  g.data.vpcId = vpc.id;
+  patch(g, { vpcId: vpc.id });
   return {};
 }
 
@@ -85,7 +85,7 @@ function detachInternetGateway(input: DetachInternetGatewayRequest, ctx: Ec2Cont
   if (mappedAddresses(ctx, vpc.id))
     throw ec2Error('DependencyViolation', `Network ${vpc.id} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`);
   checkDryRun(input);
-  delete g.data.vpcId;
+  patch(g, {}, ['vpcId']);
   return {};
 }
 

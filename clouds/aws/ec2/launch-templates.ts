@@ -25,7 +25,7 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkPaging, filterRecords, pageOf, tagsFor, wireTags, asRows } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
-import { T, type LaunchTemplateData } from './records.js';
+import { patch, T, type LaunchTemplateData } from './records.js';
 
 type TemplateRecord = ResourceRecord<LaunchTemplateData>;
 type Version = LaunchTemplateData['versions'][number];
@@ -141,7 +141,7 @@ function createLaunchTemplateVersion(input: CreateLaunchTemplateVersionRequest, 
   const base = input.SourceVersion !== undefined ? findVersion(t, input.SourceVersion).data : {};
   checkDryRun(input);
   const v: Version = { number: latest(t) + 1, description: input.VersionDescription, createTime: ctx.now().toISOString(), data: { ...base, ...cleanData(input.LaunchTemplateData) } };
-  t.data.versions.push(v);
+  patch(t, { versions: [...t.data.versions, v] });
   ctx.touch(t.id);
   return { LaunchTemplateVersion: renderVersion(t, v) };
 }
@@ -150,7 +150,7 @@ function modifyLaunchTemplate(input: ModifyLaunchTemplateRequest, ctx: Ec2Contex
   const t = findTemplate(ctx, input.LaunchTemplateId, input.LaunchTemplateName);
   const v = input.DefaultVersion !== undefined ? findVersion(t, input.DefaultVersion) : undefined;
   checkDryRun(input);
-  if (v) t.data.defaultVersion = v.number;
+  if (v) patch(t, { defaultVersion: v.number });
   ctx.touch(t.id);
   return { LaunchTemplate: render(ctx, t) };
 }

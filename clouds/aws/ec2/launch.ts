@@ -11,7 +11,7 @@ import type { Ec2Context } from '../shared/context.js';
 import { imageOrUndefined, type AmiData } from './images.js';
 import { instanceState } from './instance-view.js';
 import { AWS_RESERVED, allocateAddress, ensureDefaultVpc, subnets } from './network.js';
-import { attachmentId, T, type AttachmentData, type InstanceData, type InstanceMetadataData, type SecurityGroupData, type SubnetData } from './records.js';
+import { attachmentId, patch, T, type AttachmentData, type InstanceData, type InstanceMetadataData, type SecurityGroupData, type SubnetData } from './records.js';
 import { defaultGroupOf } from './security-groups.js';
 import { requireCompletedSnapshot } from './snapshots.js';
 import { resolveShape, type VolumeShape } from './volume-types.js';
@@ -126,7 +126,7 @@ function publicAddress(ctx: Ec2Context): string {
 }
 
 export function assignPublicIp(ctx: Ec2Context, r: InstanceRecord): void {
-  if (r.data.publicIpOnLaunch) r.data.publicIp = publicAddress(ctx);
+  if (r.data.publicIpOnLaunch) patch(r, { publicIp: publicAddress(ctx) });
 }
 
 /** One planned EBS volume of a launch (validated before any instance is created). */

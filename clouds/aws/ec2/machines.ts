@@ -5,11 +5,13 @@
 import type { Engine } from '../../../core/engine.js';
 import { applyModificationStep } from './modifications.js';
 import { defineNatGatewayMachine } from './nat-gateways.js';
-import { attachmentId, BY_INSTANCE, T, type AttachmentData, type InstanceData, type ModificationData, type VolumeData } from './records.js';
+import { declareImmutableData } from '../../../core/store.js';
+import { attachmentId, BY_INSTANCE, IMMUTABLE_TYPES, patch, T, type AttachmentData, type InstanceData, type ModificationData, type VolumeData } from './records.js';
 
 export function defineEc2Machines(engine: Engine): void {
   const { lifecycle } = engine;
   engine.store.defineIndex(T.attachment, BY_INSTANCE, (r) => (r.data as AttachmentData).instanceId);
+  for (const type of IMMUTABLE_TYPES) declareImmutableData(type);
 
   lifecycle.define<VolumeData>({
     type: T.volume,
@@ -35,10 +37,10 @@ export function defineEc2Machines(engine: Engine): void {
     auto: { pending: 'running', stopping: 'stopped', 'shutting-down': 'terminated' },
     onEnter: ({ record, to, at, tenant }) => {
       // Running clears the pending reason; a stopped instance gives its auto-assigned public IP back.
-      if (to === 'running') delete record.data.stateReason;
-      if (to === 'stopped' || to === 'terminated') delete record.data.publicIp;
+      if (to === 'running' && record.data.stateReason !== undefined) patch(record, {}, ['stateReason']);
+      if ((to === 'stopped' || to === 'terminated') && record.data.publicIp !== undefined) patch(record, {}, ['publicIp']);
       if (to !== 'terminated') return;
-      record.data.terminatedAt = at;
+      patch(record, { terminatedAt: at });
       // The instance's EBS volumes: detached, and deleted where DeleteOnTermination is set.
       const attachments = tenant.collection<AttachmentData>(T.attachment);
       for (const a of attachments.lookup(BY_INSTANCE, record.id)) {

@@ -14,7 +14,7 @@ import type { Collection, ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, filterRecords, pageOf } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
-import { T, type ModificationData, type VolumeData } from './records.js';
+import { patch, T, type ModificationData, type VolumeData } from './records.js';
 import { resolveShape } from './volume-types.js';
 import { requireVolume, volumes } from './volumes.js';
 
@@ -85,9 +85,9 @@ export function applyModificationStep(rec: ModificationRecord, to: string, at: n
     const vol = volumesOf().peek(rec.data.volumeId);
     if (!vol) return;
     const t = rec.data.target;
-    Object.assign(vol.data, { size: t.size, volumeType: t.volumeType, iops: t.iops, throughput: t.throughput, multiAttachEnabled: t.multiAttachEnabled });
+    patch(vol, { size: t.size, volumeType: t.volumeType, iops: t.iops, throughput: t.throughput, multiAttachEnabled: t.multiAttachEnabled });
   } else if (to === 'completed') {
-    rec.data.endTime = new Date(at).toISOString();
+    patch(rec, { endTime: new Date(at).toISOString() });
   }
 }
 

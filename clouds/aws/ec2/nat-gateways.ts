@@ -23,7 +23,7 @@ import { bindAddress, requireAddress } from './addresses.js';
 import { checkDryRun, describeQuery, filterRecords, pageOf, tagsFor, wireTags } from './common.js';
 import { gatewayOf } from './internet-gateways.js';
 import { allocateAddress } from './network.js';
-import { T, type AddressData, type NatGatewayData } from './records.js';
+import { patch, T, type AddressData, type NatGatewayData } from './records.js';
 import { requireSubnet } from './subnets.js';
 
 type NatRecord = ResourceRecord<NatGatewayData>;
@@ -41,9 +41,9 @@ export function defineNatGatewayMachine(engine: Engine): void {
     onEnter: ({ record, to, at, tenant }) => {
       if (to === 'available' && record.data.failure) engine.lifecycle.enter(tenant, record, 'failed', at);
       if (to !== 'deleted' && to !== 'failed') return;
-      record.data.deleteTime = new Date(at).toISOString();
+      patch(record, { deleteTime: new Date(at).toISOString() });
       const a = record.data.allocationId ? tenant.collection<AddressData>(T.address).peek(record.data.allocationId) : undefined;
-      if (a?.data.association?.natGatewayId === record.id) delete a.data.association;
+      if (a?.data.association?.natGatewayId === record.id) patch(a, {}, ['association']);
     },
   });
 }

@@ -5,7 +5,7 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { checkDryRun, filterRecords, pageOf, regionZones, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
-import { T, type DefaultVpcMark, type SubnetData, type VpcData } from './records.js';
+import { patch, T, type DefaultVpcMark, type SubnetData, type VpcData } from './records.js';
 import { attachInternetGateway, createMainRouteTable } from './route-tables.js';
 import { createGroup } from './security-groups.js';
 
@@ -70,11 +70,16 @@ export function defaultVpcOf(ctx: Ec2Context): ResourceRecord<VpcData> | undefin
  */
 export function allocateAddress(subnet: ResourceRecord<SubnetData>, used: ReadonlySet<string> = new Set()): string {
   const { start, size } = cidrRange(subnet.data.cidrBlock);
+  let next = subnet.data.nextHost;
   for (let tried = 0; tried < size - AWS_RESERVED; tried++) {
-    if (subnet.data.nextHost < 4 || subnet.data.nextHost >= size - 1) subnet.data.nextHost = 4;
-    const ip = intToIp(start + subnet.data.nextHost++);
-    if (!used.has(ip)) return ip;
+    if (next < 4 || next >= size - 1) next = 4;
+    const ip = intToIp(start + next++);
+    if (!used.has(ip)) {
+      patch(subnet, { nextHost: next });
+      return ip;
+    }
   }
+  if (next !== subnet.data.nextHost) patch(subnet, { nextHost: next });
   throw ec2Error('InsufficientFreeAddressesInSubnet', `There are not enough free addresses in subnet '${subnet.id}' to satisfy the requested number of instances.`);
 }
 

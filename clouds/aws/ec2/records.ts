@@ -1,4 +1,6 @@
 /** What the store keeps for each EC2 resource type (internal shapes; rendering maps them to the wire). */
+import { sealData, type ResourceRecord } from '../../../core/store.js';
+
 export const T = {
   zone: 'aws.ec2.zone',
   vpc: 'aws.ec2.vpc',
@@ -277,3 +279,18 @@ export interface AddressData {
   publicIp: string;
   association?: { associationId: string; instanceId?: string; networkInterfaceId: string; privateIp: string; natGatewayId?: string };
 }
+
+/**
+ * Change a record's data: a new object with `set` applied and `drop` removed, never an edit in
+ * place, because rendered answers are cached by the identity of `rec.data` (render-cache.ts).
+ * Fields a store index keys on (an attachment's instance id) must not change this way.
+ */
+export function patch<D extends object>(rec: ResourceRecord<D>, set: Partial<D>, drop: ReadonlyArray<keyof D> = []): D {
+  const next = { ...rec.data, ...set };
+  for (const k of drop) delete next[k];
+  rec.data = sealData(rec.type, next);
+  return rec.data;
+}
+
+/** Every EC2 type but the address pools (core/ipv4.ts keeps their used lists in place, and nothing renders them). */
+export const IMMUTABLE_TYPES: readonly string[] = Object.values(T).filter((t) => t !== T.publicIpPool);

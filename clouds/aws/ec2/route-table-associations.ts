@@ -18,7 +18,7 @@ import type { ResourceRecord } from '../../../core/store.js';
 import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { checkDryRun, tagsFor } from './common.js';
-import type { RouteTableData } from './records.js';
+import { patch, type RouteTableData } from './records.js';
 import { createMainRouteTable, renderRouteTable, requireTable, routeTables } from './route-tables.js';
 import { requireSubnet } from './subnets.js';
 import { requireVpc } from './vpcs.js';
@@ -60,7 +60,7 @@ function associateRouteTable(input: AssociateRouteTableRequest, ctx: Ec2Context)
     throw ec2Error('Resource.AlreadyAssociated', `the specified association for route table ${t.id} conflicts with an existing association`);
   checkDryRun(input);
   const associationId = ctx.newId('rtbassoc');
-  t.data.subnetAssociations.push({ associationId, subnetId: s.id });
+  patch(t, { subnetAssociations: [...t.data.subnetAssociations, { associationId, subnetId: s.id }] });
   return { AssociationId: associationId, AssociationState: { State: 'associated' } };
 }
 
@@ -69,7 +69,7 @@ function disassociateRouteTable(input: DisassociateRouteTableRequest, ctx: Ec2Co
   const { table, main } = findAssociation(ctx, input.AssociationId);
   if (main) throw Ec2Errors.invalidParameterValue(`cannot disassociate the main route table association ${input.AssociationId}`);
   checkDryRun(input);
-  table.data.subnetAssociations = table.data.subnetAssociations.filter((a) => a.associationId !== input.AssociationId);
+  patch(table, { subnetAssociations: table.data.subnetAssociations.filter((a) => a.associationId !== input.AssociationId) });
   return {};
 }
 
@@ -82,13 +82,12 @@ function replaceRouteTableAssociation(input: ReplaceRouteTableAssociationRequest
   const associationId = ctx.newId('rtbassoc');
   if (main) {
     // The VPC's main table changes: subnets without an explicit association follow it.
-    table.data.main = false;
-    target.data.main = true;
-    target.data.associationId = associationId;
+    patch(table, { main: false });
+    patch(target, { main: true, associationId });
   } else {
     const subnetId = table.data.subnetAssociations.find((a) => a.associationId === input.AssociationId)!.subnetId;
-    table.data.subnetAssociations = table.data.subnetAssociations.filter((a) => a.associationId !== input.AssociationId);
-    target.data.subnetAssociations.push({ associationId, subnetId });
+    patch(table, { subnetAssociations: table.data.subnetAssociations.filter((a) => a.associationId !== input.AssociationId) });
+    patch(target, { subnetAssociations: [...target.data.subnetAssociations, { associationId, subnetId }] });
   }
   return { NewAssociationId: associationId, AssociationState: { State: 'associated' } };
 }

@@ -10,7 +10,7 @@ import { op, type AwsContext } from '../shared/context.js';
 import { checkDryRun, describeQuery, filterRecords, pageOf, wireTags } from './common.js';
 import { parseBlock } from './cidr.js';
 import { ensureDefaultVpc } from './network.js';
-import { T, type InstanceData, type InternetGatewayData, type NatGatewayData, type RouteData, type RouteTableData } from './records.js';
+import { patch, T, type InstanceData, type InternetGatewayData, type NatGatewayData, type RouteData, type RouteTableData } from './records.js';
 
 type TableRecord = ResourceRecord<RouteTableData>;
 export const routeTables = (ctx: AwsContext) => ctx.tenant.collection<RouteTableData>(T.routeTable);
@@ -29,7 +29,7 @@ export function createMainRouteTable(ctx: AwsContext, vpcId: string, cidrBlock: 
 export function attachInternetGateway(ctx: AwsContext, vpcId: string, tags: Record<string, string>): string {
   const igw = ctx.tenant.collection<InternetGatewayData>(T.internetGateway).insert({ id: ctx.newId('igw'), region: ctx.region, tags, data: { vpcId } });
   const main = routeTables(ctx).list({ parent: vpcId }).find((t) => t.data.main);
-  main?.data.routes.push({ destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id, origin: 'CreateRoute' });
+  if (main) patch(main, { routes: [...main.data.routes, { destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id, origin: 'CreateRoute' }] });
   return igw.id;
 }
 
@@ -157,7 +157,7 @@ function createRoute(input: CreateRouteRequest, ctx: AwsContext): CreateRouteRes
   if (t.data.routes.some((r) => r.destinationCidrBlock === route.destinationCidrBlock))
     throw ec2Error('RouteAlreadyExists', `The route identified by ${route.destinationCidrBlock} already exists.`);
   checkDryRun(input);
-  t.data.routes.push(route);
+  patch(t, { routes: [...t.data.routes, route] });
   return { Return: true };
 }
 
@@ -168,7 +168,7 @@ function replaceRoute(input: ReplaceRouteRequest, ctx: AwsContext): object {
   if (i === -1) throw Ec2Errors.invalidParameterValue(`There is no route defined for '${route.destinationCidrBlock}' in the route table. Use CreateRoute instead.`);
   if (t.data.routes[i]!.gatewayId === 'local') throw Ec2Errors.invalidParameterValue(`cannot replace local route ${route.destinationCidrBlock} in route table ${t.id}`);
   checkDryRun(input);
-  t.data.routes[i] = route;
+  patch(t, { routes: t.data.routes.map((r, j) => (j === i ? route : r)) });
   return {};
 }
 
@@ -180,7 +180,7 @@ function deleteRoute(input: DeleteRouteRequest, ctx: AwsContext): object {
   if (i === -1) throw ec2Error('InvalidRoute.NotFound', `no route with destination-cidr-block ${cidr} in route table ${t.id}`);
   if (t.data.routes[i]!.gatewayId === 'local') throw ec2Error('InvalidParameterValue', `cannot remove local route ${cidr} in route table ${t.id}`);
   checkDryRun(input);
-  t.data.routes.splice(i, 1);
+  patch(t, { routes: t.data.routes.filter((_, j) => j !== i) });
   return {};
 }
 

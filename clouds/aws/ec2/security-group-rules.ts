@@ -21,7 +21,7 @@ import { op, type AwsContext } from '../shared/context.js';
 import { asRows, checkDryRun, filterRecords, pageOf } from './common.js';
 import { parseBlock } from './cidr.js';
 import { ensureDefaultVpc } from './network.js';
-import type { SecurityGroupData, SecurityGroupRule } from './records.js';
+import { patch, type SecurityGroupData, type SecurityGroupRule } from './records.js';
 import { notFound, requireGroup, securityGroups } from './security-groups.js';
 
 type GroupRecord = ResourceRecord<SecurityGroupData>;
@@ -101,7 +101,7 @@ function authorize(direction: Direction) {
     if (existing.length + rules.length > 60) throw ec2Error('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
     checkDryRun(input);
     for (const r of rules) r.ruleId = ctx.newId('sgr');
-    existing.push(...rules);
+    patch(g, { [direction]: [...existing, ...rules] });
     return { Return: true, SecurityGroupRules: rules.map((r) => wireRule(ctx, g, r, direction === 'egress')) };
   };
 }
@@ -123,7 +123,7 @@ function revoke(direction: Direction) {
       keep = (x) => !rules.some((r) => sameRule(x, r));
     }
     checkDryRun(input);
-    g.data[direction] = existing.filter(keep);
+    patch(g, { [direction]: existing.filter(keep) });
     return { Return: true };
   };
 }

@@ -21,7 +21,7 @@ import { ec2Error, Ec2Errors } from '../shared/errors.js';
 import { checkDryRun, checkIdShape, DESCRIPTION_MAX, filterRecords, pageOf, tagsFor, tooLong, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { requireInstance } from './instance-attributes.js';
-import { T, type SnapshotData, type VolumeData } from './records.js';
+import { patch, T, type SnapshotData, type VolumeData } from './records.js';
 import { archived, findSnapshot, snapshots } from './snapshots.js';
 import { attachmentsOnInstance } from './volumes.js';
 import { defaultEbsKeyId, kmsKeyArn } from '../shared/keys.js';
@@ -124,9 +124,7 @@ function modifySnapshotTier(input: ModifySnapshotTierRequest, ctx: Ec2Context): 
   if (rec.data.storageTier === 'archive') throw Ec2Errors.incorrectState(`The snapshot '${rec.id}' is already in the archive tier.`);
   checkDryRun(input);
   const now = ctx.now();
-  rec.data.storageTier = 'archive';
-  rec.data.tierChangeTime = now.toISOString();
-  delete rec.data.restoreExpiryTime;
+  patch(rec, { storageTier: 'archive', tierChangeTime: now.toISOString() }, ['restoreExpiryTime']);
   return { SnapshotId: rec.id, TieringStartTime: now };
 }
 
@@ -141,11 +139,8 @@ function restoreSnapshotTier(input: RestoreSnapshotTierRequest, ctx: Ec2Context)
   if (rec.data.storageTier !== 'archive') throw Ec2Errors.incorrectState(`The snapshot '${rec.id}' is not in the archive tier.`);
   checkDryRun(input);
   const now = ctx.now();
-  rec.data.tierChangeTime = now.toISOString();
-  if (input.PermanentRestore) {
-    rec.data.storageTier = 'standard';
-    delete rec.data.restoreExpiryTime;
-  } else rec.data.restoreExpiryTime = new Date(now.getTime() + days! * DAY).toISOString();
+  if (input.PermanentRestore) patch(rec, { tierChangeTime: now.toISOString(), storageTier: 'standard' }, ['restoreExpiryTime']);
+  else patch(rec, { tierChangeTime: now.toISOString(), restoreExpiryTime: new Date(now.getTime() + days! * DAY).toISOString() });
   return { SnapshotId: rec.id, RestoreStartTime: now, RestoreDuration: days, IsPermanentRestore: input.PermanentRestore ?? false };
 }
 

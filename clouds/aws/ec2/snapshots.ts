@@ -18,7 +18,8 @@ import { Ec2Errors, ec2Error } from '../shared/errors.js';
 import { isoDate } from '../shared/iso-time.js';
 import { checkDryRun, checkIdShape, DESCRIPTION_MAX, tooLong, checkPaging, describeQuery, filterRecords, pageOf, regionZones, tagsFor, wireTags } from './common.js';
 import { op, type Ec2Context } from '../shared/context.js';
-import { T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
+import { RenderCache } from './render-cache.js';
+import { patch, T, type FastRestoreData, type SnapshotData, type SnapshotLock, type VolumeData } from './records.js';
 
 type SnapshotRecord = ResourceRecord<SnapshotData>;
 const DAY = 86400_000;
@@ -107,6 +108,8 @@ function createSnapshot(input: CreateSnapshotRequest, ctx: Ec2Context): Snapshot
   return renderSnapshot(ctx, rec);
 }
 
+const SNAPSHOT_XML = new RenderCache('DescribeSnapshots', ['Snapshots']);
+
 function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): DescribeSnapshotsResult {
   const ids = input.SnapshotIds ?? [];
   checkIdShape(ids, 'snap', 'InvalidSnapshotID.Malformed');
@@ -139,7 +142,9 @@ function describeSnapshots(input: DescribeSnapshotsRequest, ctx: Ec2Context): De
   });
   const page = pageOf(found, { maxResults: input.MaxResults, nextToken: input.NextToken, min: 5, max: 1000, idsGiven: ids.length > 0, idsParam: 'snapshotId', lenient: true, query: { f: input.Filters ?? [], o: owners } });
   ctx.touch(...page.items.map((r) => r.id));
-  return { Snapshots: page.items.map((r) => renderSnapshot(ctx, r)), NextToken: page.nextToken };
+  // Cached XML per snapshot; progress is read off the clock while pending, so it is a dependency.
+  const items = page.items.map((r) => SNAPSHOT_XML.fragment(r, [ctx.account, progress(ctx, r)], () => renderSnapshot(ctx, r)) as Snapshot);
+  return { Snapshots: items, NextToken: page.nextToken };
 }
 
 function lockInForce(ctx: Ec2Context, lock: SnapshotLock | undefined): boolean {
@@ -224,7 +229,7 @@ function lockSnapshot(input: LockSnapshotRequest, ctx: Ec2Context): LockSnapshot
     coolOffPeriod: input.CoolOffPeriod,
     coolOffExpiresOn: input.CoolOffPeriod ? new Date(now + input.CoolOffPeriod * HOUR).toISOString() : undefined,
   };
-  rec.data.lock = lock;
+  patch(rec, { lock });
   return {
     SnapshotId: rec.id,
     LockState: lock.coolOffExpiresOn ? 'compliance-cooloff' : lock.mode,

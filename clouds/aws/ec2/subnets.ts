@@ -10,7 +10,7 @@ import { op, type Ec2Context } from '../shared/context.js';
 import { contains, overlaps, parseBlock, type Block } from './cidr.js';
 import { checkDryRun, findZone, regionZones, tagsFor } from './common.js';
 import { createSubnet, ensureDefaultVpc, renderSubnet, subnets } from './network.js';
-import { T, type InstanceData, type NatGatewayData, type SubnetData } from './records.js';
+import { patch, T, type InstanceData, type NatGatewayData, type SubnetData } from './records.js';
 import { routeTables } from './route-tables.js';
 import { requireVpc } from './vpcs.js';
 
@@ -51,7 +51,7 @@ function deleteSubnet(input: DeleteSubnetRequest, ctx: Ec2Context): object {
   const nats = [...ctx.tenant.collection<NatGatewayData>(T.natGateway).all()].filter((n) => n.data.subnetId === s.id && n.lc?.state !== 'deleted' && n.lc?.state !== 'failed');
   if (liveInstances(ctx, s.id).length > 0 || nats.length > 0) throw ec2Error('DependencyViolation', `The subnet '${s.id}' has dependencies and cannot be deleted.`);
   checkDryRun(input);
-  for (const t of routeTables(ctx).peekChildren(s.data.vpcId)) t.data.subnetAssociations = t.data.subnetAssociations.filter((a) => a.subnetId !== s.id);
+  for (const t of routeTables(ctx).peekChildren(s.data.vpcId)) patch(t, { subnetAssociations: t.data.subnetAssociations.filter((a) => a.subnetId !== s.id) });
   subnets(ctx).delete(s.id);
   return {};
 }
@@ -73,13 +73,14 @@ function modifySubnetAttribute(input: ModifySubnetAttributeRequest, ctx: Ec2Cont
     throw Ec2Errors.invalidParameterValue(`Value (${hostname}) for parameter privateDnsHostnameTypeOnLaunch is invalid.`);
   // The subnet has no IPv6 block: EC2 refuses to hand out IPv6 addresses from it.
   if (input.AssignIpv6AddressOnCreation?.Value) throw Ec2Errors.invalidParameterValue(`Subnet ${s.id} does not have an IPv6 CIDR block associated with it.`);
-  const d = s.data;
+  const d: Partial<SubnetData> = {};
   if (input.MapPublicIpOnLaunch) d.mapPublicIpOnLaunch = input.MapPublicIpOnLaunch.Value!;
   if (input.AssignIpv6AddressOnCreation) d.assignIpv6AddressOnCreation = input.AssignIpv6AddressOnCreation.Value!;
   if (input.EnableDns64) d.enableDns64 = input.EnableDns64.Value!;
   if (input.EnableResourceNameDnsARecordOnLaunch) d.enableResourceNameDnsARecordOnLaunch = input.EnableResourceNameDnsARecordOnLaunch.Value!;
   if (input.EnableResourceNameDnsAAAARecordOnLaunch) d.enableResourceNameDnsAAAARecordOnLaunch = input.EnableResourceNameDnsAAAARecordOnLaunch.Value!;
   if (hostname !== undefined) d.privateDnsHostnameTypeOnLaunch = hostname;
+  patch(s, d);
   return {};
 }
 

@@ -19,9 +19,12 @@ import type { FilterFields } from '../../../core/filters.js';
 import { op, type Ec2Context } from '../shared/context.js';
 import { BY_INSTANCE, T, type AttachmentData, type VolumeData, type VolumeInitData, type ZoneData } from './records.js';
 import { requireCompletedSnapshot } from './snapshots.js';
+import { attachmentDeps, RenderCache } from './render-cache.js';
 import { resolveShape, type ShapeRequest, type VolumeShape } from './volume-types.js';
 
 type VolumeRecord = ResourceRecord<VolumeData>;
+
+const VOLUME_XML = new RenderCache('DescribeVolumes', ['Volumes']);
 
 export const volumes = (ctx: Ec2Context) => ctx.tenant.collection<VolumeData>(T.volume);
 
@@ -62,8 +65,8 @@ export function renderAttachment(a: ResourceRecord<AttachmentData>): VolumeAttac
   };
 }
 
-export function renderVolume(ctx: Ec2Context, rec: VolumeRecord): Volume {
-  const atts = attachmentsOf(ctx, rec.id);
+/** `atts`: the volume's attachments when the caller has read them already (each read counts, see store.ts onRead). */
+export function renderVolume(ctx: Ec2Context, rec: VolumeRecord, atts = attachmentsOf(ctx, rec.id)): Volume {
   const d = rec.data;
   return {
     VolumeId: rec.id,
@@ -223,10 +226,17 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
   checkPaging({ maxResults: input.MaxResults, min: 5, max: 500, idsGiven: ids.length > 0, idsParam: 'volumeSet', lenient: true });
   checkDryRun(input);
   // Status and attachment filters depend on attachments: evaluate them on the rendered volume.
+  // Each volume's attachments are read once per call (a read counts toward manual lifecycle steps).
+  const attachments = new Map<string, ResourceRecord<AttachmentData>[]>();
+  const attsOf = (r: VolumeRecord) => {
+    let a = attachments.get(r.id);
+    if (!a) attachments.set(r.id, (a = attachmentsOf(ctx, r.id)));
+    return a;
+  };
   const rendered = new Map<string, Volume>();
   const view = (r: VolumeRecord) => {
     let v = rendered.get(r.id);
-    if (!v) rendered.set(r.id, (v = renderVolume(ctx, r)));
+    if (!v) rendered.set(r.id, (v = renderVolume(ctx, r, attsOf(r))));
     return v;
   };
   const att = (r: VolumeRecord) => view(r).Attachments ?? [];
@@ -275,7 +285,12 @@ function describeVolumes(input: DescribeVolumesRequest, ctx: Ec2Context): Descri
     query: { f: input.Filters ?? [] },
   });
   ctx.touch(...page.items.map((r) => r.id));
-  return { Volumes: page.items.map(view), NextToken: page.nextToken };
+  // Each volume as its cached XML while nothing it was rendered from changed (render-cache.ts).
+  const items = page.items.map((r) => {
+    const atts = attsOf(r);
+    return VOLUME_XML.fragment(r, attachmentDeps(atts), () => rendered.get(r.id) ?? renderVolume(ctx, r, atts)) as Volume;
+  });
+  return { Volumes: items, NextToken: page.nextToken };
 }
 
 function deleteVolume(input: DeleteVolumeRequest, ctx: Ec2Context): object {

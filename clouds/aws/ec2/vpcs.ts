@@ -17,7 +17,7 @@ import { op, type Ec2Context } from '../shared/context.js';
 import { parseBlock } from './cidr.js';
 import { checkDryRun, tagsFor } from './common.js';
 import { createVpc, ensureDefaultVpc, renderVpc, subnets, vpcs } from './network.js';
-import { T, type InternetGatewayData, type NatGatewayData, type VpcData } from './records.js';
+import { patch, T, type InternetGatewayData, type NatGatewayData, type VpcData } from './records.js';
 import { routeTables } from './route-tables.js';
 import { securityGroups } from './security-groups.js';
 
@@ -79,9 +79,9 @@ function modifyVpcAttribute(input: ModifyVpcAttributeRequest, ctx: Ec2Context): 
   // Host names need the resolver (EC2 refuses host names without DNS support).
   if (attr === 'EnableDnsHostnames' && value && !dnsSupport(vpc.data))
     throw Ec2Errors.invalidParameterValue('Cannot enable DNS hostnames for a VPC that has DNS support disabled.');
-  if (attr === 'EnableDnsSupport') vpc.data.enableDnsSupport = value;
-  else if (attr === 'EnableDnsHostnames') vpc.data.enableDnsHostnames = value;
-  else vpc.data.enableNetworkAddressUsageMetrics = value;
+  if (attr === 'EnableDnsSupport') patch(vpc, { enableDnsSupport: value });
+  else if (attr === 'EnableDnsHostnames') patch(vpc, { enableDnsHostnames: value });
+  else patch(vpc, { enableNetworkAddressUsageMetrics: value });
   return {};
 }
 

@@ -9,7 +9,7 @@
 import { CloudError } from '../../../core/errors.js';
 import { NormalizedSchema } from './model.js';
 import { paramTree, type ParamNode } from './form-tree.js';
-import { structWriter, XmlBytes, type XmlDialect } from './xml-compiler.js';
+import { structEncoder, structWriter, XmlBytes, type XmlDialect } from './xml-compiler.js';
 
 interface InMember {
   name: string;
@@ -102,6 +102,12 @@ function inTable(schema: NormalizedSchema): Map<string, InMember> {
 }
 
 const EC2_XML: XmlDialect = { name: 'ec2', selfClosingEmptyList: true, flattenedLists: false, timestampFromSchema: true };
+
+/** The EC2 XML encoder of one structure shape (a list item's members, without its `<item>` tags). */
+export function ec2StructEncoder(shape: NormalizedSchema): (value: object) => string {
+  const encode = structEncoder(EC2_XML, shape);
+  return (value) => encode(value as Record<string, unknown>);
+}
 
 /** `<OpResponse xmlns=…><requestId>…</requestId>…fields…</OpResponse>`, fields by the writer compiled from the model, as UTF-8 bytes. */
 /** Each operation's last answer size: a large answer's buffer is allocated once, not grown by copies. */

@@ -33,6 +33,8 @@ export interface XmlSink {
   s: string;
   readonly limit: number;
   flush(text: string): void;
+  /** `text`, then bytes already encoded (a cached fragment); a sink without it takes the fragment's text. */
+  put?(text: string, bytes: Uint8Array): void;
 }
 
 /** Encodes a structure value into the XML of its members (without its own wrapper tag). */
@@ -56,12 +58,23 @@ export class XmlBytes implements XmlSink {
     // the end of the buffer, the exact length decides (it flattens the text, which write needs anyway).
     let need = this.pos + text.length * 3;
     if (this.buf && need > this.buf.length && this.pos + text.length <= this.buf.length) need = this.pos + Buffer.byteLength(text);
+    this.pos += this.reserve(need).write(text, this.pos);
+  }
+
+  put(text: string, bytes: Uint8Array): void {
+    if (text.length > 0) this.flush(text);
+    this.reserve(this.pos + bytes.length).set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** The buffer, grown (copied) to hold `need` bytes. */
+  private reserve(need: number): Buffer {
     if (!this.buf || need > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(need, this.size, (this.buf?.length ?? 0) * 2));
       this.buf?.copy(grown, 0, 0, this.pos);
       this.buf = grown;
     }
-    this.pos += this.buf.write(text, this.pos);
+    return this.buf;
   }
 
   /** Everything written, `s` included. */
@@ -71,6 +84,25 @@ export class XmlBytes implements XmlSink {
     this.flush(this.s);
     this.s = '';
     return this.buf.subarray(0, this.pos);
+  }
+}
+
+/**
+ * A structure value already encoded: the XML of its members, as this compiler wrote it for the
+ * same shape and dialect. Where a structure is expected, the compiled code copies it in between
+ * the wrapper tags instead of encoding a value.
+ */
+export class XmlFragment {
+  /** UTF-8, as the answer sends it: copying bytes costs far less than encoding text again. */
+  readonly bytes: Buffer;
+
+  constructor(xml: string) {
+    this.bytes = Buffer.from(xml);
+  }
+
+  /** The text (for a sink that builds one string; a lone surrogate reads back as U+FFFD, as it is sent). */
+  get xml(): string {
+    return this.bytes.toString('utf8');
   }
 }
 
@@ -112,7 +144,7 @@ class Compiler {
       const [i, schema] = job;
       const body = this.structBody(schema);
       // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point: code generated from the model
-      this.fns[i] = new Function('F', 'esc', 'other', 'ts', `return function (v, w) { let s = w.s; ${body} w.s = s; };`)(this.fns, xmlEscape, other, timestamp) as StructWriter;
+      this.fns[i] = new Function('F', 'esc', 'other', 'ts', 'Frag', `return function (v, w) { let s = w.s; ${body} w.s = s; };`)(this.fns, xmlEscape, other, timestamp, XmlFragment) as StructWriter;
     }
   }
 
@@ -143,7 +175,9 @@ class Compiler {
       return `s += ${open}; for (const [k${depth}, ${y}] of Object.entries(${x})) { s += '<entry><key>' + esc(k${depth}) + '</key>'; if (${y} !== undefined && ${y} !== null) { ${this.value(schema.getValueSchema(), 'value', y, depth + 1)} } s += '</entry>'; } s += ${close};`;
     }
     // The nested structure continues the text through the sink (it may flush part of it).
-    if (schema.isStructSchema()) return `w.s = s + ${open}; F[${this.struct(schema)}](${x}, w); s = w.s + ${close};`;
+    // A structure may come already encoded (a list answer's cached item, ec2/render-cache.ts).
+    if (schema.isStructSchema())
+      return `if (${x} instanceof Frag) { if (w.put !== undefined) { w.put(s + ${open}, ${x}.bytes); s = ${close}; } else s += ${open} + ${x}.xml + ${close}; } else { w.s = s + ${open}; F[${this.struct(schema)}](${x}, w); s = w.s + ${close}; }`;
     return `s += ${open} + ${this.scalar(schema, x)} + ${close};`;
   }
 
